@@ -1,0 +1,3 @@
+from ampctl.cli.app import main
+
+main()

@@ -1,0 +1,37 @@
+"""Translate botocore failures into what the user should do."""
+
+from __future__ import annotations
+
+from ampctl.errors import AmpctlError
+
+_ACCESS_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
+
+
+def translate_aws_error(exc: BaseException) -> AmpctlError | None:
+    from botocore import exceptions as bx
+
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return AmpctlError(
+            "no AWS credentials found",
+            "set AWS_PROFILE or pass --profile, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+        )
+    if isinstance(exc, bx.ProfileNotFound):
+        return AmpctlError(str(exc), "list profiles with `aws configure list-profiles`")
+    if isinstance(exc, bx.NoRegionError):
+        return AmpctlError("no AWS region set", "pass --region or export AWS_REGION")
+    if isinstance(exc, bx.EndpointConnectionError):
+        return AmpctlError(f"cannot reach AWS: {exc}", "check the network, AWS_ENDPOINT_URL and the region")
+    if isinstance(exc, bx.TokenRetrievalError | bx.SSOTokenLoadError):
+        return AmpctlError("the AWS SSO session has expired", "run `aws sso login` for your profile")
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        op = getattr(exc, "operation_name", "")
+        if code in _ACCESS_CODES:
+            return AmpctlError(
+                f"AWS denied {op}: {error.get('Message', code)}",
+                "the identity running ampctl needs permission for this call (see README, 'IAM permissions')",
+            )
+        if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
+            return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
+    return None

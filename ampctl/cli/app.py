@@ -1,0 +1,55 @@
+"""The Typer application: global options, command registration and the error handler."""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+from ampctl import __version__, output
+from ampctl.cli import sandbox
+from ampctl.cli.options import OutputFormat
+from ampctl.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, AmpctlError
+
+app = typer.Typer(
+    name="ampctl",
+    help="Provision and troubleshoot Kubecost on Amazon EKS with Amazon Managed Service for Prometheus.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(sandbox.app, name="sandbox")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ampctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    output_format: OutputFormat = typer.Option(
+        OutputFormat.text, "--output", "-o", help="Output format: text for people, json for machines."
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail (repeatable)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the result."),
+    version: Optional[bool] = typer.Option(  # noqa: UP045 - Typer needs Optional on 3.10
+        None, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    output.settings.output = output_format.value
+    output.settings.verbosity = -1 if quiet else verbose
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point: run the app and map every outcome to an exit code."""
+    from ampctl.cli.errorhandler import handle
+
+    code = handle(lambda: app(args=argv, standalone_mode=False, prog_name="ampctl"))
+    sys.exit(code)
+
+
+__all__ = ["AmpctlError", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "app", "main"]

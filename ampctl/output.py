@@ -1,0 +1,80 @@
+"""The one place that prints: data to stdout, progress and diagnostics to stderr.
+
+`--output json` makes stdout carry exactly one JSON document; `-q` silences progress,
+`-v` adds detail. NO_COLOR is honoured by Rich itself.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+@dataclass
+class Settings:
+    output: str = "text"
+    verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+
+
+settings = Settings()
+_consoles: dict[str, Console] = {}
+
+
+def _console(name: str) -> Console:
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=(name == "err"), highlight=False, soft_wrap=False)
+    return _consoles[name]
+
+
+def out() -> Console:
+    """The data console (stdout)."""
+    return _console("out")
+
+
+def err() -> Console:
+    """The status console (stderr)."""
+    return _console("err")
+
+
+def is_json() -> bool:
+    return settings.output == "json"
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def show(renderable: RenderableType) -> None:
+    """Print data for people (ignored in JSON mode, where the command emits JSON instead)."""
+    if not is_json():
+        out().print(renderable)
+
+
+def info(message: str) -> None:
+    if settings.verbosity >= 0:
+        err().print(message)
+
+
+def detail(message: str) -> None:
+    if settings.verbosity >= 1:
+        err().print(f"[dim]{message}[/dim]")
+
+
+def warn(message: str) -> None:
+    err().print(f"[yellow]warning:[/yellow] {message}")
+
+
+def error(message: str, hint: str | None = None) -> None:
+    from rich.markup import escape
+
+    err().print(f"[red]error:[/red] {escape(message)}")
+    if hint:
+        err().print(f"[dim]hint:[/dim] {escape(hint)}")

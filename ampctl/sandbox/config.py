@@ -1,0 +1,104 @@
+"""What a sandbox is made of: the configuration it starts with and the state it records."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CLUSTERS = ("sandbox-primary", "sandbox-east", "sandbox-west")
+DEFAULT_REGION = "us-east-2"
+ACCOUNT_ID = "123456789012"  # moto's default account
+# The operator's credentials inside the sandbox. Not secret: they exist only on 127.0.0.1.
+OPERATOR_ACCESS_KEY = "AKIASANDBOXOPERATOR1"
+OPERATOR_SECRET_KEY = "sandbox-operator-secret-key-not-a-real-secret"
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Fault injection for the AWS emulator (set at start)."""
+
+    latency_ms: int = 0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0  # 5xx answers, nothing changed
+    lost_rate: float = 0.0  # the change is made, the client gets a 500
+    seed: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.throttle_rate or self.error_rate or self.lost_rate)
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    state_dir: Path
+    region: str = DEFAULT_REGION
+    account: str = ACCOUNT_ID
+    clusters: tuple[str, ...] = DEFAULT_CLUSTERS
+    oidc_providers: bool = True
+    faults: Faults = field(default_factory=Faults)
+    prometheus_bin: str = "prometheus"
+    feeder_interval: float = 5.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state_dir"] = str(self.state_dir)
+        data["clusters"] = list(self.clusters)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SandboxConfig:
+        data = dict(data)
+        data["state_dir"] = Path(data["state_dir"])
+        data["clusters"] = tuple(data["clusters"])
+        data["faults"] = Faults(**data.get("faults", {}))
+        return cls(**data)
+
+
+def context_name(region: str, account: str, cluster: str) -> str:
+    return f"arn:aws:eks:{region}:{account}:cluster/{cluster}"
+
+
+@dataclass
+class ClusterState:
+    name: str
+    api_url: str
+    issuer: str
+    context: str
+
+
+@dataclass
+class SandboxState:
+    """Written by the daemon to <state_dir>/state.json once every component is up."""
+
+    pid: int
+    region: str
+    account: str
+    aws_endpoint: str
+    amp_endpoint: str
+    chart_repo: str
+    kubeconfig: str
+    clusters: dict[str, ClusterState]
+    child_pids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SandboxState:
+        data = dict(data)
+        data["clusters"] = {k: ClusterState(**v) for k, v in data["clusters"].items()}
+        return cls(**data)
+
+
+def default_state_dir() -> Path:
+    return Path(os.environ.get("AMPCTL_SANDBOX_DIR", os.path.join(os.getcwd(), ".sandbox")))
+
+
+def read_state(state_dir: Path) -> SandboxState | None:
+    path = state_dir / "state.json"
+    if not path.exists():
+        return None
+    return SandboxState.from_json(json.loads(path.read_text()))
