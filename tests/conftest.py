@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOLS = Path(os.environ.get("AMPCTL_TOOLS_DIR", ROOT / ".tools" / "bin"))
+TOOLS = Path(os.environ.get("AMPCTL_TOOLS_DIR", Path(sys.executable).parent))
 
 
 def _tool(name: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
+import typer
 
 from ampctl import output
 from ampctl.errors import (
@@ -66,14 +66,14 @@ def _report(error: AmpctlError) -> None:
 def handle(run: Callable[[], Any]) -> int:
     try:
         result = run()
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         output.err().print("aborted")
         return EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        return int(exc.exit_code)
+    except typer.TyperException as exc:
+        exc.show()  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", EXIT_USER_ERROR))
     except KeyboardInterrupt:
         output.err().print("interrupted")
         return EXIT_INTERRUPTED

@@ -79,6 +79,7 @@ class SandboxState:
     aws_endpoint: str
     amp_endpoint: str
     chart_repo: str
+    control_url: str
     kubeconfig: str
     clusters: dict[str, ClusterState]
     child_pids: list[int] = field(default_factory=list)

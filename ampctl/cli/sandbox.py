@@ -1,0 +1,136 @@
+"""`ampctl sandbox`: the local stack of real components that ampctl, kubectl and helm can use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ampctl import output
+from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
+
+app = typer.Typer(help="Run a local AWS + EKS + AMP sandbox on 127.0.0.1.", no_args_is_help=True)
+
+StateDirOpt = typer.Option(
+    None,
+    "--state-dir",
+    envvar="AMPCTL_SANDBOX_DIR",
+    help="Where the sandbox keeps its state (default: ./.sandbox).",
+    show_default=False,
+)
+
+
+def _state_dir(value: Optional[Path]) -> Path:  # noqa: UP045
+    from ampctl.sandbox.config import default_state_dir
+
+    return (value or default_state_dir()).resolve()
+
+
+@app.command()
+def up(
+    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    clusters: int = typer.Option(3, "--clusters", min=1, max=20, help="How many EKS clusters to emulate."),
+    region: str = typer.Option("us-east-2", "--region", help="Region of the emulated clusters."),
+    no_oidc_providers: bool = typer.Option(
+        False, "--no-oidc-providers", help="Leave the clusters' IAM OIDC providers out."
+    ),
+    latency_ms: int = typer.Option(0, "--latency-ms", min=0, help="Added latency per AWS request."),
+    throttle_rate: float = typer.Option(0.0, "--throttle-rate", min=0, max=1, help="P(throttled)."),
+    error_rate: float = typer.Option(0.0, "--error-rate", min=0, max=1, help="P(5xx answer)."),
+    lost_rate: float = typer.Option(0.0, "--lost-rate", min=0, max=1, help="P(change made, 500 answered)."),
+    fault_seed: Optional[int] = typer.Option(None, "--fault-seed", help="Seed for fault injection."),  # noqa: UP045
+    feeder_interval: float = typer.Option(5.0, "--feeder-interval", min=0.1, help="Seconds between writes."),
+    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
+) -> None:
+    """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
+    from ampctl.sandbox import manager
+    from ampctl.sandbox.config import DEFAULT_CLUSTERS, Faults, SandboxConfig
+
+    apply_output(output_format)
+    names = list(DEFAULT_CLUSTERS[:clusters]) + [f"sandbox-{i}" for i in range(4, clusters + 1)]
+    config = SandboxConfig(
+        state_dir=_state_dir(state_dir),
+        region=region,
+        clusters=tuple(names),
+        oidc_providers=not no_oidc_providers,
+        faults=Faults(latency_ms, throttle_rate, error_rate, lost_rate, fault_seed),
+        feeder_interval=feeder_interval,
+    )
+    output.info("starting the sandbox…")
+    state, started = manager.up(config)
+    _report(state, "started" if started else "already running")
+
+
+@app.command()
+def down(
+    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
+) -> None:
+    """Stop the sandbox and every process it started."""
+    from ampctl.sandbox import manager
+
+    apply_output(output_format)
+    result = manager.down(_state_dir(state_dir))
+    if output.is_json():
+        output.emit_json({"stopped": result.stopped, "already_stopped": result.already_stopped})
+    elif result.already_stopped:
+        output.info("the sandbox is not running")
+    else:
+        output.info(f"stopped the sandbox ({len(result.stopped)} processes)")
+
+
+@app.command()
+def status(
+    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
+) -> None:
+    """Show whether the sandbox runs, and its endpoints."""
+    from ampctl.errors import AmpctlError
+    from ampctl.sandbox import manager
+
+    apply_output(output_format)
+    state = manager.running_state(_state_dir(state_dir))
+    if state is None:
+        if output.is_json():
+            output.emit_json({"running": False})
+            raise typer.Exit(1)
+        raise AmpctlError("the sandbox is not running", "start it with `ampctl sandbox up`")
+    _report(state, "running")
+
+
+@app.command()
+def env(state_dir: Optional[Path] = StateDirOpt) -> None:  # noqa: UP045
+    """Print shell exports that point the AWS SDK, kubectl, helm and ampctl at the sandbox.
+
+    Use: eval "$(ampctl sandbox env)"
+    """
+    from ampctl.errors import AmpctlError
+    from ampctl.sandbox import manager
+
+    state = manager.running_state(_state_dir(state_dir))
+    if state is None:
+        raise AmpctlError("the sandbox is not running", "start it with `ampctl sandbox up`")
+    typer.echo(manager.env_script(state), nl=False)
+
+
+def _report(state: object, status: str) -> None:
+    from rich.table import Table
+
+    from ampctl.sandbox.config import SandboxState
+
+    assert isinstance(state, SandboxState)
+    if output.is_json():
+        output.emit_json({"running": True, "status": status, **state.to_json()})
+        return
+    table = Table(title=f"ampctl sandbox: {status}", show_header=True)
+    table.add_column("component")
+    table.add_column("endpoint")
+    table.add_row("AWS emulator (STS, IAM, S3, EKS, AMP)", state.aws_endpoint)
+    table.add_row("AMP query/remote-write emulator", state.amp_endpoint)
+    table.add_row("stand-in chart repository", state.chart_repo)
+    for cluster in state.clusters.values():
+        table.add_row(f"Kubernetes API {cluster.name}", f"{cluster.api_url}  ({cluster.context})")
+    table.add_row("kubeconfig", state.kubeconfig)
+    output.show(table)
+    output.info('next: eval "$(ampctl sandbox env)"')

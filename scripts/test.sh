@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The test command: set-up (idempotent), then ruff, mypy and pytest.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/setup.sh
+echo "== ruff"; .venv/bin/ruff check ampctl tests
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; .venv/bin/pytest -q "$@"
