@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ampctl import __version__, output
-from ampctl.cli import sandbox
+from ampctl.cli import add_cluster, bootstrap, render, sandbox
 from ampctl.cli.options import OutputFormat
 from ampctl.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, AmpctlError
 
@@ -20,6 +20,9 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command("bootstrap")(bootstrap.bootstrap)
+app.command("add-cluster")(add_cluster.add_cluster)
+app.command("render")(render.render)
 app.add_typer(sandbox.app, name="sandbox")
 
 

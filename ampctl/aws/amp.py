@@ -1,0 +1,77 @@
+"""AMP control plane: find workspaces by alias, create with a client token, wait for ACTIVE."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ampctl.errors import AmpctlError
+
+WAIT_DELAY = 2.0
+WAIT_ATTEMPTS = 60
+
+
+def find_by_alias(amp: Any, alias: str) -> list[dict[str, Any]]:
+    found = []
+    for page in amp.get_paginator("list_workspaces").paginate(alias=alias):
+        for ws in page.get("workspaces", []):
+            if ws.get("alias") == alias and ws.get("status", {}).get("statusCode") != "DELETING":
+                found.append(ws)
+    return found
+
+
+def describe(amp: Any, workspace_id: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return dict(amp.describe_workspace(workspaceId=workspace_id)["workspace"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def status_of(ws: dict[str, Any]) -> str:
+    return str(ws.get("status", {}).get("statusCode", "UNKNOWN"))
+
+
+def one_by_alias(amp: Any, alias: str, region: str) -> dict[str, Any] | None:
+    found = find_by_alias(amp, alias)
+    if len(found) > 1:
+        ids = ", ".join(sorted(ws["workspaceId"] for ws in found))
+        raise AmpctlError(
+            f"{len(found)} AMP workspaces in {region} have alias {alias!r}: {ids}",
+            "pass --workspace-id to choose one (aliases are not unique in AMP)",
+        )
+    return found[0] if found else None
+
+
+def wait_active(
+    amp: Any,
+    workspace_id: str,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict[str, Any]:
+    """Poll like the AWS CLI's workspace-active waiter (2 s, 60 tries), reporting progress."""
+    started = time.monotonic()
+    for _attempt in range(WAIT_ATTEMPTS):
+        ws = describe(amp, workspace_id)
+        if ws is None:
+            raise AmpctlError(f"AMP workspace {workspace_id} disappeared while waiting", "re-run the command")
+        status = status_of(ws)
+        if status == "ACTIVE":
+            return ws
+        if status == "CREATION_FAILED":
+            reason = ws.get("status", {}).get("statusReason") or "no reason given"
+            raise AmpctlError(
+                f"AMP workspace {workspace_id} failed to create: {reason}",
+                "delete it (`aws amp delete-workspace`) and re-run, or pass --workspace-id",
+            )
+        progress(f"waiting for AMP workspace {workspace_id}: {status} ({time.monotonic() - started:.0f}s)")
+        sleep(WAIT_DELAY)
+    raise AmpctlError(
+        f"AMP workspace {workspace_id} did not become ACTIVE in {WAIT_DELAY * WAIT_ATTEMPTS:.0f}s",
+        "re-run later: the workspace is found by its alias and not created twice",
+    )

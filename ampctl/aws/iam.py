@@ -1,0 +1,57 @@
+"""IAM reads shared by provisioning, doctor, status and teardown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl.naming import MANAGED_BY_TAG
+
+
+def is_managed(tags: list[dict[str, str]] | None) -> bool:
+    key, value = MANAGED_BY_TAG
+    return any(t.get("Key") == key and t.get("Value") == value for t in tags or [])
+
+
+def get_role(iam: Any, name: str) -> dict[str, Any] | None:
+    try:
+        return dict(iam.get_role(RoleName=name)["Role"])
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def attached_policy_arns(iam: Any, role: str) -> set[str]:
+    arns: set[str] = set()
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role):
+        arns.update(p["PolicyArn"] for p in page["AttachedPolicies"])
+    return arns
+
+
+def get_policy(iam: Any, arn: str) -> dict[str, Any] | None:
+    try:
+        return dict(iam.get_policy(PolicyArn=arn)["Policy"])
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
+def policy_document(iam: Any, arn: str, version: str) -> Any:
+    return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+
+
+def role_tags(iam: Any, name: str) -> list[dict[str, str]]:
+    tags: list[dict[str, str]] = []
+    for page in iam.get_paginator("list_role_tags").paginate(RoleName=name):
+        tags.extend(page["Tags"])
+    return tags
+
+
+def policy_tags(iam: Any, arn: str) -> list[dict[str, str]]:
+    return list(iam.list_policy_tags(PolicyArn=arn).get("Tags", []))
+
+
+def oidc_provider_exists(iam: Any, arn: str) -> bool:
+    providers = iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
+    return any(p["Arn"] == arn for p in providers)
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]

@@ -1,0 +1,97 @@
+"""S3 reads and the hardening ampctl applies to the federated ETL bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl.errors import AmpctlError
+
+
+def bucket_state(s3: Any, bucket: str) -> str:
+    """'missing', 'ours' (exists and this account owns it), or raises when someone else owns it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return "ours"
+    except ClientError as exc:
+        code = exc.response["Error"]["Code"]
+        if code in {"404", "NoSuchBucket", "NotFound"}:
+            return "missing"
+        if code in {"403", "AccessDenied"}:
+            raise AmpctlError(
+                f"S3 bucket {bucket} exists and belongs to another account (bucket names are global)",
+                "choose another name with --bucket",
+            ) from exc
+        raise
+
+
+def _get(s3: Any, method: str, bucket: str, missing: set[str]) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return dict(getattr(s3, method)(Bucket=bucket))
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in missing:
+            return None
+        raise
+
+
+def tags(s3: Any, bucket: str) -> dict[str, str]:
+    got = _get(s3, "get_bucket_tagging", bucket, {"NoSuchTagSet", "NoSuchTagSetError"})
+    return {t["Key"]: t["Value"] for t in (got or {}).get("TagSet", [])}
+
+
+def encryption_rule(kms_key: str | None) -> dict[str, Any]:
+    if kms_key:
+        return {
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key},
+            "BucketKeyEnabled": True,
+        }
+    return {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+
+
+PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+
+
+def hardening_drift(s3: Any, bucket: str, kms_key: str | None, policy: dict[str, Any]) -> list[str]:
+    """What differs from the hardened configuration (empty when the bucket is as ampctl sets it)."""
+    from ampctl.documents import documents_equal
+
+    drift = []
+    pab = _get(s3, "get_public_access_block", bucket, {"NoSuchPublicAccessBlockConfiguration"})
+    if (pab or {}).get("PublicAccessBlockConfiguration") != PUBLIC_ACCESS_BLOCK:
+        drift.append("public access block")
+    enc = _get(s3, "get_bucket_encryption", bucket, {"ServerSideEncryptionConfigurationNotFoundError"})
+    rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    want = encryption_rule(kms_key)["ApplyServerSideEncryptionByDefault"]
+    if not rules or rules[0].get("ApplyServerSideEncryptionByDefault") != want:
+        drift.append("default encryption")
+    own = _get(s3, "get_bucket_ownership_controls", bucket, {"OwnershipControlsNotFoundError"})
+    rules = (own or {}).get("OwnershipControls", {}).get("Rules", [])
+    if [r.get("ObjectOwnership") for r in rules] != ["BucketOwnerEnforced"]:
+        drift.append("object ownership")
+    current = _get(s3, "get_bucket_policy", bucket, {"NoSuchBucketPolicy"})
+    if current is None or not documents_equal(current["Policy"], policy):
+        drift.append("TLS-only bucket policy")
+    return drift
+
+
+def harden(s3: Any, bucket: str, kms_key: str | None, policy: dict[str, Any], parts: list[str]) -> None:
+    import json
+
+    if "public access block" in parts:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
+    if "default encryption" in parts:
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [encryption_rule(kms_key)]})
+    if "object ownership" in parts:
+        s3.put_bucket_ownership_controls(
+            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+        )
+    if "TLS-only bucket policy" in parts:
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))

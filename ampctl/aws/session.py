@@ -1,0 +1,70 @@
+"""The one AWS session factory: created once per command, clients cached per service.
+
+Standard retry mode (10 attempts) unless the user's environment sets AWS_RETRY_MODE or
+AWS_MAX_ATTEMPTS; a user agent naming ampctl; endpoint overrides come from the usual
+AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables, and the AMP data plane (query and
+remote-write endpoints) from AMPCTL_AMP_ENDPOINT.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ampctl import __version__
+from ampctl.errors import AmpctlError
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.credentials import ReadOnlyCredentials
+
+
+class AwsSession:
+    def __init__(self, profile: str | None = None, region: str | None = None) -> None:
+        import boto3
+
+        self._session: boto3.Session = boto3.Session(profile_name=profile, region_name=region)
+        if not self._session.region_name:
+            raise AmpctlError("no AWS region set", "pass --region, use an EKS context ARN, or export AWS_REGION")
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._account: str | None = None
+
+    @property
+    def region(self) -> str:
+        return str(self._session.region_name)
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                from botocore.config import Config
+
+                retries: dict[str, Any] = {}
+                if "AWS_RETRY_MODE" not in os.environ:
+                    retries["mode"] = "standard"
+                if "AWS_MAX_ATTEMPTS" not in os.environ:
+                    retries["max_attempts"] = 10
+                config = Config(user_agent_extra=f"ampctl/{__version__}", retries=retries or None)
+                self._clients[service] = self._session.client(service, config=config)
+            return self._clients[service]
+
+    def account(self) -> str:
+        if self._account is None:
+            self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
+
+    def credentials(self) -> ReadOnlyCredentials:
+        creds = self._session.get_credentials()
+        if creds is None:
+            from botocore.exceptions import NoCredentialsError
+
+            raise NoCredentialsError()
+        return creds.get_frozen_credentials()
+
+    def amp_base_url(self, region: str) -> str:
+        """Base URL of the AMP data plane (query, remote write) for a region."""
+        override = os.environ.get("AMPCTL_AMP_ENDPOINT")
+        if override:
+            return override.rstrip("/")
+        return f"https://aps-workspaces.{region}.amazonaws.com"

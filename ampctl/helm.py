@@ -1,0 +1,112 @@
+"""Helm through pyhelm3 (which drives the real helm binary, 3.x or 4.x)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ampctl.errors import AmpctlError
+
+
+def helm_executable(explicit: str | None = None) -> str:
+    """--helm / AMPCTL_HELM, else helm on PATH, else the helm beside this Python (a venv's bin)."""
+    candidate = explicit or os.environ.get("AMPCTL_HELM")
+    if candidate:
+        found = shutil.which(candidate)
+        if not found:
+            raise AmpctlError(f"helm executable {candidate!r} not found", "pass --helm PATH or fix AMPCTL_HELM")
+        return found
+    found = shutil.which("helm")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "helm"
+    if beside.exists():
+        return str(beside)
+    raise AmpctlError("helm is not installed", "install helm 3.17+ or 4.x, or run scripts/install-tools.sh")
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    namespace: str
+    status: str
+    chart_version: str
+    revision: int
+    values: dict[str, Any]
+
+
+class Helm:
+    def __init__(self, kubeconfig: str | None, context: str, executable: str | None = None) -> None:
+        from pyhelm3 import Client
+
+        exe = helm_executable(executable)
+        config = Path(kubeconfig) if kubeconfig else None
+        self.client = Client(executable=exe, kubeconfig=config, kubecontext=context, default_timeout="10m")
+        self.major = int(self.client.version.major)
+
+    def _run(self, coro: Any) -> Any:
+        from pyhelm3 import errors
+
+        try:
+            return asyncio.run(coro)
+        except errors.Error as exc:
+            message = exc.stderr.decode(errors="replace").strip().splitlines()
+            text = message[-1] if message else str(exc)
+            raise AmpctlError(f"helm failed: {text}", "run with -v for details, or `helm status`") from exc
+
+    def release(self, name: str, namespace: str) -> Release | None:
+        from pyhelm3 import errors
+
+        command = self.client._command
+        try:
+            status = asyncio.run(command.status(name, namespace=namespace))
+        except errors.ReleaseNotFoundError:
+            return None
+        except errors.Error as exc:
+            raise AmpctlError(
+                f"helm status failed: {exc.stderr.decode(errors='replace').strip()}", "check the kube context"
+            ) from exc
+        values = self._run(command.get_values(name, namespace=namespace))
+        chart = status.get("chart", {}).get("metadata", {})
+        return Release(
+            name=name,
+            namespace=namespace,
+            status=str(status.get("info", {}).get("status", "unknown")),
+            chart_version=str(chart.get("version", "")),
+            revision=int(status.get("version", 0)),
+            values=values,
+        )
+
+    def install(
+        self,
+        name: str,
+        namespace: str,
+        chart: str,
+        *,
+        repo: str | None,
+        version: str,
+        values: dict[str, Any],
+        timeout: str,
+    ) -> int:
+        async def go() -> int:
+            resolved = await self.client.get_chart(chart, repo=repo, version=version)
+            flags: dict[str, bool] = {"rollback_on_failure": True} if self.major >= 4 else {"atomic": True}
+            revision = await self.client.install_or_upgrade_release(
+                name,
+                resolved,
+                values,
+                namespace=namespace,
+                create_namespace=False,
+                wait=True,
+                timeout=timeout,
+                **flags,
+            )
+            return int(revision.revision)
+
+        result: int = self._run(go())
+        return result

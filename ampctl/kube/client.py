@@ -1,0 +1,63 @@
+"""A thin wrapper over the official client: read objects as plain dicts, None when absent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl.errors import AmpctlError
+
+
+class Kube:
+    def __init__(self, kubeconfig: str | None, context: str) -> None:
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        try:
+            self.api = config.new_client_from_config(config_file=kubeconfig, context=context)
+        except ConfigException as exc:
+            raise AmpctlError(f"cannot use kube context {context}: {exc}", "check --context / KUBECONFIG") from exc
+        self.core = client.CoreV1Api(self.api)
+        self.apps = client.AppsV1Api(self.api)
+
+    def to_dict(self, obj: Any) -> dict[str, Any]:
+        return dict(self.api.sanitize_for_serialization(obj))
+
+    def read(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """Read a core object (namespace, serviceaccount, secret, configmap, service, pvc)."""
+        from kubernetes.client.exceptions import ApiException
+
+        reader = getattr(self.core, f"read_namespaced_{kind}" if namespace else f"read_{kind}")
+        try:
+            obj = reader(name, namespace) if namespace else reader(name)
+        except ApiException as exc:
+            if exc.status == 404:
+                return None
+            raise translate(exc, f"read {kind} {name}") from exc
+        return self.to_dict(obj)
+
+    def list(self, kind: str, namespace: str, label_selector: str | None = None) -> list[dict[str, Any]]:
+        from kubernetes.client.exceptions import ApiException
+
+        lister = getattr(self.core, f"list_namespaced_{kind}")
+        try:
+            result = lister(namespace, label_selector=label_selector or "")
+        except ApiException as exc:
+            raise translate(exc, f"list {kind}") from exc
+        return [self.to_dict(item) for item in result.items]
+
+    def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            return fn(*args, **kwargs)
+        except ApiException as exc:
+            raise translate(exc, what) from exc
+
+
+def translate(exc: Any, what: str) -> AmpctlError:
+    if exc.status in (401, 403):
+        return AmpctlError(
+            f"Kubernetes denied {what} ({exc.status} {exc.reason})",
+            "the kube context's identity needs rights in the namespace (check aws-auth / access entries)",
+        )
+    return AmpctlError(f"Kubernetes {what} failed: {exc.status} {exc.reason}", "see -v output for details")

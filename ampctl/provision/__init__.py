@@ -1,0 +1,1 @@
+"""Provisioning: the steps of bootstrap and add-cluster, and the run that carries their outputs."""

@@ -1,0 +1,54 @@
+"""Which steps a cluster needs, in the order they run."""
+
+from __future__ import annotations
+
+from ampctl.plan.step import Step
+from ampctl.provision.context import ClusterRun
+from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
+from ampctl.provision.steps_helm import InstallKubecost
+from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
+from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
+from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
+
+
+def role_policies(run: ClusterRun) -> dict[str, list[str]]:
+    """Least privilege: the cost-analyzer queries, prometheus-server writes.
+
+    --seed-policies attaches both AMP policies to both roles, as the published guide does.
+    """
+    from ampctl.naming import AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN, s3_policy_name
+
+    both = [AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN]
+    cost = list(both) if run.request.seed_policies else [AMP_QUERY_POLICY_ARN]
+    prom = list(both) if run.request.seed_policies else [AMP_REMOTE_WRITE_POLICY_ARN]
+    if run.request.federated:
+        cost.append(f"arn:aws:iam::{run.account}:policy/{s3_policy_name(run.cluster)}")
+    return {"cost-analyzer": cost, "prometheus-server": prom}
+
+
+def steps_for(run: ClusterRun) -> list[Step]:
+    from ampctl.render import object_store_secret, product_key_secret
+    from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
+
+    r = run.request
+    policies = role_policies(run)
+    steps: list[Step] = [CheckOidcProvider(run)]
+    steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
+    if r.federated:
+        steps.append(EnsureBucket(run) if r.primary else FindBucket(run))
+        steps.append(EnsureS3Policy(run))
+    steps += [
+        EnsureIrsaRole(run, "cost-analyzer", SA_COST_ANALYZER, policies["cost-analyzer"]),
+        EnsureIrsaRole(run, "prometheus-server", SA_PROMETHEUS, policies["prometheus-server"]),
+        EnsureNamespace(run),
+        EnsureServiceAccount(run, SA_COST_ANALYZER, "cost-analyzer"),
+        EnsureServiceAccount(run, SA_PROMETHEUS, "prometheus-server"),
+    ]
+    if r.federated:
+        steps.append(EnsureSecret(run, object_store_secret(run.spec()), "federated-store.yaml"))
+    if r.product_key is not None:
+        steps.append(EnsureSecret(run, product_key_secret(run.spec(), r.product_key), "product key"))
+    if r.primary and r.recording_rules:
+        steps.append(EnsureRecordingRules(run))
+    steps.append(InstallKubecost(run))
+    return steps

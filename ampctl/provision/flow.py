@@ -1,0 +1,119 @@
+"""bootstrap / add-cluster: resolve targets, plan, confirm, apply, summarise."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ampctl import output
+from ampctl.errors import AmpctlError
+from ampctl.plan import executor
+from ampctl.provision.context import ClusterRun
+from ampctl.provision.request import ProvisionRequest
+from ampctl.target import Target
+
+
+class Sessions:
+    """One AWS session per region, shared by every cluster of the command."""
+
+    def __init__(self, profile: str | None) -> None:
+        self.profile = profile
+        self._by_region: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def for_region(self, region: str) -> Any:
+        from ampctl.aws.session import AwsSession
+
+        with self._lock:
+            if region not in self._by_region:
+                self._by_region[region] = AwsSession(self.profile, region)
+            return self._by_region[region]
+
+
+def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+    from ampctl.cli.provision_opts import with_bucket
+    from ampctl.target import check_account
+    from ampctl.validate import cluster_name
+
+    cluster_name(target.cluster)
+    aws = sessions.for_region(target.region)
+    check_account(target, aws.account())
+    return ClusterRun(target, aws, with_bucket(request, aws.account(), target.region), progress=output.info)
+
+
+def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dict[str, Any]:
+    from ampctl.endpoints import query_endpoint, remote_write_url
+
+    clusters = []
+    for p in plans:
+        run = p.run
+        item: dict[str, Any] = {"cluster": p.name, "ok": p.error is None}
+        if p.error:
+            item["error"] = p.error.message
+            item["hint"] = p.error.hint
+        if run is not None:
+            ws = run.workspace_id
+            item["context"] = run.target.context
+            item["region"] = run.region
+            item["workspace"] = {
+                "id": ws,
+                "arn": run.workspace_arn,
+                "query_endpoint": query_endpoint(run.region, ws) if ws else None,
+                "remote_write_url": remote_write_url(run.region, ws) if ws else None,
+            }
+            item.update({k: v for k, v in run.outputs.items()})
+        item["steps"] = [
+            {"step": step.title, "action": change.action.value, "detail": change.detail} for step, change in p.steps
+        ]
+        item["applied"] = applied and p.error is None
+        clusters.append(item)
+    return {"clusters": clusters}
+
+
+def confirm(changes: int, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise AmpctlError(
+            f"{changes} change(s) planned; refusing to apply without confirmation in a non-interactive run",
+            "pass --yes to apply, or --dry-run to only show the plan",
+        )
+    import typer
+
+    return bool(typer.confirm(f"Apply {changes} change(s)?", default=False, err=True))
+
+
+def provision(
+    targets: Sequence[Target],
+    request: ProvisionRequest,
+    *,
+    profile: str | None,
+    yes: bool,
+    dry_run: bool,
+    parallel: int,
+    title: str,
+) -> None:
+    from ampctl.provision.builder import steps_for
+
+    sessions = Sessions(profile)
+    jobs = [(t.cluster, (lambda t=t: make_run(t, sessions, request))) for t in targets]
+    plans = executor.plan(jobs, steps_for, parallel)
+    executor.show_plan(plans, title)
+    if any(p.error for p in plans):
+        if output.is_json():
+            output.emit_json(summary(plans, applied=False))
+        executor.raise_errors(plans)
+    changes = sum(p.changes for p in plans)
+    if changes == 0:
+        output.info("[green]nothing to change[/green]: everything is as planned")
+    elif dry_run:
+        output.info(f"dry run: {changes} change(s) planned, nothing applied")
+    elif confirm(changes, yes):
+        executor.apply(plans, parallel)
+    else:
+        raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")
+    if output.is_json():
+        output.emit_json(summary(plans, applied=changes > 0 and not dry_run))
+    executor.raise_errors(plans)

@@ -1,0 +1,92 @@
+"""Render one cluster's artifacts, looking up only what was not given (read-only calls)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from ampctl.errors import AmpctlError
+from ampctl.provision.request import ProvisionRequest
+from ampctl.target import Target, resolve
+
+
+def _target(context: str | None, kubeconfig: str | None, cluster: str | None, region: str | None) -> Target:
+    if context is None and cluster and region:
+        return Target(context="", cluster=cluster, region=region, account=None, kubeconfig=kubeconfig)
+    return resolve(context, kubeconfig=kubeconfig, cluster=cluster, region=region)
+
+
+def render_cluster(
+    request: ProvisionRequest,
+    out_dir: Path,
+    *,
+    context: str | None,
+    kubeconfig: str | None,
+    cluster: str | None,
+    region: str | None,
+    profile: str | None,
+    account: str | None,
+    oidc_issuer: str | None,
+) -> dict[str, Any]:
+    from ampctl import validate
+    from ampctl.naming import default_bucket
+    from ampctl.render import render_all, write_all
+    from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
+
+    target = _target(context, kubeconfig, cluster, region)
+    validate.cluster_name(target.cluster)
+    validate.region(target.region)
+    account = account or target.account
+    workspace_id = request.workspace_id
+    session = None
+    if account is None or oidc_issuer is None or workspace_id is None:
+        from ampctl.aws.session import AwsSession
+
+        session = AwsSession(profile, target.region)
+    if account is None:
+        assert session
+        account = session.account()
+    validate.account(account)
+    if oidc_issuer is None:
+        assert session
+        cluster_info = session.client("eks").describe_cluster(name=target.cluster)["cluster"]
+        oidc_issuer = str(cluster_info["identity"]["oidc"]["issuer"])
+    validate.oidc_issuer(oidc_issuer)
+    if workspace_id is None:
+        from ampctl.aws import amp as ampapi
+
+        assert session
+        ws = ampapi.one_by_alias(session.client("amp"), request.alias, target.region)
+        if ws is None:
+            raise AmpctlError(
+                f"no AMP workspace with alias {request.alias!r} in {target.region}",
+                "pass --workspace-id, or run `ampctl bootstrap` first",
+            )
+        workspace_id = str(ws["workspaceId"])
+    validate.workspace_id(workspace_id)
+    bucket = request.bucket or (default_bucket(account, target.region) if request.federated else None)
+    spec = ClusterSpec(
+        cluster=target.cluster, region=target.region, account=account, oidc_issuer=oidc_issuer,
+        workspace_id=workspace_id, namespace=request.namespace, release=request.release,
+        primary=request.primary, federated=request.federated, bucket=bucket,
+        chart_version=request.chart_version,
+        product_key_secret=PRODUCT_KEY_SECRET if request.product_key else None,
+        prom_cluster_id_label=request.prom_cluster_id_label, seed_recording_rules=request.seed_recording_rules,
+    )  # fmt: skip
+    files = render_all(
+        spec, extra_values=request.extra_values, set_values=request.set_values, chart=request.chart,
+        timeout=request.timeout, product_key=request.product_key,
+    )  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_all(files, out_dir)
+    listed = [{"path": str(p), "name": f.name, "mode": oct(f.mode)} for p, f in zip(paths, files, strict=True)]
+    values = [item for item in listed if item["name"][:3].rstrip("-").isdigit()]
+    return {
+        "cluster": target.cluster,
+        "workspace_id": workspace_id,
+        "values_files": [item["path"] for item in values] + list(request.extra_values),
+        "files": listed,
+        "helm_command": str(out_dir / "helm-command.sh"),
+        "spec": dataclasses.asdict(spec),
+    }

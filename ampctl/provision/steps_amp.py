@@ -1,0 +1,138 @@
+"""Steps for the AMP workspace and its recording rules."""
+
+from __future__ import annotations
+
+from ampctl.aws import amp as ampapi
+from ampctl.errors import AmpctlError
+from ampctl.plan.step import Change, Step
+from ampctl.provision.context import ClusterRun
+
+
+class EnsureWorkspace(Step):
+    """Primary: find the workspace by id or alias, or create it (client token) and wait for ACTIVE."""
+
+    def __init__(self, run: ClusterRun) -> None:
+        r = run.request
+        self.title = f"use AMP workspace {r.workspace_id}" if r.workspace_id else f"AMP workspace with alias {r.alias}"
+
+    def check(self, run: ClusterRun) -> Change:
+        amp = run.client("amp")
+        if run.request.workspace_id:
+            ws = ampapi.describe(amp, run.request.workspace_id)
+            if ws is None:
+                raise AmpctlError(
+                    f"AMP workspace {run.request.workspace_id} not found in {run.region}",
+                    "check --workspace-id and --region, or omit it to find/create by alias",
+                )
+        else:
+            ws = ampapi.one_by_alias(amp, run.request.alias, run.region)
+            if ws is None:
+                return Change.create(f"alias {run.request.alias} in {run.region}")
+        return self._found(run, ws)
+
+    def _found(self, run: ClusterRun, ws: dict[str, object]) -> Change:
+        status = ampapi.status_of(ws)
+        if status == "CREATION_FAILED":
+            raise AmpctlError(
+                f"AMP workspace {ws['workspaceId']} is CREATION_FAILED",
+                "delete it and re-run, or pass --workspace-id for another workspace",
+            )
+        run.workspace_id = str(ws["workspaceId"])
+        run.workspace_arn = str(ws["arn"])
+        if status != "ACTIVE":
+            run.workspace_created(run.workspace_id, lambda: self._wait(run))
+        return Change.unchanged(f"{run.workspace_id} ({status})")
+
+    def _wait(self, run: ClusterRun) -> None:
+        assert run.workspace_id
+        ampapi.wait_active(run.client("amp"), run.workspace_id, sleep=run.sleep, progress=run.progress)
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags, client_token
+
+        created = run.client("amp").create_workspace(
+            alias=run.request.alias,
+            tags=aws_tags(None, run.request.fleet) | run.request.tags,
+            clientToken=client_token(run.account, run.region, run.request.alias),
+        )
+        run.workspace_arn = created["arn"]
+        run.workspace_created(created["workspaceId"], lambda: self._wait(run))
+
+
+class FindWorkspace(Step):
+    """Additional clusters reuse the primary's workspace: found, never created."""
+
+    def __init__(self, run: ClusterRun) -> None:
+        r = run.request
+        self.title = f"find AMP workspace {r.workspace_id or 'with alias ' + r.alias}"
+
+    def check(self, run: ClusterRun) -> Change:
+        amp = run.client("amp")
+        r = run.request
+        ws = ampapi.describe(amp, r.workspace_id) if r.workspace_id else ampapi.one_by_alias(amp, r.alias, run.region)
+        if ws is None:
+            raise AmpctlError(
+                f"no AMP workspace {r.workspace_id or 'with alias ' + repr(r.alias)} in {run.region}",
+                "run `ampctl bootstrap` on the primary cluster first, or pass --workspace-id",
+            )
+        if ampapi.status_of(ws) not in {"ACTIVE", "UPDATING"}:
+            raise AmpctlError(
+                f"AMP workspace {ws['workspaceId']} is {ampapi.status_of(ws)}",
+                "wait until it is ACTIVE (see `ampctl doctor`) and re-run",
+            )
+        run.workspace_id = str(ws["workspaceId"])
+        run.workspace_arn = str(ws["arn"])
+        return Change.unchanged(run.workspace_id)
+
+    def apply(self, run: ClusterRun, change: Change) -> None:  # pragma: no cover - never planned
+        return
+
+
+class EnsureRecordingRules(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        from ampctl.naming import rule_namespace_name
+
+        self.name = rule_namespace_name()
+        form = "seed form" if run.request.seed_recording_rules else "current cAdvisor labels"
+        self.title = f"recording rules namespace {self.name} ({form})"
+
+    def _desired(self, run: ClusterRun) -> bytes:
+        from ampctl.render import recording_rules
+
+        return recording_rules(run.request.seed_recording_rules).encode()
+
+    def check(self, run: ClusterRun) -> Change:
+        from botocore.exceptions import ClientError
+
+        if run.workspace_id is None:
+            return Change.create("in the new workspace")
+        try:
+            current = run.client("amp").describe_rule_groups_namespace(workspaceId=run.workspace_id, name=self.name)[
+                "ruleGroupsNamespace"
+            ]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return Change.create()
+            raise
+        if bytes(current.get("data", b"")) != self._desired(run):
+            return Change.update("rules differ")
+        return Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags
+
+        run.wait_workspace()
+        amp = run.client("amp")
+        data = self._desired(run)
+        if change.action.value == "create":
+            from botocore.exceptions import ClientError
+
+            try:
+                amp.create_rule_groups_namespace(
+                    workspaceId=run.workspace_id, name=self.name, data=data, tags=aws_tags(None, run.request.fleet)
+                )
+                return
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ConflictException":
+                    raise
+        amp.put_rule_groups_namespace(workspaceId=run.workspace_id, name=self.name, data=data)

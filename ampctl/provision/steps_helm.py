@@ -1,0 +1,68 @@
+"""The Helm step: write the values files and `helm upgrade --install` the chart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ampctl.plan.step import Change, Step
+from ampctl.provision import values as valuesmod
+from ampctl.provision.context import ClusterRun
+
+
+class InstallKubecost(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        r = run.request
+        self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"
+
+    def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
+        from ampctl.render import values_files
+
+        files = values_files(run.spec())
+        return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)
+
+    def check(self, run: ClusterRun) -> Change:
+        r = run.request
+        release = run.helm.release(r.release, r.namespace)
+        run.outputs["release"] = {"name": r.release, "namespace": r.namespace, "chart_version": r.chart_version}
+        if release is None:
+            return Change.create()
+        if run.workspace_id is None:
+            return Change.update("the new workspace")
+        _, desired = self._values(run)
+        drift = []
+        if release.status != "deployed":
+            drift.append(f"release is {release.status}")
+        if release.chart_version != r.chart_version:
+            drift.append(f"chart {release.chart_version} -> {r.chart_version}")
+        changed = valuesmod.diff_keys(release.values, desired)
+        if changed:
+            shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+            drift.append(f"values: {shown}")
+        run.outputs["release"]["revision"] = release.revision
+        return Change.update("; ".join(drift)) if drift else Change.unchanged(f"revision {release.revision}")
+
+    def write_files(self, run: ClusterRun) -> list[str]:
+        files, _ = self._values(run)
+        directory = Path(run.request.values_dir) / run.cluster
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for index, file in enumerate(files, start=1):
+            path = directory / f"{index:02d}-{file.name}"
+            path.write_text(file.content)
+            os.chmod(path, file.mode)
+            paths.append(str(path))
+        run.outputs["files"] = paths + list(run.request.extra_values)
+        return paths
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        r = run.request
+        run.wait_workspace()
+        self.write_files(run)
+        _, desired = self._values(run)
+        chart = "cost-analyzer" if r.chart_repo else r.chart
+        revision = run.helm.install(
+            r.release, r.namespace, chart, repo=r.chart_repo, version=r.chart_version, values=desired, timeout=r.timeout
+        )
+        run.outputs["release"]["revision"] = revision

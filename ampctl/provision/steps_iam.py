@@ -1,0 +1,161 @@
+"""Steps for IRSA: the OIDC provider prerequisite, the S3 policy and the two roles."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from ampctl.aws import iam as iamapi
+from ampctl.errors import AmpctlError
+from ampctl.plan.step import Action, Change, Step
+from ampctl.provision.context import ClusterRun
+
+POLICY_VERSION_LIMIT = 5
+
+
+class CheckOidcProvider(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        self.title = f"IAM OIDC provider for cluster {run.cluster}"
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.endpoints import oidc_provider_arn
+
+        issuer = run.oidc_issuer()
+        arn = oidc_provider_arn(run.account, issuer)
+        if iamapi.oidc_provider_exists(run.client("iam"), arn):
+            return Change.unchanged(arn)
+        if not run.request.create_oidc_provider:
+            raise AmpctlError(
+                f"no IAM OIDC provider for {issuer} (cluster {run.cluster}): IRSA cannot work",
+                f"re-run with --create-oidc-provider, or `eksctl utils associate-iam-oidc-provider "
+                f"--cluster {run.cluster} --region {run.region} --approve`",
+            )
+        return Change.create(issuer)
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags
+
+        # EKS issuers are served behind certificates whose thumbprint IAM no longer checks
+        # for well-known roots; the value is still required by the API.
+        run.client("iam").create_open_id_connect_provider(
+            Url=run.oidc_issuer(),
+            ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+            Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+        )
+
+
+class EnsureS3Policy(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        from ampctl.naming import s3_policy_name
+
+        self.name = s3_policy_name(run.cluster)
+        self.arn = f"arn:aws:iam::{run.account}:policy/{self.name}"
+        self.title = f"IAM policy {self.name} (bucket {run.request.bucket})"
+
+    def _desired(self, run: ClusterRun) -> dict[str, object]:
+        from ampctl.documents import s3_access_policy
+
+        assert run.request.bucket
+        return s3_access_policy(run.request.bucket)
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.documents import documents_equal
+
+        iam = run.client("iam")
+        policy = iamapi.get_policy(iam, self.arn)
+        if policy is None:
+            return Change.create()
+        if not iamapi.is_managed(iamapi.policy_tags(iam, self.arn)):
+            raise AmpctlError(
+                f"IAM policy {self.name} exists but is not managed by ampctl",
+                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
+            )
+        current = iamapi.policy_document(iam, self.arn, policy["DefaultVersionId"])
+        if not documents_equal(current, self._desired(run)):
+            return Change.update("policy document drifted")
+        return Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags
+
+        iam = run.client("iam")
+        document = json.dumps(self._desired(run))
+        if change.action is Action.CREATE:
+            iam.create_policy(
+                PolicyName=self.name,
+                PolicyDocument=document,
+                Description=f"Kubecost federated ETL access to s3://{run.request.bucket} (ampctl)",
+                Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+            )
+            return
+        versions = iam.list_policy_versions(PolicyArn=self.arn)["Versions"]
+        old = sorted((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+        if len(versions) >= POLICY_VERSION_LIMIT and old:
+            iam.delete_policy_version(PolicyArn=self.arn, VersionId=old[0]["VersionId"])
+        iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
+
+
+class EnsureIrsaRole(Step):
+    def __init__(self, run: ClusterRun, component: str, service_account: str, policy_arns: list[str]) -> None:
+        from ampctl.naming import role_name
+
+        self.component = component
+        self.service_account = service_account
+        self.name = role_name(run.cluster, component)
+        self.arn = f"arn:aws:iam::{run.account}:role/{self.name}"
+        self.policy_arns = set(policy_arns)
+        self.title = f"IAM role {self.name} for serviceaccount {run.request.namespace}/{service_account}"
+
+    def _trust(self, run: ClusterRun) -> dict[str, object]:
+        from ampctl.documents import trust_policy
+
+        return trust_policy(run.spec(), self.service_account)
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.documents import documents_equal
+
+        iam = run.client("iam")
+        run.outputs.setdefault("roles", {})[self.component] = self.arn
+        role = iamapi.get_role(iam, self.name)
+        if role is None:
+            return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
+        if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
+            raise AmpctlError(
+                f"IAM role {self.name} exists but is not managed by ampctl",
+                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
+            )
+        drift = []
+        if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
+            drift.append("trust policy")
+        attached = iamapi.attached_policy_arns(iam, self.name)
+        missing, extra = self.policy_arns - attached, attached - self.policy_arns
+        drift += [f"attach {p.rsplit('/', 1)[-1]}" for p in sorted(missing)]
+        drift += [f"detach {p.rsplit('/', 1)[-1]}" for p in sorted(extra)]
+        return Change.update(", ".join(drift)) if drift else Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags
+
+        iam = run.client("iam")
+        trust = json.dumps(self._trust(run))
+        if change.action is Action.CREATE:
+            # An earlier, interrupted run may have created it: reconcile below.
+            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+                iam.create_role(
+                    RoleName=self.name,
+                    AssumeRolePolicyDocument=trust,
+                    Description=f"Kubecost {self.component} on {run.cluster} via IRSA (ampctl)",
+                    Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+                )
+        else:
+            from ampctl.documents import documents_equal
+
+            role = iamapi.get_role(iam, self.name) or {}
+            if not documents_equal(role.get("AssumeRolePolicyDocument", {}), self._trust(run)):
+                iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=trust)
+        attached = iamapi.attached_policy_arns(iam, self.name)
+        for arn in sorted(self.policy_arns - attached):
+            iam.attach_role_policy(RoleName=self.name, PolicyArn=arn)
+        for arn in sorted(attached - self.policy_arns):
+            iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)

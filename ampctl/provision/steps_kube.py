@@ -1,0 +1,104 @@
+"""Steps for Kubernetes objects: namespace, annotated ServiceAccounts and Secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl.plan.step import Action, Change, Step
+from ampctl.provision.context import ClusterRun
+
+ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def _labelled(obj: dict[str, Any]) -> bool:
+    from ampctl.naming import MANAGED_BY_LABEL
+
+    key, value = MANAGED_BY_LABEL
+    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
+
+
+class EnsureNamespace(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        self.name = run.request.namespace
+        self.title = f"namespace {self.name}"
+
+    def check(self, run: ClusterRun) -> Change:
+        return Change.create() if run.kube.read("namespace", None, self.name) is None else Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import MANAGED_BY_LABEL
+
+        body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": self.name, "labels": dict([MANAGED_BY_LABEL])},
+        }
+        run.kube.call(f"create namespace {self.name}", run.kube.core.create_namespace, body)
+
+
+class EnsureServiceAccount(Step):
+    def __init__(self, run: ClusterRun, name: str, component: str) -> None:
+        from ampctl.naming import role_name
+
+        self.name = name
+        self.role_arn = f"arn:aws:iam::{run.account}:role/{role_name(run.cluster, component)}"
+        self.title = f"serviceaccount {run.request.namespace}/{name} annotated with its IAM role"
+
+    def check(self, run: ClusterRun) -> Change:
+        current = run.kube.read("service_account", run.request.namespace, self.name)
+        if current is None:
+            return Change.create()
+        annotations = current.get("metadata", {}).get("annotations") or {}
+        found = annotations.get(ROLE_ANNOTATION)
+        drift = []
+        if found != self.role_arn:
+            drift.append(f"annotation {ROLE_ANNOTATION} is {found or 'missing'}")
+        if not _labelled(current):
+            drift.append("adopt (add managed-by label)")
+        return Change.update("; ".join(drift)) if drift else Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.render import service_account
+
+        body = service_account(run.spec(), self.name, self.role_arn)
+        ns = run.request.namespace
+        if change.action is Action.CREATE:
+            run.kube.call(
+                f"create serviceaccount {self.name}", run.kube.core.create_namespaced_service_account, ns, body
+            )
+        else:
+            patch = {"metadata": {"labels": body["metadata"]["labels"], "annotations": body["metadata"]["annotations"]}}
+            run.kube.call(
+                f"patch serviceaccount {self.name}",
+                run.kube.core.patch_namespaced_service_account,
+                self.name,
+                ns,
+                patch,
+            )
+
+
+class EnsureSecret(Step):
+    """A Secret whose whole content ampctl owns (object-store config, product key)."""
+
+    def __init__(self, run: ClusterRun, manifest: dict[str, Any], what: str) -> None:
+        self.manifest = manifest
+        self.name = manifest["metadata"]["name"]
+        self.title = f"secret {run.request.namespace}/{self.name} ({what})"
+
+    def check(self, run: ClusterRun) -> Change:
+        current = run.kube.read("secret", run.request.namespace, self.name)
+        if current is None:
+            return Change.create()
+        if (current.get("data") or {}) != self.manifest["data"]:
+            return Change.update("content differs")
+        if not _labelled(current):
+            return Change.update("adopt (add managed-by label)")
+        return Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        ns = run.request.namespace
+        core = run.kube.core
+        if change.action is Action.CREATE:
+            run.kube.call(f"create secret {self.name}", core.create_namespaced_secret, ns, self.manifest)
+        else:
+            run.kube.call(f"replace secret {self.name}", core.replace_namespaced_secret, self.name, ns, self.manifest)

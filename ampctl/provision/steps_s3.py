@@ -1,0 +1,78 @@
+"""Steps for the federated ETL bucket."""
+
+from __future__ import annotations
+
+from ampctl.aws import s3 as s3api
+from ampctl.errors import AmpctlError
+from ampctl.plan.step import Action, Change, Step
+from ampctl.provision.context import ClusterRun
+
+ALL_HARDENING = ["public access block", "default encryption", "object ownership", "TLS-only bucket policy"]
+
+
+class EnsureBucket(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        assert run.request.bucket
+        self.bucket = run.request.bucket
+        self.title = f"S3 bucket {self.bucket} (hardened)"
+
+    def _policy(self) -> dict[str, object]:
+        from ampctl.documents import bucket_tls_policy
+
+        return bucket_tls_policy(self.bucket)
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.naming import MANAGED_BY_TAG
+
+        s3 = run.client("s3")
+        run.outputs["bucket"] = self.bucket
+        if s3api.bucket_state(s3, self.bucket) == "missing":
+            return Change.create(f"in {run.region}")
+        if s3api.tags(s3, self.bucket).get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
+            return Change.unchanged("existing bucket not managed by ampctl: used as it is")
+        drift = s3api.hardening_drift(s3, self.bucket, run.request.kms_key, self._policy())
+        return Change.update(", ".join(drift)) if drift else Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.naming import aws_tags
+
+        s3 = run.client("s3")
+        parts = change.detail.split(", ")
+        if change.action is Action.CREATE:
+            kwargs: dict[str, object] = {"Bucket": self.bucket}
+            if run.region != "us-east-1":
+                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": run.region}
+            try:
+                s3.create_bucket(**kwargs)
+            except s3.exceptions.BucketAlreadyOwnedByYou:
+                pass
+            except s3.exceptions.BucketAlreadyExists as exc:
+                raise AmpctlError(
+                    f"S3 bucket name {self.bucket} is taken by another account", "choose another --bucket"
+                ) from exc
+            # Tag first: a run interrupted after this point is recognised as ours and finished.
+            tags = aws_tags(None, run.request.fleet)
+            s3.put_bucket_tagging(
+                Bucket=self.bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
+            )
+            parts = ALL_HARDENING
+        s3api.harden(s3, self.bucket, run.request.kms_key, self._policy(), parts)
+
+
+class FindBucket(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        assert run.request.bucket
+        self.bucket = run.request.bucket
+        self.title = f"find S3 bucket {self.bucket}"
+
+    def check(self, run: ClusterRun) -> Change:
+        run.outputs["bucket"] = self.bucket
+        if s3api.bucket_state(run.client("s3"), self.bucket) == "missing":
+            raise AmpctlError(
+                f"S3 bucket {self.bucket} does not exist",
+                "run `ampctl bootstrap --federated` on the primary cluster first, or pass --bucket",
+            )
+        return Change.unchanged()
+
+    def apply(self, run: ClusterRun, change: Change) -> None:  # pragma: no cover - never planned
+        return
