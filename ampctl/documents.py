@@ -1,0 +1,139 @@
+"""IAM and S3 policy documents as plain dicts, and an order-insensitive comparison for drift checks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from ampctl.endpoints import issuer_host, oidc_provider_arn
+
+if TYPE_CHECKING:
+    from ampctl.spec import ClusterSpec
+
+VERSION = "2012-10-17"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+# The AWS guide's S3 actions, split by the resource each one applies to.
+BUCKET_ACTIONS = ("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads")
+OBJECT_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+)
+
+
+def service_account_subject(namespace: str, service_account: str) -> str:
+    return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+def trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
+    """Let exactly one service account of the cluster assume the role through the cluster's OIDC provider."""
+    host = issuer_host(spec.oidc_issuer)
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn(spec.account, spec.oidc_issuer)},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{host}:sub": service_account_subject(spec.namespace, service_account),
+                        f"{host}:aud": STS_AUDIENCE,
+                    }
+                },
+            }
+        ],
+    }
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3:::{bucket}"
+
+
+def s3_access_policy(bucket: str) -> dict[str, Any]:
+    """Read and write Kubecost's federated ETL in one bucket, and nothing else."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "KubecostEtlBucket",
+                "Effect": "Allow",
+                "Action": list(BUCKET_ACTIONS),
+                "Resource": bucket_arn(bucket),
+            },
+            {
+                "Sid": "KubecostEtlObjects",
+                "Effect": "Allow",
+                "Action": list(OBJECT_ACTIONS),
+                "Resource": f"{bucket_arn(bucket)}/*",
+            },
+        ],
+    }
+
+
+def bucket_tls_policy(bucket: str) -> dict[str, Any]:
+    """Bucket policy that refuses every request made without TLS."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn(bucket), f"{bucket_arn(bucket)}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+
+
+def to_json(document: Mapping[str, Any]) -> str:
+    """The form ampctl writes and sends: two-space indent, trailing newline."""
+    return json.dumps(document, indent=2) + "\n"
+
+
+def parse_document(document: Mapping[str, Any] | str) -> Any:
+    """A policy document from a dict, a JSON string, or the URL-encoded JSON string IAM returns."""
+    if isinstance(document, Mapping):
+        return dict(document)
+    text = document.strip()
+    if not text.startswith("{"):
+        text = unquote(text)
+    return json.loads(text)
+
+
+def normalize(value: Any) -> Any:
+    """A canonical form: lists sorted and de-duplicated, one-item lists as the item, scalars as strings."""
+    if isinstance(value, Mapping):
+        return {str(k): normalize(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        unique = {_key(item): item for item in (normalize(v) for v in value)}
+        items = [unique[k] for k in sorted(unique)]
+        return items[0] if len(items) == 1 else items
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def documents_equal(a: Mapping[str, Any] | str, b: Mapping[str, Any] | str) -> bool:
+    """Whether two policy documents say the same thing, whatever AWS did to order and encoding.
+
+    A document that cannot be parsed equals nothing, so drift detection repairs it.
+    """
+    try:
+        left, right = parse_document(a), parse_document(b)
+    except ValueError:
+        return False
+    return _key(normalize(left)) == _key(normalize(right))

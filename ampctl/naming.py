@@ -1,0 +1,92 @@
+"""Deterministic names for what ampctl creates, and the tags and labels that mark it as ampctl's."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ampctl import validate
+from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
+
+MANAGED_BY_TAG = ("managed-by", "ampctl")
+MANAGED_BY_LABEL = ("app.kubernetes.io/managed-by", "ampctl")
+CLUSTER_TAG = "ampctl/cluster"
+FLEET_TAG = "ampctl/fleet"
+
+AMP_QUERY_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
+AMP_REMOTE_WRITE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+
+# IRSA component -> the Kubernetes service account its role is for.
+COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
+
+IAM_NAME_MAX = 64
+_HASH_LEN = 8
+_ROLE_PREFIX = "kubecost-"
+_POLICY_PREFIX = "kubecost-s3-federated-policy-"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:_HASH_LEN]
+
+
+def _fit(cluster: str, room: int) -> str:
+    """The cluster name itself when it fits in `room` characters, else a prefix plus a stable hash."""
+    if len(cluster) <= room:
+        return cluster
+    head = cluster[: room - _HASH_LEN - 1].rstrip("-_")
+    return f"{head}-{_short_hash(cluster)}"
+
+
+def role_name(cluster: str, component: str) -> str:
+    """IAM role of one IRSA component, e.g. kubecost-prod-cost-analyzer (at most 64 characters).
+
+    Both components of a cluster share one stem, shortened with a hash of the full
+    cluster name when the longer role name would not fit.
+    """
+    if component not in COMPONENTS:
+        raise ValueError(f"unknown IRSA component {component!r}; expected one of {sorted(COMPONENTS)}")
+    room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in COMPONENTS)
+    return f"{_ROLE_PREFIX}{_fit(cluster, room)}-{component}"
+
+
+def s3_policy_name(cluster: str) -> str:
+    """The customer-managed S3 policy of one cluster: kubecost-s3-federated-policy-<cluster>."""
+    return _POLICY_PREFIX + _fit(cluster, IAM_NAME_MAX - len(_POLICY_PREFIX))
+
+
+def role_arn(account: str, name: str) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def policy_arn(account: str, name: str) -> str:
+    return f"arn:aws:iam::{account}:policy/{name}"
+
+
+def default_bucket(account: str, region: str) -> str:
+    """The bucket ampctl proposes for federated ETL: unique per account and region."""
+    return validate.bucket_name(f"kubecost-etl-{account}-{region}")
+
+
+def rule_namespace_name() -> str:
+    """The AMP rule-groups namespace that holds Kubecost's recording rules."""
+    return "kubecost-recording-rules"
+
+
+def client_token(account: str, region: str, alias: str) -> str:
+    """An idempotency token for CreateWorkspace: the same inputs give the same token (1-64 chars)."""
+    digest = hashlib.sha256(f"{account}\0{region}\0{alias}".encode()).hexdigest()
+    return f"ampctl-{digest[:40]}"
+
+
+def aws_tags(cluster: str | None, fleet: str | None) -> dict[str, str]:
+    """Tags for every AWS resource ampctl creates."""
+    tags = {MANAGED_BY_TAG[0]: MANAGED_BY_TAG[1]}
+    if cluster:
+        tags[CLUSTER_TAG] = cluster
+    if fleet:
+        tags[FLEET_TAG] = fleet
+    return tags
+
+
+def managed_labels() -> dict[str, str]:
+    """Labels for every Kubernetes object ampctl creates."""
+    return {MANAGED_BY_LABEL[0]: MANAGED_BY_LABEL[1]}

@@ -1,0 +1,41 @@
+"""What the user asked for, per cluster: plain frozen data that every other layer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ampctl.versions import DEFAULT_VERSION, ChartLine, chart_line
+
+SA_COST_ANALYZER = "kubecost-cost-analyzer-amp"
+SA_PROMETHEUS = "kubecost-prometheus-server-amp"
+OBJECT_STORE_SECRET = "kubecost-object-store"
+PRODUCT_KEY_SECRET = "kubecost-product-key"
+DEFAULT_CHART = "oci://public.ecr.aws/kubecost/cost-analyzer"
+DEFAULT_ALIAS = "kubecost-amp"
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """One EKS cluster's Kubecost install against one AMP workspace."""
+
+    cluster: str  # EKS cluster name; also the cluster_id label and kubecostProductConfigs.clusterName
+    region: str  # the region of the AMP workspace (and of the bucket in federated mode)
+    account: str
+    oidc_issuer: str  # "https://oidc.eks.<region>.amazonaws.com/id/XXXX"
+    workspace_id: str
+    namespace: str = "kubecost"
+    release: str = "kubecost"
+    primary: bool = True
+    federated: bool = False
+    bucket: str | None = None
+    chart_version: str = DEFAULT_VERSION
+    product_key_secret: str | None = None  # 2.x federated only
+    prom_cluster_id_label: str | None = None
+    fleet: str | None = None
+    seed_recording_rules: bool = False  # the AWS guide's rule form (container_name/pod_name labels)
+    kms_key: str | None = None
+
+    @property
+    def line(self) -> ChartLine:
+        """The chart line of chart_version; raises AmpctlError when the version is unsupported."""
+        return chart_line(self.chart_version)
