@@ -1,0 +1,187 @@
+"""The sandbox's AWS: moto's WSGI app on 127.0.0.1 behind a middleware that logs and injects faults.
+
+moto keeps its state in process-wide backends keyed by account: every request through this emulator
+is put in `config.account` (header `x-moto-account-id`), and `reset()` drops that account only.
+Two emulators with different accounts share a process without seeing each other; two with the
+same account share one state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from dataclasses import replace
+from typing import Any
+
+from ampctl.sandbox.aws_middleware import INTERNAL_HEADER, AwsMiddleware
+from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
+
+# SHA-1 of the root CA that signs oidc.eks.*.amazonaws.com, as EKS documents for IRSA.
+EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+EKS_VERSION = "1.30"
+
+
+def _mark_internal(request: Any, **_: Any) -> None:
+    request.headers[INTERNAL_HEADER] = "1"
+
+
+def reset_moto_account(account: str) -> None:
+    """Forget everything moto holds for `account`; backends are rebuilt on next use."""
+    from moto.core.base_backend import BackendDict, backend_lock
+    from moto.s3.models import s3_backends
+
+    with backend_lock:
+        for backend_dict in list(BackendDict._instances):  # type: ignore[misc]
+            if account in backend_dict:
+                del backend_dict[account]
+        for bucket, (_, owner) in list(s3_backends.bucket_accounts.items()):
+            if owner == account:
+                s3_backends.bucket_accounts.pop(bucket, None)
+
+
+class AwsEmulator:
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.endpoint = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._middleware: AwsMiddleware | None = None
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
+        self._reset_lock = threading.Lock()
+        self._session: Any = None
+
+    # lifecycle
+
+    def start(self) -> str:
+        if self._server is not None:
+            return self.endpoint
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        class QuietHandler(MotoRequestHandler):
+            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+                return None
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._middleware = AwsMiddleware(
+            app,
+            self.config,
+            on_reset=self.reset,
+            set_workspace_status=self.set_workspace_status,
+        )
+        self._server = make_server("127.0.0.1", 0, self._middleware, threaded=True, request_handler=QuietHandler)
+        port = self._server.server_address[1]
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"aws-emulator-{port}", daemon=True
+        )
+        self._thread.start()
+        self.reset()
+        return self.endpoint
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._clients_lock:
+            self._clients.clear()
+
+    def reset(self) -> None:
+        """Drop this account's moto state, forget client tokens and calls, and seed again."""
+        with self._reset_lock:
+            reset_moto_account(self.config.account)
+            if self._middleware is not None:
+                self._middleware.clear_state()
+            self._seed()
+
+    # clients and the world they see
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client on the emulator with the operator's credentials, neither counted nor faulted."""
+        if not self.endpoint:
+            raise RuntimeError("the AWS emulator is not started")
+        key = (service, region or self.config.region)
+        with self._clients_lock:
+            if key not in self._clients:
+                import boto3
+                from botocore.config import Config
+
+                if self._session is None:
+                    self._session = boto3.session.Session(
+                        aws_access_key_id=OPERATOR_ACCESS_KEY,
+                        aws_secret_access_key=OPERATOR_SECRET_KEY,
+                        region_name=self.config.region,
+                    )
+                client = self._session.client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.endpoint,
+                    config=Config(retries={"mode": "standard", "max_attempts": 3}),
+                )
+                client.meta.events.register("before-send.*.*", _mark_internal)
+                self._clients[key] = client
+            return self._clients[key]
+
+    def cluster_issuer(self, name: str) -> str:
+        digest = hashlib.sha256(f"{self.config.account}:{self.config.region}:{name}".encode()).hexdigest()
+        return f"https://oidc.eks.{self.config.region}.amazonaws.com/id/{digest[:32].upper()}"
+
+    def oidc_provider_arn(self, issuer: str) -> str:
+        return f"arn:aws:iam::{self.config.account}:oidc-provider/{issuer.removeprefix('https://')}"
+
+    def calls(self) -> list[dict[str, Any]]:
+        return self._middleware.calls() if self._middleware is not None else []
+
+    def clear_calls(self) -> None:
+        if self._middleware is not None:
+            self._middleware.clear_calls()
+
+    def set_faults(self, faults: Faults) -> None:
+        """Replace the fault settings (and restart their random sequence from `faults.seed`)."""
+        self.config = replace(self.config, faults=faults)
+        if self._middleware is not None:
+            self._middleware.config = self.config
+            self._middleware.set_faults(faults)
+
+    def set_workspace_status(self, workspace_id: str, status_code: str, region: str | None = None) -> bool:
+        """Put a workspace in CREATING, CREATION_FAILED, ... (moto makes every workspace ACTIVE)."""
+        from moto.amp.models import amp_backends
+
+        workspace = amp_backends[self.config.account][region or self.config.region].workspaces.get(workspace_id)
+        if workspace is None:
+            return False
+        workspace.status = {"statusCode": status_code}
+        return True
+
+    def _seed(self) -> None:
+        from moto.eks.models import eks_backends
+
+        eks = self.client("eks")
+        iam = self.client("iam")
+        backend = eks_backends[self.config.account][self.config.region]
+        for name in self.config.clusters:
+            eks.create_cluster(
+                name=name,
+                version=EKS_VERSION,
+                roleArn=f"arn:aws:iam::{self.config.account}:role/{name}-eks-cluster",
+                resourcesVpcConfig={"endpointPublicAccess": True, "endpointPrivateAccess": True},
+            )
+            issuer = self.cluster_issuer(name)
+            backend.clusters[name].identity = {"oidc": {"issuer": issuer}}
+            if self.config.oidc_providers:
+                iam.create_open_id_connect_provider(
+                    Url=issuer,
+                    ClientIDList=["sts.amazonaws.com"],
+                    ThumbprintList=[EKS_OIDC_THUMBPRINT],
+                )

@@ -1,0 +1,122 @@
+"""Fault injection for the AWS emulator: latency, throttling, 5xx and lost answers, shaped per service."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+
+from ampctl.sandbox.aws_ops import RequestInfo
+from ampctl.sandbox.config import Faults
+
+THROTTLE = "throttle"
+ERROR = "error"
+LOST = "lost"
+
+_QUERY_NAMESPACES = {
+    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
+}
+# The exception a REST-JSON service names for a server-side failure.
+_REST_INTERNAL = {"aps": "InternalServerException", "eks": "ServerException"}
+
+
+@dataclass(frozen=True)
+class FaultResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+class FaultInjector:
+    """Draws one fault (or none) per request from a seeded RNG; the three rates are disjoint bands."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._lock = threading.Lock()
+        self._rng = random.Random(faults.seed)
+
+    def reseed(self) -> None:
+        with self._lock:
+            self._rng = random.Random(self.faults.seed)
+
+    @property
+    def latency_seconds(self) -> float:
+        return max(self.faults.latency_ms, 0) / 1000.0
+
+    def draw(self) -> str | None:
+        faults = self.faults
+        if not (faults.throttle_rate or faults.error_rate or faults.lost_rate):
+            return None
+        with self._lock:
+            roll = self._rng.random()
+        if roll < faults.throttle_rate:
+            return THROTTLE
+        roll -= faults.throttle_rate
+        if roll < faults.error_rate:
+            return ERROR
+        roll -= faults.error_rate
+        if roll < faults.lost_rate:
+            return LOST
+        return None
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _query_error(info: RequestInfo, status: int, kind: str, code: str, message: str) -> FaultResponse:
+    namespace = _QUERY_NAMESPACES.get(info.service, f"https://{info.service}.amazonaws.com/doc/")
+    request_id = _request_id()
+    body = (
+        f'<ErrorResponse xmlns="{namespace}"><Error><Type>{kind}</Type><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    return FaultResponse(status, headers, body.encode())
+
+
+def _s3_error(status: int, code: str, message: str) -> FaultResponse:
+    request_id = uuid.uuid4().hex[:16].upper()
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{code}</Code><Message>{message}</Message>"
+        f"<RequestId>{request_id}</RequestId><HostId>{uuid.uuid4().hex}</HostId></Error>"
+    )
+    headers = [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+    return FaultResponse(status, headers, body.encode())
+
+
+def _json_error(info: RequestInfo, status: int, code: str, message: str) -> FaultResponse:
+    request_id = _request_id()
+    headers = [("x-amzn-RequestId", request_id)]
+    if info.protocol == "json":
+        body = {"__type": code, "message": message}
+        headers.append(("Content-Type", "application/x-amz-json-1.1"))
+    else:
+        body = {"message": message}
+        headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+    return FaultResponse(status, headers, json.dumps(body).encode())
+
+
+def throttling(info: RequestInfo) -> FaultResponse:
+    """What the real service answers when its request rate is exceeded."""
+    if info.service == "s3":
+        return _s3_error(503, "SlowDown", "Please reduce your request rate.")
+    if info.protocol == "query":
+        return _query_error(info, 400, "Sender", "Throttling", "Rate exceeded")
+    if info.protocol == "json":
+        return _json_error(info, 400, "ThrottlingException", "Rate exceeded")
+    return _json_error(info, 429, "ThrottlingException", "Rate exceeded")
+
+
+def internal_error(info: RequestInfo) -> FaultResponse:
+    """A 500 as the real service gives it when it fails on its side."""
+    if info.service == "s3":
+        return _s3_error(500, "InternalError", "We encountered an internal error. Please try again.")
+    if info.protocol == "query":
+        return _query_error(info, 500, "Receiver", "InternalFailure", "An internal error occurred.")
+    code = _REST_INTERNAL.get(info.service, "InternalFailure")
+    return _json_error(info, 500, code, "An internal error occurred.")
