@@ -60,26 +60,23 @@ class Helm:
             raise AmpctlError(f"helm failed: {text}", "run with -v for details, or `helm status`") from exc
 
     def release(self, name: str, namespace: str) -> Release | None:
-        from pyhelm3 import errors
+        """The release as deployed: status, chart version, revision and user-supplied values."""
+        import re
 
         command = self.client._command
-        try:
-            status = asyncio.run(command.status(name, namespace=namespace))
-        except errors.ReleaseNotFoundError:
+        listed = self._run(command.list(all=True, namespace=namespace))
+        entry = next((r for r in listed if r.get("name") == name), None)
+        if entry is None:
             return None
-        except errors.Error as exc:
-            raise AmpctlError(
-                f"helm status failed: {exc.stderr.decode(errors='replace').strip()}", "check the kube context"
-            ) from exc
-        values = self._run(command.get_values(name, namespace=namespace))
-        chart = status.get("chart", {}).get("metadata", {})
+        status = self._run(command.status(name, namespace=namespace))
+        match = re.search(r"-(\d+\.\d+\.\d+\S*)$", str(entry.get("chart", "")))
         return Release(
             name=name,
             namespace=namespace,
-            status=str(status.get("info", {}).get("status", "unknown")),
-            chart_version=str(chart.get("version", "")),
-            revision=int(status.get("version", 0)),
-            values=values,
+            status=str(entry.get("status", "unknown")),
+            chart_version=match.group(1) if match else "",
+            revision=int(entry.get("revision", 0)),
+            values=dict(status.get("config") or {}),
         )
 
     def install(
