@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,101 @@ def prometheus_bin() -> str:
     if not found:
         raise RuntimeError("prometheus not found: apt-get install prometheus (see .ci/run)")
     return found
+
+
+class Sandbox:
+    """A running sandbox (the real daemon, started once per test session) and helpers to read it."""
+
+    def __init__(self, state_dir: Path) -> None:
+        from ampctl.sandbox.config import read_state
+        from ampctl.sandbox.manager import env_exports
+
+        state = read_state(state_dir)
+        assert state is not None
+        self.state = state
+        self.state_dir = state_dir
+        self.env = {**env_exports(state)}
+
+    def _post(self, url: str, body: dict | None = None) -> dict:
+        import json
+        import urllib.request
+
+        data = json.dumps(body or {}).encode()
+        req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def _get(self, url: str) -> object:
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def reset(self) -> None:
+        self._post(f"{self.state.aws_endpoint}/_sandbox/reset")
+        for cluster in self.state.clusters.values():
+            self._post(f"{cluster.api_url}/_sandbox/reset")
+
+    def clear_aws_calls(self) -> None:
+        self._post(f"{self.state.aws_endpoint}/_sandbox/calls/clear")
+
+    def aws_mutations(self) -> list[dict]:
+        calls = self._get(f"{self.state.aws_endpoint}/_sandbox/calls")
+        assert isinstance(calls, list)
+        return [c for c in calls if c["mutating"]]
+
+    def kube_mutations(self) -> dict[str, int]:
+        out = {}
+        for name, cluster in self.state.clusters.items():
+            counts = self._get(f"{cluster.api_url}/_sandbox/requests")
+            assert isinstance(counts, dict)
+            out[name] = sum(v for k, v in counts.items() if k in {"POST", "PUT", "PATCH", "DELETE"})
+        return out
+
+    def context(self, cluster: str) -> str:
+        return self.state.clusters[cluster].context
+
+    def client(self, service: str):  # noqa: ANN201 - a boto3 client
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.state.aws_endpoint,
+            region_name=self.state.region,
+            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def kube(self, cluster: str):  # noqa: ANN201 - a CoreV1Api
+        from kubernetes import client, config
+
+        api = config.new_client_from_config(config_file=self.state.kubeconfig, context=self.context(cluster))
+        return client.CoreV1Api(api)
+
+    def ampctl(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(self.env)
+        env["PATH"] = f"{TOOLS}{os.pathsep}{env.get('PATH', '')}"
+        env["AMPCTL_HELM"] = str(TOOLS / "helm3")
+        return subprocess.run(
+            [sys.executable, "-m", "ampctl", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> Iterator[Sandbox]:
+    from ampctl.sandbox import manager
+    from ampctl.sandbox.config import SandboxConfig
+
+    state_dir = tmp_path_factory.mktemp("sandbox")
+    manager.up(SandboxConfig(state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin))
+    try:
+        yield Sandbox(state_dir)
+    finally:
+        manager.down(state_dir)

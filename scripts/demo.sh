@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# ampctl's main job on the local sandbox: start the sandbox, bootstrap the primary cluster
+# (federated), add the two other clusters, and check them. The sandbox keeps running afterwards
+# (stop it with `.venv/bin/ampctl sandbox down`); pass --down to stop it at the end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/setup.sh
+export PATH="$root/.venv/bin:$PATH"
+export AMPCTL_SANDBOX_DIR="${AMPCTL_SANDBOX_DIR:-$root/.sandbox}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+ampctl sandbox up
+eval "$(ampctl sandbox env)"
+ctx() { echo "arn:aws:eks:${AWS_REGION}:123456789012:cluster/$1"; }
+
+cd "$work"
+echo "== ampctl bootstrap --federated (sandbox-primary)"
+ampctl bootstrap --federated --yes --context "$(ctx sandbox-primary)"
+echo "== ampctl add-cluster --federated (sandbox-east, sandbox-west)"
+ampctl add-cluster --federated --yes --context "$(ctx sandbox-east)" --context "$(ctx sandbox-west)"
+if ampctl doctor --help >/dev/null 2>&1; then
+  echo "== ampctl doctor --all --wait 2m"
+  ampctl doctor --all --wait 2m
+fi
+cd "$root"
+if [ "${1:-}" = "--down" ]; then
+  ampctl sandbox down
+else
+  echo "the sandbox is still running: eval \"\$(.venv/bin/ampctl sandbox env)\" to use it, .venv/bin/ampctl sandbox down to stop it"
+fi
