@@ -114,7 +114,6 @@ def test_release_rendered_with_the_right_settings(sandbox: Sandbox, fleet: dict,
     import base64
 
     import yaml
-
     from kubernetes import client as k8s
 
     core = sandbox.kube(cluster)

@@ -159,7 +159,8 @@ def test_render_offline_writes_files_in_helm_order(tmp_path: Path) -> None:
     assert "helm upgrade --install kubecost" in script.replace("\\\n", " ").replace("  ", " ")
     trust = json.loads((out / "iam" / "kubecost-prod-1-cost-analyzer-trust.json").read_text())
     condition = trust["Statement"][0]["Condition"]["StringEquals"]
+    issuer = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789"
     assert condition == {
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:sub": "system:serviceaccount:kubecost:kubecost-cost-analyzer-amp",
-        "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:aud": "sts.amazonaws.com",
+        f"{issuer}:sub": "system:serviceaccount:kubecost:kubecost-cost-analyzer-amp",
+        f"{issuer}:aud": "sts.amazonaws.com",
     }
