@@ -27,7 +27,7 @@ class EnsureWorkspace(Step):
         else:
             ws = ampapi.one_by_alias(amp, run.request.alias, run.region)
             if ws is None:
-                return Change.create(f"alias {run.request.alias} in {run.region}")
+                return Change.create(f"in {run.region}")
         return self._found(run, ws)
 
     def _found(self, run: ClusterRun, ws: dict[str, object]) -> Change:
