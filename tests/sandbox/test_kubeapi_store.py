@@ -341,15 +341,25 @@ def test_subscribers_run_outside_the_lock(store: ObjectStore) -> None:
     assert seen == [("ADDED", "a"), ("MODIFIED", "a"), ("DELETED", "a")]
 
 
-def test_history_is_bounded(store: ObjectStore) -> None:
-    for n in range(ObjectStore.HISTORY + 50):
+def test_history_is_bounded() -> None:
+    store = ObjectStore("small", history=100)
+    for n in range(150):
         store.patch("v1", "configmaps", "default", "churn", "application/apply-patch+yaml",
                     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn"},
                      "data": {"n": str(n)}}, field_manager="t")
-    assert len(store._history) == ObjectStore.HISTORY
+    assert len(store.hub.history) == 100
     from ampctl.sandbox.kubeapi.selectors import FieldSelector, LabelSelector
     from ampctl.sandbox.kubeapi.watch import Watcher
 
     with pytest.raises(ApiError) as err:
         store.watch(Watcher("v1", "configmaps", None, LabelSelector(), FieldSelector()), "1")
     assert err.value.code == 410
+
+
+def test_identical_apply_is_a_no_op(store: ObjectStore) -> None:
+    applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "same"}, "data": {"a": "1"}}
+    first, _ = store.patch("v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied,
+                           field_manager="m")
+    again, created = store.patch("v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied,
+                                 field_manager="m")
+    assert not created and again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
