@@ -218,7 +218,7 @@ def test_helm4_renders_the_same(helm3: str, helm4: str, chart: Path) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KubeEmulator, str]]:
-    kube = KubeEmulator(clusters=["charts"])
+    kube = KubeEmulator(clusters=["helm3", "helm4"])  # one cluster per helm: ClusterRoles are global
     kube.start()
     kubeconfig = tmp_path_factory.mktemp("kube") / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(kube.kubeconfig()))
@@ -226,33 +226,43 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KubeEmul
     kube.stop()
 
 
+def create_namespace(store: Any, namespace: str) -> None:
+    """The namespace and the service accounts the seed creates before installing."""
+    store.create("v1", "namespaces", {"metadata": {"name": namespace}})
+    for name in (SEED["serviceAccount.name"], SEED["prometheus.serviceAccounts.server.name"]):
+        store.create("v1", "serviceaccounts", {"metadata": {"name": name, "namespace": namespace}})
+
+
 def test_2x_install_needs_the_object_store_secret(helm3: str, helm4: str, cluster: tuple[KubeEmulator, str]) -> None:
     kube, kubeconfig = cluster
-    store = kube.store("charts")
     values = {**SEED, **FED_STORE}
-    for helm, namespace in ((helm3, "fed3"), (helm4, "fed4")):
-        store.create("v1", "namespaces", {"metadata": {"name": namespace}})
-        done = run_helm(helm, "install", V2, values, namespace, "--kubeconfig", kubeconfig)
+    for helm, context in ((helm3, "helm3"), (helm4, "helm4")):
+        store, where = kube.store(context), ("--kubeconfig", kubeconfig, "--kube-context", context)
+        create_namespace(store, "fed")
+        done = run_helm(helm, "install", V2, values, "fed", *where)
         assert done.returncode != 0
         assert 'the Secret "kubecost-object-store" does not exist' in done.stderr
-        secret = {"metadata": {"name": "kubecost-object-store", "namespace": namespace}, "stringData": {"x": "y"}}
+        secret = {"metadata": {"name": "kubecost-object-store", "namespace": "fed"}, "stringData": {"x": "y"}}
         store.create("v1", "secrets", secret)
-        done = run_helm(helm, "install", V2, values, namespace, "--kubeconfig", kubeconfig)
+        done = run_helm(helm, "install", V2, values, "fed", *where)
         assert "has no key federated-store.yaml" in done.stderr
         store.replace("v1", "secrets", {**secret, "stringData": {"federated-store.yaml": "type: S3"}})
-        done = run_helm(helm, "install", V2, values, namespace, "--kubeconfig", kubeconfig)
+        done = run_helm(helm, "install", V2, values, "fed", *where)
         assert done.returncode == 0, done.stderr
-        deployment = store.get("apps/v1", "deployments", namespace, "kubecost-cost-analyzer")
+        deployment = store.get("apps/v1", "deployments", "fed", "kubecost-cost-analyzer")
         assert deployment is not None
         assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "kubecost-cost-analyzer-amp"
+        uninstall = [helm, "uninstall", "kubecost", "--namespace", "fed", *where]
+        assert subprocess.run(uninstall, capture_output=True, timeout=60).returncode == 0
 
 
 def test_1x_installs_with_both_helms(helm3: str, helm4: str, cluster: tuple[KubeEmulator, str]) -> None:
     kube, kubeconfig = cluster
-    for helm, namespace in ((helm3, "v1-helm3"), (helm4, "v1-helm4")):
-        done = run_helm(helm, "install", V1, SEED, namespace, "--kubeconfig", kubeconfig, "--create-namespace")
+    for helm, context in ((helm3, "helm3"), (helm4, "helm4")):
+        create_namespace(kube.store(context), "v1")
+        done = run_helm(helm, "install", V1, SEED, "v1", "--kubeconfig", kubeconfig, "--kube-context", context)
         assert done.returncode == 0, done.stderr
-        cm = kube.store("charts").get("v1", "configmaps", namespace, "kubecost-cost-analyzer")
+        cm = kube.store(context).get("v1", "configmaps", "v1", "kubecost-cost-analyzer")
         assert cm is not None
         assert cm["data"]["prometheus-server-endpoint"] == f"http://localhost:8005/workspaces/{WS}"
 

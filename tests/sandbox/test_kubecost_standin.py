@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class Sandbox:
+class Stack:
     aws: AwsEmulator
     kube: KubeEmulator
     standin: KubecostStandIn
@@ -67,6 +67,21 @@ class Sandbox:
 
     def logs(self, deployment: str, container: str) -> str:
         return self.kubectl_run("logs", f"deployment/{deployment}", "-c", container)
+
+    def log_with(self, deployment: str, container: str, needle: str, timeout: float = 10.0) -> str:
+        """The container's log once it holds `needle`."""
+
+        def holding() -> str | None:
+            text = self.logs(deployment, container)
+            return text if needle in text else None
+
+        return until(holding, timeout, f"{needle!r} in the {container} log")
+
+    def query_until(self, promql: str, accept: Callable[[int, dict[str, Any]], bool], what: str) -> dict[str, Any]:
+        """The body of the first answer to `promql` that `accept(status, body)` takes."""
+        return until(
+            lambda: body if accept(*(answer := self.query(promql))) and (body := answer[1]) else None, 10, what
+        )
 
     def query(self, promql: str) -> tuple[int, dict[str, Any]]:
         """cost-model's /prometheusQuery through the API server's service proxy."""
@@ -110,10 +125,21 @@ def s3_policy() -> str:
     return json.dumps({
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": f"arn:aws:s3:::{BUCKET}"},
+            {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": f"arn:aws:s3:::{BUCKET}"},
             {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
              "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"]},
         ],
+    })  # fmt: skip
+
+
+def tls_only_policy() -> str:
+    return json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }],
     })  # fmt: skip
 
 
@@ -128,7 +154,9 @@ def prepare_cluster(aws: AwsEmulator, kube: KubeEmulator) -> tuple[str, dict[str
             iam.attach_role_policy(RoleName=role["Role"]["RoleName"], PolicyArn=policy)
         roles[sa] = role["Role"]["Arn"]
     workspace = aws.client("amp").create_workspace(alias="kubecost-amp")["workspaceId"]
-    aws.client("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=tls_only_policy())
     store = kube.store(CLUSTER)
     store.create("v1", "namespaces", {"metadata": {"name": NS}})
     for sa, role in roles.items():
@@ -165,9 +193,7 @@ def seed_values(workspace: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def sandbox(
-    tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str, helm3: str, kubectl: str
-) -> Iterator[Sandbox]:
+def stack(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str, helm3: str, kubectl: str) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("kubecost")
     config = SandboxConfig(state_dir=tmp, account=ACCOUNT, region=REGION, clusters=(CLUSTER,))
     aws = AwsEmulator(config)
@@ -182,7 +208,7 @@ def sandbox(
     kubeconfig.write_text(yaml.safe_dump(kube.kubeconfig()))
     try:
         workspace, roles = prepare_cluster(aws, kube)
-        box = Sandbox(aws, kube, standin, helm3, kubectl, kubeconfig, workspace, roles, seed_values(workspace))
+        box = Stack(aws, kube, standin, helm3, kubectl, kubeconfig, workspace, roles, seed_values(workspace))
         box.helm_upgrade()
         yield box
     finally:
@@ -192,38 +218,38 @@ def sandbox(
         aws.stop()
 
 
-def series_for(box: Sandbox, metric: str) -> list[dict[str, Any]]:
+def series_for(box: Stack, metric: str) -> list[dict[str, Any]]:
     status, body = box.query(f'{metric}{{cluster_id="{CLUSTER}"}}')
     return body["data"]["result"] if status == 200 and body.get("status") == "success" else []
 
 
-def latest_sample(box: Sandbox) -> float:
+def latest_sample(box: Stack) -> float:
     status, body = box.query(f'max(timestamp(node_total_hourly_cost{{cluster_id="{CLUSTER}"}}))')
     assert status == 200, body
     return float(body["data"]["result"][0]["value"][1])
 
 
-def test_working_install_answers_with_the_fed_series(sandbox: Sandbox) -> None:
-    memory = until(lambda: series_for(sandbox, "container_memory_working_set_bytes"), 20, "cAdvisor series")
+def test_working_install_answers_with_the_fed_series(stack: Stack) -> None:
+    memory = until(lambda: series_for(stack, "container_memory_working_set_bytes"), 20, "cAdvisor series")
     labels = memory[0]["metric"]
     assert labels["cluster_id"] == CLUSTER
     assert labels["job"] == "kubernetes-nodes-cadvisor"
     assert {"container", "pod", "namespace", "instance"} <= set(labels)
     assert any(s["metric"]["container"] == "sigv4proxy" for s in memory)
-    cost = until(lambda: series_for(sandbox, "node_total_hourly_cost"), 10, "node cost series")
+    cost = until(lambda: series_for(stack, "node_total_hourly_cost"), 10, "node cost series")
     assert cost[0]["metric"]["job"] == "kubecost"
     assert cost[0]["metric"]["cluster_id"] == CLUSTER
 
-    proxy_log = sandbox.logs("kubecost-cost-analyzer", "sigv4proxy").splitlines()
+    proxy_log = stack.logs("kubecost-cost-analyzer", "sigv4proxy").splitlines()
     assert len(proxy_log) == 2, proxy_log
     assert 'msg="Stripping headers []" StripHeaders="[]"' in proxy_log[0]
     assert 'msg="Listening on :8005" port=":8005"' in proxy_log[1]
-    assert "level=error" not in sandbox.logs("kubecost-prometheus-server", "prometheus-server")
-    assert " ERR " not in sandbox.logs("kubecost-cost-analyzer", "cost-model")
+    assert "level=error" not in stack.logs("kubecost-prometheus-server", "prometheus-server")
+    assert " ERR " not in stack.logs("kubecost-cost-analyzer", "cost-model")
 
 
-def test_federated_etl_lands_under_the_cluster_id(sandbox: Sandbox) -> None:
-    s3 = sandbox.aws.client("s3")
+def test_federated_etl_lands_under_the_cluster_id(stack: Stack) -> None:
+    s3 = stack.aws.client("s3")
 
     def keys() -> list[str]:
         found = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"federated/{CLUSTER}/etl/").get("Contents", [])
@@ -232,141 +258,125 @@ def test_federated_etl_lands_under_the_cluster_id(sandbox: Sandbox) -> None:
     assert until(keys, 15, "an ETL object")[0].startswith(f"federated/{CLUSTER}/etl/")
 
 
-def test_wrong_sigv4proxy_region_fails_like_amp(sandbox: Sandbox) -> None:
-    until(lambda: series_for(sandbox, "node_total_hourly_cost"), 20, "data")
-    sandbox.helm_upgrade(**{"sigV4Proxy.region": "us-west-2"})
+def test_wrong_sigv4proxy_region_fails_like_amp(stack: Stack) -> None:
+    until(lambda: series_for(stack, "node_total_hourly_cost"), 20, "data")
+    stack.helm_upgrade(**{"sigV4Proxy.region": "us-west-2"})
     try:
-        status, body = until(lambda: (r := sandbox.query("up"))[0] != 200 and r, 10, "a failing query")
-        assert status == 403
+        body = stack.query_until("up", lambda status, _: status == 403, "a 403")
         assert "scoped to a valid region" in json.dumps(body)
-        proxy_log = until(
-            lambda: "status_code=403" in (t := sandbox.logs("kubecost-cost-analyzer", "sigv4proxy")) and t
-        )
+        proxy_log = stack.log_with("kubecost-cost-analyzer", "sigv4proxy", "status_code=403")
         assert 'msg="error proxying request"' in proxy_log
-        model_log = sandbox.logs("kubecost-cost-analyzer", "cost-model")
+        model_log = stack.logs("kubecost-cost-analyzer", "cost-model")
         assert "ERR Prometheus communication error: 403" in model_log
-        sandbox.helm_upgrade(
+        stack.helm_upgrade(
             **{"sigV4Proxy.region": "us-west-2", "sigV4Proxy.host": "aps-workspaces.us-west-2.amazonaws.com"}
         )
-        status, body = until(lambda: (r := sandbox.query("up"))[0] == 404 and r, 10, "workspace not found")
+        body = stack.query_until("up", lambda status, _: status == 404, "a 404")
         assert "Workspace not found" in json.dumps(body)
     finally:
-        sandbox.helm_upgrade()
-    until(lambda: sandbox.query("up")[0] == 200, 10, "recovery")
+        stack.helm_upgrade()
+    until(lambda: stack.query("up")[0] == 200, 10, "recovery")
 
 
-def test_missing_irsa_annotation_leaves_the_proxy_without_credentials(sandbox: Sandbox) -> None:
-    sandbox.kubectl_run("annotate", "serviceaccount", CA_SA, "eks.amazonaws.com/role-arn-")
+def test_missing_irsa_annotation_leaves_the_proxy_without_credentials(stack: Stack) -> None:
+    stack.kubectl_run("annotate", "serviceaccount", CA_SA, "eks.amazonaws.com/role-arn-")
     try:
-        status, body = until(lambda: (r := sandbox.query("up"))[0] != 200 and r, 10, "a failing query")
-        assert status == 502
-        proxy_log = sandbox.logs("kubecost-cost-analyzer", "sigv4proxy")
+        stack.query_until("up", lambda status, _: status == 502, "a 502")
+        proxy_log = stack.logs("kubecost-cost-analyzer", "sigv4proxy")
         assert 'msg="unable to proxy request" error="NoCredentialProviders: no valid providers in chain.' in proxy_log
-        assert "ERR Prometheus communication error: 502 (Bad Gateway)" in sandbox.logs(
+        assert "ERR Prometheus communication error: 502 (Bad Gateway)" in stack.logs(
             "kubecost-cost-analyzer", "cost-model"
         )
     finally:
-        role = sandbox.roles[CA_SA]
-        sandbox.kubectl_run("annotate", "--overwrite", "serviceaccount", CA_SA, f"eks.amazonaws.com/role-arn={role}")
-    assert sandbox.query("up")[0] == 200
+        role = stack.roles[CA_SA]
+        stack.kubectl_run("annotate", "--overwrite", "serviceaccount", CA_SA, f"eks.amazonaws.com/role-arn={role}")
+    assert stack.query("up")[0] == 200
 
 
-def test_detached_query_policy_gives_403_in_the_proxy_log(sandbox: Sandbox) -> None:
-    iam = sandbox.aws.client("iam")
-    role_name = sandbox.roles[CA_SA].rsplit("/", 1)[1]
+def test_detached_query_policy_gives_403_in_the_proxy_log(stack: Stack) -> None:
+    iam = stack.aws.client("iam")
+    role_name = stack.roles[CA_SA].rsplit("/", 1)[1]
     iam.detach_role_policy(RoleName=role_name, PolicyArn=QUERY_ACCESS)
     try:
-        status, body = sandbox.query("up")
+        status, body = stack.query("up")
         assert status == 403
         assert "is not authorized to perform: aps:QueryMetrics" in json.dumps(body)
-        proxy_log = sandbox.logs("kubecost-cost-analyzer", "sigv4proxy")
+        proxy_log = stack.logs("kubecost-cost-analyzer", "sigv4proxy")
         assert "status_code=403" in proxy_log and "aps:QueryMetrics" in proxy_log
     finally:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=QUERY_ACCESS)
-    assert sandbox.query("up")[0] == 200
+    assert stack.query("up")[0] == 200
 
 
-def test_detached_remote_write_policy_stops_the_data(sandbox: Sandbox) -> None:
-    iam = sandbox.aws.client("iam")
-    role_name = sandbox.roles[PROM_SA].rsplit("/", 1)[1]
-    until(lambda: series_for(sandbox, "node_total_hourly_cost"), 20, "data")
+def test_detached_remote_write_policy_stops_the_data(stack: Stack) -> None:
+    iam = stack.aws.client("iam")
+    role_name = stack.roles[PROM_SA].rsplit("/", 1)[1]
+    until(lambda: series_for(stack, "node_total_hourly_cost"), 20, "data")
     iam.detach_role_policy(RoleName=role_name, PolicyArn=WRITE_ACCESS)
     try:
-        log = until(
-            lambda: (
-                "non-recoverable error" in (t := sandbox.logs("kubecost-prometheus-server", "prometheus-server")) and t
-            ),
-            10,
-            "a remote-write error",
-        )
+        log = stack.log_with("kubecost-prometheus-server", "prometheus-server", "non-recoverable error")
         assert "component=remote" in log
         assert 'err="server returned HTTP status 403 Forbidden: {\\"message\\": \\"User: arn:aws:sts::' in log
         assert "aps:RemoteWrite" in log
-        before = latest_sample(sandbox)
+        before = latest_sample(stack)
         time.sleep(1.5)
-        assert latest_sample(sandbox) == before
+        assert latest_sample(stack) == before
     finally:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=WRITE_ACCESS)
-    until(lambda: latest_sample(sandbox) > before, 10, "writes to resume")
+    until(lambda: latest_sample(stack) > before, 10, "writes to resume")
 
 
-def test_https_endpoint_breaks_the_sidecar_connection(sandbox: Sandbox) -> None:
-    https = f"https://localhost:8005/workspaces/{sandbox.workspace}"
-    sandbox.helm_upgrade(**{"global.amp.prometheusServerEndpoint": https})
+def test_https_endpoint_breaks_the_sidecar_connection(stack: Stack) -> None:
+    https = f"https://localhost:8005/workspaces/{stack.workspace}"
+    stack.helm_upgrade(**{"global.amp.prometheusServerEndpoint": https})
     try:
-        status, body = sandbox.query("up")
+        status, body = stack.query("up")
         assert status == 502
         assert "server gave HTTP response to HTTPS client" in body["message"]
-        log = sandbox.logs("kubecost-cost-analyzer", "cost-model")
+        log = stack.logs("kubecost-cost-analyzer", "cost-model")
         assert f'ERR Prometheus communication error: Get "{https}/api/v1/query?query=up"' in log
     finally:
-        sandbox.helm_upgrade()
-    assert sandbox.query("up")[0] == 200
+        stack.helm_upgrade()
+    assert stack.query("up")[0] == 200
 
 
-def test_remote_write_set_twice_stops_prometheus(sandbox: Sandbox) -> None:
-    sandbox.helm_upgrade(**{"prometheus.server.remoteWrite[0].url": "http://example.invalid/api/v1/write"})
+def test_remote_write_set_twice_stops_prometheus(stack: Stack) -> None:
+    stack.helm_upgrade(**{"prometheus.server.remoteWrite[0].url": "http://example.invalid/api/v1/write"})
     try:
-        log = until(
-            lambda: "already defined" in (t := sandbox.logs("kubecost-prometheus-server", "prometheus-server")) and t,
-            10,
-            "a config error",
-        )
+        log = stack.log_with("kubecost-prometheus-server", "prometheus-server", "already defined")
         assert 'msg="Error loading config (--config.file=/etc/config/prometheus.yml)"' in log
         assert 'mapping key \\"remote_write\\" already defined at line' in log
     finally:
-        sandbox.helm_upgrade()
+        stack.helm_upgrade()
 
 
-def test_etl_denied_without_the_s3_policy(sandbox: Sandbox) -> None:
-    iam = sandbox.aws.client("iam")
-    role_name = sandbox.roles[CA_SA].rsplit("/", 1)[1]
+def test_etl_denied_without_the_s3_policy(stack: Stack) -> None:
+    iam = stack.aws.client("iam")
+    role_name = stack.roles[CA_SA].rsplit("/", 1)[1]
     policy = f"arn:aws:iam::{ACCOUNT}:policy/kubecost-s3-federated-policy-{CLUSTER}"
     iam.detach_role_policy(RoleName=role_name, PolicyArn=policy)
     try:
-        log = until(
-            lambda: "AccessDenied" in (t := sandbox.logs("kubecost-cost-analyzer", "cost-model")) and t, 15, "denial"
-        )
+        log = stack.log_with("kubecost-cost-analyzer", "cost-model", "AccessDenied", 15)
         assert "ERR ETL" in log and "s3:PutObject" in log
     finally:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=policy)
 
 
-def test_pause_and_extra_writer(sandbox: Sandbox) -> None:
-    sandbox.standin.add_extra_writer("not-in-fleet", sandbox.workspace, REGION)
-    status, body = until(
-        lambda: (r := sandbox.query('node_total_hourly_cost{cluster_id="not-in-fleet"}'))[1]["data"]["result"] and r,
-        10,
+def test_pause_and_extra_writer(stack: Stack) -> None:
+    stack.standin.add_extra_writer("not-in-fleet", stack.workspace, REGION)
+    body = stack.query_until(
+        'node_total_hourly_cost{cluster_id="not-in-fleet"}',
+        lambda status, body: status == 200 and bool(body["data"]["result"]),
         "the extra writer's series",
     )
-    assert status == 200
-    sandbox.standin.pause_feeder(CLUSTER, True)
+    assert body["data"]["result"][0]["metric"]["job"] == "kubecost"
+    stack.standin.pause_feeder(CLUSTER, True)
     try:
-        before = latest_sample(sandbox)
+        before = latest_sample(stack)
         time.sleep(1.5)
-        assert latest_sample(sandbox) == before
+        assert latest_sample(stack) == before
     finally:
-        sandbox.standin.pause_feeder(CLUSTER, False)
-    until(lambda: latest_sample(sandbox) > before, 10, "writes to resume")
+        stack.standin.pause_feeder(CLUSTER, False)
+    until(lambda: latest_sample(stack) > before, 10, "writes to resume")
     with pytest.raises(KeyError):
-        sandbox.standin.pause_feeder("no-such-cluster", True)
+        stack.standin.pause_feeder("no-such-cluster", True)

@@ -1,0 +1,92 @@
+"""How Kubecost's pods reach AWS: IRSA credentials for a service account, and SigV4-signed calls
+sent to the AMP emulator with the Host header of the real endpoint."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ampctl.sandbox.iam_eval import Credentials, WebIdentityError, assume_role_with_web_identity
+from ampctl.sandbox.sigv4 import sign
+
+if TYPE_CHECKING:
+    from ampctl.sandbox.aws import AwsEmulator
+
+AMP_HOST = re.compile(r"^aps-workspaces\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
+NO_CREDENTIALS = (
+    "NoCredentialProviders: no valid providers in chain. Deprecated.\n"
+    "\tFor verbose messaging see aws.Config.CredentialsChainVerboseErrors"
+)
+_STS_STATUS = {"AccessDenied": 403, "InvalidIdentityToken": 400, "ExpiredTokenException": 400}
+
+
+class CredentialError(Exception):
+    """The pod's SDK found no usable credentials; the text is what the Go SDK reports."""
+
+
+def irsa_credentials(
+    aws: AwsEmulator, issuer: str, namespace: str, service_account: str, role_arn: str | None
+) -> Credentials:
+    """Credentials the SDK's web-identity provider obtains for a pod, or CredentialError."""
+    if not role_arn:
+        raise CredentialError(NO_CREDENTIALS)
+    try:
+        return assume_role_with_web_identity(aws, role_arn, issuer, namespace, service_account)
+    except WebIdentityError as exc:
+        status = _STS_STATUS.get(exc.code, 400)
+        raise CredentialError(
+            f"WebIdentityErr: failed to retrieve credentials\ncaused by: {exc.code}: {exc.message}\n"
+            f"\tstatus code: {status}, request id: {uuid.uuid4()}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    reason: str
+    body: bytes
+
+
+def send(
+    target: str,
+    method: str,
+    url: str,
+    *,
+    region: str,
+    credentials: Credentials | None,
+    service: str = "aps",
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Answer:
+    """Send `method url` to the emulator at `target`, signed for `url`'s host when credentials are given.
+
+    Raises OSError when the emulator cannot be reached.
+    """
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = {"Host": parts.netloc, **(headers or {})}
+    if credentials is not None:
+        sent = sign(
+            method,
+            f"https://{parts.netloc}{path}",
+            access_key=credentials.access_key,
+            secret_key=credentials.secret_key,
+            session_token=credentials.session_token,
+            region=region,
+            service=service,
+            body=body,
+            headers=sent,
+        )
+    where = urlsplit(target)
+    conn = http.client.HTTPConnection(where.hostname or "127.0.0.1", where.port or 80, timeout=timeout)
+    try:
+        conn.request(method, path, body=body or None, headers=sent)
+        answer = conn.getresponse()
+        return Answer(answer.status, answer.reason, answer.read())
+    finally:
+        conn.close()
