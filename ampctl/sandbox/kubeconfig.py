@@ -18,9 +18,7 @@ def write_kubeconfig(path: Path, clusters: Iterable[ClusterState]) -> None:
         "kind": "Config",
         "clusters": [{"name": c.context, "cluster": {"server": c.api_url}} for c in clusters],
         "users": [{"name": c.context, "user": {"token": f"sandbox-token-{c.name}"}} for c in clusters],
-        "contexts": [
-            {"name": c.context, "context": {"cluster": c.context, "user": c.context}} for c in clusters
-        ],
+        "contexts": [{"name": c.context, "context": {"cluster": c.context, "user": c.context}} for c in clusters],
         "current-context": clusters[0].context if clusters else "",
         "preferences": {},
     }
