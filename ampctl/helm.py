@@ -107,3 +107,8 @@ class Helm:
 
         result: int = self._run(go())
         return result
+
+
+def uninstall(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:
+    """`helm uninstall --wait`: the release and every object it installed."""
+    helm._run(helm.client.uninstall_release(name, namespace=namespace, wait=True, timeout=timeout))

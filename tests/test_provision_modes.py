@@ -164,3 +164,18 @@ def test_render_offline_writes_files_in_helm_order(tmp_path: Path) -> None:
         f"{issuer}:sub": "system:serviceaccount:kubecost:kubecost-cost-analyzer-amp",
         f"{issuer}:aud": "sts.amazonaws.com",
     }
+
+
+def test_bootstrap_after_the_workspace_was_deleted_creates_a_new_one(sandbox: Sandbox, tmp_path: Path) -> None:
+    sandbox.reset()
+    args = ("bootstrap", "--yes", "-o", "json", "--no-recording-rules", "--context", sandbox.context(PRIMARY))
+    first = sandbox.ampctl(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    old = json.loads(first.stdout)["clusters"][0]["workspace"]["id"]
+    amp = sandbox.client("amp")
+    amp.delete_workspace(workspaceId=old)
+    second = sandbox.ampctl(*args, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    new = json.loads(second.stdout)["clusters"][0]["workspace"]["id"]
+    assert new != old
+    assert [w["workspaceId"] for w in amp.list_workspaces(alias="kubecost-amp")["workspaces"]] == [new]

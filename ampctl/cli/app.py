@@ -8,7 +8,9 @@ from typing import Optional
 import typer
 
 from ampctl import __version__, output
-from ampctl.cli import add_cluster, bootstrap, render, sandbox
+from ampctl.cli import add_cluster, bootstrap, doctor, render, sandbox
+from ampctl.cli import status as status_cmd
+from ampctl.cli import teardown as teardown_cmd
 from ampctl.cli.options import OutputFormat
 from ampctl.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, AmpctlError
 
@@ -23,6 +25,9 @@ app = typer.Typer(
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("add-cluster")(add_cluster.add_cluster)
 app.command("render")(render.render)
+app.command("doctor")(doctor.doctor)
+app.command("status")(status_cmd.status)
+app.command("teardown")(teardown_cmd.teardown)
 app.add_typer(sandbox.app, name="sandbox")
 
 

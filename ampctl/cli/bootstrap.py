@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+import typer
+
 from ampctl.cli import provision_opts as o
 from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
 
 
 def bootstrap(
+    ctx: typer.Context,
     context: Optional[str] = o.Context,  # noqa: UP045
     kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
     cluster: Optional[str] = o.Cluster,  # noqa: UP045
@@ -41,19 +44,31 @@ def bootstrap(
     output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Set up the primary cluster: AMP workspace, [bucket], IAM, service accounts, values, Helm."""
+    from dataclasses import replace
+
+    from ampctl.fleet import target as fleet_target
     from ampctl.provision.flow import provision
     from ampctl.target import resolve
 
     apply_output(output_format)
+    fleet, values = o.split_fleet(values)
+    p = o.with_fleet(ctx, fleet)
+    if fleet is not None:
+        values = [*fleet.primary.values, *values]
     request = o.build_request(
-        primary=True, federated=federated, alias=alias, workspace_id=workspace_id, bucket=bucket,
-        kms_key=kms_key, namespace=namespace, release=release, chart=chart, chart_repo=chart_repo,
-        version=version, values=values, set_values=set_values, timeout=timeout, no_rules=no_rules,
-        seed_rules=seed_rules, create_oidc=create_oidc, seed_policies=seed_policies,
+        primary=True, federated=p["federated"], alias=p["alias"], workspace_id=p["workspace_id"],
+        bucket=p["bucket"], kms_key=kms_key, namespace=p["namespace"], release=p["release"], chart=p["chart"],
+        chart_repo=p["chart_repo"], version=p["version"], values=values, set_values=set_values, timeout=timeout,
+        no_rules=no_rules, seed_rules=seed_rules, create_oidc=create_oidc, seed_policies=seed_policies,
         product_key_file=product_key_file, prom_label=prom_label, values_dir=values_dir, helm=helm,
     )  # fmt: skip
-    target = resolve(context, kubeconfig=kubeconfig, cluster=cluster, region=region)
-    mode = "federated" if federated else "quick-start"
+    if fleet is not None:
+        request = replace(request, fleet=fleet.name)
+    if fleet is not None and context is None:
+        target = fleet_target(fleet, fleet.primary, kubeconfig)
+    else:
+        target = resolve(context, kubeconfig=kubeconfig, cluster=cluster, region=p["region"])
+    mode = "federated" if p["federated"] else "quick-start"
     provision(
         [target], request, profile=profile, yes=yes, dry_run=dry_run, parallel=1,
         title=f"bootstrap ({mode}, primary {target.cluster})",

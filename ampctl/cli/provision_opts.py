@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from ampctl.provision.request import ProvisionRequest
+
+if TYPE_CHECKING:
+    from ampctl.fleet import Fleet
 
 Context = typer.Option(None, "--context", help="kubeconfig context (default: the current one).")
 Kubeconfig = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="kubeconfig file.", show_envvar=False)
@@ -26,7 +29,9 @@ ChartRepo = typer.Option(
     None, "--chart-repo", envvar="AMPCTL_CHART_REPO", help="Chart repository URL (chart cost-analyzer from it)."
 )
 Version = typer.Option(None, "--kubecost-version", help="Chart version (default: the newest supported 2.x).")
-Values = typer.Option([], "--values", "-f", help="Extra values file, applied after ampctl's (repeatable).")
+Values = typer.Option(
+    [], "--values", "-f", help="Extra values file, applied after ampctl's (repeatable); or a fleet file (kind: Fleet)."
+)
 Set = typer.Option([], "--set", help="Extra helm --set, applied last (repeatable).")
 Timeout = typer.Option("10m", "--timeout", help="helm --timeout.")
 Yes = typer.Option(False, "--yes", "-y", help="Apply without asking.")
@@ -140,3 +145,38 @@ def with_bucket(request: ProvisionRequest, account: str, region: str) -> Provisi
     if not request.federated or request.bucket:
         return request
     return dataclasses.replace(request, bucket=default_bucket(account, region))
+
+
+# command-line parameter -> fleet file key
+FLEET_KEYS = {
+    "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
+    "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
+    "version": "kubecost_version", "region": "region",
+}  # fmt: skip
+
+
+def split_fleet(values: list[str]) -> tuple[Fleet | None, list[str]]:
+    """-f takes Helm values files and at most one fleet file (recognised by `kind: Fleet`)."""
+    from ampctl.errors import AmpctlError
+    from ampctl.fleet import is_fleet_file, load
+
+    fleets = [v for v in values if is_fleet_file(v)]
+    if len(fleets) > 1:
+        raise AmpctlError(f"more than one fleet file given with -f: {', '.join(fleets)}", "pass one fleet file")
+    rest = [v for v in values if v not in fleets]
+    return (load(fleets[0]) if fleets else None), rest
+
+
+def with_fleet(ctx: typer.Context, fleet: Fleet | None) -> dict[str, Any]:
+    """The command's parameters, with the fleet file's settings wherever no flag was given."""
+    params = dict(ctx.params)
+    if fleet is None:
+        return params
+    for param, key in FLEET_KEYS.items():
+        if param not in params or fleet.get(key) is None:
+            continue
+        source = ctx.get_parameter_source(param)
+        if source is not None and source.name in {"COMMANDLINE", "PROMPT"}:
+            continue
+        params[param] = fleet.get(key)
+    return params

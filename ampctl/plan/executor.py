@@ -21,6 +21,7 @@ _ICONS = {
     Action.CREATE: "[green]+ create[/green]",
     Action.UPDATE: "[yellow]~ update[/yellow]",
     Action.UNCHANGED: "[dim]= unchanged[/dim]",
+    Action.DELETE: "[red]- delete[/red]",
 }
 
 

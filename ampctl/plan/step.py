@@ -14,6 +14,7 @@ class Action(str, Enum):
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"
+    DELETE = "delete"
 
     @property
     def mutates(self) -> bool:
@@ -36,6 +37,10 @@ class Change:
     @classmethod
     def unchanged(cls, detail: str = "") -> Change:
         return cls(Action.UNCHANGED, detail)
+
+    @classmethod
+    def delete(cls, detail: str = "") -> Change:
+        return cls(Action.DELETE, detail)
 
 
 class Step:

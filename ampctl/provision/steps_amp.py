@@ -50,11 +50,20 @@ class EnsureWorkspace(Step):
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags, client_token
 
-        created = run.client("amp").create_workspace(
-            alias=run.request.alias,
-            tags=aws_tags(None, run.request.fleet) | run.request.tags,
-            clientToken=client_token(run.account, run.region, run.request.alias),
-        )
+        amp = run.client("amp")
+        token = client_token(run.account, run.region, run.request.alias)
+        # The token makes a retried create idempotent. AMP keeps answering a token with the
+        # workspace it first made, even after that workspace was deleted: then use a fresh one.
+        for attempt in range(3):
+            created = amp.create_workspace(
+                alias=run.request.alias,
+                tags=aws_tags(None, run.request.fleet) | run.request.tags,
+                clientToken=token if attempt == 0 else f"{token[:60]}-r{attempt}",
+            )
+            if ampapi.describe(amp, created["workspaceId"]) is not None:
+                break
+        else:
+            raise AmpctlError("AMP keeps answering with a deleted workspace", "wait a few minutes and re-run")
         run.workspace_arn = created["arn"]
         run.workspace_created(created["workspaceId"], lambda: self._wait(run))
 

@@ -1,0 +1,86 @@
+"""Kubernetes reads of one cluster (cached), and helpers to look into the objects read."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ampctl.doctor.model import Check
+    from ampctl.doctor.options import DoctorOptions
+    from ampctl.kube.client import Kube
+    from ampctl.target import Target
+
+IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+class KubeReads:
+    """GETs and LISTs in the Kubecost namespace, each made once."""
+
+    target: Target
+    options: DoctorOptions
+    results: dict[str, Check]
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def once(self, key: str, read: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
+    @property
+    def namespace(self) -> str:
+        return self.options.namespace
+
+    @cached_property
+    def kube(self) -> Kube:
+        from ampctl.kube.client import Kube
+
+        return Kube(self.target.kubeconfig, self.target.context)
+
+    def kube_ok(self) -> bool:
+        """Whether identity.kubernetes found the API server and the namespace."""
+        check = self.results.get("identity.kubernetes")
+        return check is not None and check.status.value == "pass"
+
+    def deployment(self, name: str) -> dict[str, Any] | None:
+        def read() -> dict[str, Any] | None:
+            from kubernetes.client.exceptions import ApiException
+
+            from ampctl.kube.client import translate
+
+            try:
+                obj = self.kube.apps.read_namespaced_deployment(name, self.namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise translate(exc, f"read deployment {name}") from exc
+            return self.kube.to_dict(obj)
+
+        found: dict[str, Any] | None = self.once(f"deploy:{name}", read)
+        return found
+
+    def pods(self, deployment: dict[str, Any]) -> list[dict[str, Any]]:
+        match = (deployment.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
+        if not match:
+            return []
+        selector = ",".join(f"{k}={v}" for k, v in sorted(match.items()))
+        pods: list[dict[str, Any]] = self.once(
+            f"pods:{selector}", lambda: self.kube.list("pod", self.namespace, selector)
+        )
+        return [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+
+    def service_account(self, name: str) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.once(
+            f"sa:{name}", lambda: self.kube.read("service_account", self.namespace, name)
+        )
+        return found
+
+
+def pod_template(deployment: dict[str, Any] | None) -> dict[str, Any]:
+    return dict(((deployment or {}).get("spec", {}).get("template") or {}).get("spec") or {})
+
+
+def container(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((c for c in spec.get("containers") or [] if c.get("name") == name), None)

@@ -1,0 +1,249 @@
+"""The guide's PromQL checks, each run two ways: through Kubecost (the API server's service proxy to
+cost-model's `/prometheusQuery`, which goes through the sigv4 proxy sidecar) and directly against the
+workspace's query endpoint, SigV4-signed (service `aps`) with the operator's credentials.
+
+For each query doctor asks how many series match and how old the newest sample is: data older than
+--max-sample-age counts as missing, so a remote write that stopped is seen even though older samples
+stay in AMP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ampctl.doctor.facts import Facts
+from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip
+from ampctl.doctor.options import format_age
+from ampctl.doctor.text import tidy
+
+METRICS = {"memory": "container_memory_working_set_bytes", "node-cost": "node_total_hourly_cost"}
+TIMEOUT = 30.0
+_SHOWN_VALUES = 4
+
+
+class QueryError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    query: str
+    error: str | None = None
+    series: int = 0
+    age: float | None = None  # seconds from the newest sample to the query's evaluation time
+
+    def fresh(self, max_age: float) -> bool:
+        return self.error is None and self.series > 0 and self.age is not None and self.age <= max_age
+
+    def describe(self, max_age: float) -> str:
+        if self.error:
+            return self.error
+        if self.series == 0 or self.age is None:
+            return "empty"
+        if self.age > max_age:
+            return f"empty for the last {format_age(max_age)}: newest sample {format_age(self.age)} old"
+        return f"{self.series} series, newest sample {format_age(self.age)} old"
+
+
+Runner = Callable[[str], list[dict]]
+
+
+def selector(facts: Facts, metric: str) -> str:
+    return f'{METRICS[metric]}{{{facts.id_label}="{facts.cluster_id}"}}'
+
+
+def measure(run: Runner, query: str) -> Outcome:
+    try:
+        counted = run(f"count({query})")
+        if not counted:
+            return Outcome(query)
+        newest = run(f"max(timestamp({query}))")
+        evaluated, stamp = (float(v) for v in newest[0]["value"]) if newest else (0.0, 0.0)
+        return Outcome(query, series=int(float(counted[0]["value"][1])), age=max(0.0, evaluated - stamp))
+    except QueryError as exc:
+        return Outcome(query, error=str(exc))
+
+
+def _parse(status: int, body: bytes) -> list[dict]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if status == 200 and isinstance(data, dict) and data.get("status") == "success":
+        return list((data.get("data") or {}).get("result") or [])
+    message = ""
+    if isinstance(data, dict):
+        message = str(data.get("error") or data.get("message") or "")
+    message = message or body.decode(errors="replace").strip() or "no body"
+    raise QueryError(f"HTTP {status}: {tidy(message)}")
+
+
+def direct(facts: Facts) -> Runner:
+    from urllib.parse import quote, urlencode
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+
+    from ampctl.endpoints import amp_host
+
+    ws = facts.workspace_id()
+    host = amp_host(facts.region)
+    base = facts.aws.amp_base_url(facts.region)
+
+    def run(promql: str) -> list[dict]:
+        import urllib.error
+        import urllib.request
+
+        path = f"/workspaces/{ws}/api/v1/query?" + urlencode({"query": promql}, quote_via=quote, safe="-_.~")
+        signed = AWSRequest(method="GET", url=f"https://{host}{path}", headers={"Host": host})
+        SigV4Auth(facts.aws.credentials(), "aps", facts.region).add_auth(signed)
+        request = urllib.request.Request(base + path, headers=dict(signed.headers.items()))
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                return _parse(response.status, response.read())
+        except urllib.error.HTTPError as exc:
+            return _parse(exc.code, exc.read())
+        except OSError as exc:
+            raise QueryError(f"cannot reach {host}: {exc}") from exc
+
+    return run
+
+
+def via_kubecost(facts: Facts) -> Runner:
+    api = facts.kube.api
+    path = "/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}"
+    params = {"namespace": facts.namespace, "name": f"{facts.fullname}:tcp-model", "path": "prometheusQuery"}
+
+    def run(promql: str) -> list[dict]:
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        try:
+            if hasattr(api, "param_serialize"):
+                method, url, headers, _, _ = api.param_serialize(
+                    "GET", path, path_params=params, query_params=[("query", promql)],
+                    header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
+                )  # fmt: skip
+                response = api.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT)
+                response.read()
+                return _parse(int(response.status), bytes(response.data or b""))
+            answer = api.call_api(
+                path, "GET", path_params=params, query_params=[("query", promql)], auth_settings=["BearerToken"],
+                _preload_content=False, _request_timeout=TIMEOUT,
+            )  # fmt: skip
+            raw = answer[0] if isinstance(answer, tuple) else answer
+            return _parse(int(raw.status), bytes(raw.data or b""))
+        except ApiException as exc:
+            body = exc.body if isinstance(exc.body, bytes) else str(exc.body or "").encode()
+            return _parse(int(exc.status or 0), body)
+        except (HTTPError, OSError) as exc:
+            raise QueryError(f"cannot reach the Kubernetes API server: {exc}") from exc
+
+    return run
+
+
+def label_values(facts: Facts, metric: str) -> list[tuple[str, int, float | None]]:
+    """(value, series, age of the newest sample) of the cluster label on `metric`, newest first."""
+    run = direct(facts)
+    label, name = facts.id_label, METRICS[metric]
+    try:
+        counts = {r["metric"].get(label, ""): int(float(r["value"][1])) for r in run(f"count by ({label}) ({name})")}
+        ages = {
+            r["metric"].get(label, ""): float(r["value"][0]) - float(r["value"][1])
+            for r in run(f"max by ({label}) (timestamp({name}))")
+        }
+    except QueryError:
+        return []
+    found = [(value, n, ages.get(value)) for value, n in counts.items()]
+    found.sort(key=lambda row: (row[2] is None, row[2] or 0.0))
+    facts.label_values[metric] = found
+    return found
+
+
+def _found_text(facts: Facts, metric: str) -> str:
+    rows = [r for r in label_values(facts, metric) if r[0] != facts.cluster_id]
+    if not rows:
+        return f"; no {METRICS[metric]} under any {facts.id_label}"
+    shown = [f'{facts.id_label}="{v or ""}" ({n} series, {format_age(a) if a is not None else "?"} old)'
+             for v, n, a in rows[:_SHOWN_VALUES]]  # fmt: skip
+    more = f" and {len(rows) - _SHOWN_VALUES} more" if len(rows) > _SHOWN_VALUES else ""
+    return f"; found {', '.join(shown)}{more}"
+
+
+def amp(facts: Facts, metric: str) -> Result:
+    max_age = facts.options.max_sample_age
+    if facts.workspace_id() is None:
+        return skip("the workspace is not ACTIVE yet")
+    outcome = measure(direct(facts), selector(facts, metric))
+    facts.queries[("amp", metric)] = outcome
+    if outcome.fresh(max_age):
+        return ok(f"{outcome.query}: {outcome.describe(max_age)}")
+    if outcome.error:
+        denied = "HTTP 403" in outcome.error
+        return fail(
+            f"{outcome.query}: {outcome.error}",
+            "the credentials running doctor need aps:QueryMetrics on the workspace (AmazonPrometheusQueryAccess)"
+            if denied else f"check the network path to aps-workspaces.{facts.region}.amazonaws.com",
+        )  # fmt: skip
+    return fail(
+        f"{outcome.query}: {outcome.describe(max_age)}{_found_text(facts, metric)}",
+        "no fresh data in AMP: check prometheus-server's remote write (its role, remoteWriteService, its log); "
+        "just after install, wait with --wait 15m",
+    )
+
+
+def kubecost(facts: Facts, metric: str) -> Result:
+    max_age = facts.options.max_sample_age
+    outcome = measure(via_kubecost(facts), selector(facts, metric))
+    facts.queries[("kubecost", metric)] = outcome
+    if outcome.fresh(max_age):
+        return ok(f"{outcome.query}: {outcome.describe(max_age)}")
+    if outcome.error:
+        return fail(
+            f"{outcome.query}: {outcome.error}",
+            "Kubecost cannot query AMP: see the sigv4proxy log, the cost-analyzer role and the sigV4Proxy values",
+        )
+    return fail(
+        f"{outcome.query}: {outcome.describe(max_age)}",
+        "Kubecost reaches AMP but finds no fresh data: compare with the direct query (promql.amp.*)",
+    )
+
+
+def _bind(fn: Callable[[Facts, str], Result], metric: str) -> Callable[[Facts], Result]:
+    return lambda facts: fn(facts, metric)
+
+
+# Failures of these explain a failure of the direct query (write side) ...
+WRITE_SIDE = (
+    "identity.workspace", "irsa.oidc-provider", "irsa.prometheus-server.role", "irsa.prometheus-server.policies",
+    "irsa.prometheus-server.annotation", "values.remote-write", "values.cluster-id", "workloads.prometheus-server",
+)  # fmt: skip
+# ... and of these a failure of the query through Kubecost (read side).
+READ_SIDE = (
+    "identity.workspace", "irsa.oidc-provider", "irsa.cost-analyzer.role", "irsa.cost-analyzer.policies",
+    "irsa.cost-analyzer.annotation", "values.query-endpoint", "values.sigv4-proxy",
+)  # fmt: skip
+
+
+def _specs() -> list[CheckSpec]:
+    specs = []
+    for metric, name in METRICS.items():
+        specs.append(
+            CheckSpec(
+                f"promql.amp.{metric}", "promql", f"{name} in AMP (direct, SigV4)", _bind(amp, metric),
+                ("identity.workspace",), WRITE_SIDE,
+            )
+        )  # fmt: skip
+    for metric, name in METRICS.items():
+        specs.append(
+            CheckSpec(
+                f"promql.kubecost.{metric}", "promql", f"{name} through Kubecost", _bind(kubecost, metric),
+                ("release.status", "workloads.cost-analyzer"), (*READ_SIDE, f"promql.amp.{metric}"),
+            )
+        )  # fmt: skip
+    return specs
+
+
+SPECS = _specs()

@@ -1,0 +1,91 @@
+"""The report: a Rich table per cluster grouped by area, then the diagnosis; or one JSON document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ampctl import output
+from ampctl.doctor.model import AREAS, ClusterReport, Status
+from ampctl.errors import EXIT_CHECKS_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+ICONS = {
+    Status.PASS: "[green]✓ pass[/green]",
+    Status.WARN: "[yellow]! warn[/yellow]",
+    Status.FAIL: "[red]✗ fail[/red]",
+    Status.SKIP: "[dim]- skip[/dim]",
+}
+
+
+def exit_code(reports: Sequence[ClusterReport]) -> int:
+    return EXIT_CHECKS_FAILED if any(r.failed for r in reports) else EXIT_OK
+
+
+def to_json(reports: Sequence[ClusterReport]) -> dict[str, Any]:
+    return {
+        "ok": not any(r.failed for r in reports),
+        "exit_code": exit_code(reports),
+        "clusters": [r.to_json() for r in reports],
+    }
+
+
+def table(report: ClusterReport) -> RenderableType:
+    from rich.markup import escape
+    from rich.table import Table
+
+    grid = Table(
+        title=f"[bold]{escape(report.cluster)}[/bold]  [dim]{escape(report.context or '')}[/dim]",
+        title_justify="left",
+        expand=True,
+    )
+    grid.add_column("status", no_wrap=True)
+    grid.add_column("check", no_wrap=True)
+    grid.add_column("evidence / fix", ratio=1, overflow="fold")
+    for area, title in AREAS.items():
+        rows = [c for c in report.checks if c.area == area]
+        if not rows:
+            continue
+        if grid.row_count:
+            grid.add_section()
+        grid.add_row("", f"[bold]{title}[/bold]", "")
+        for check in rows:
+            cell = escape(check.evidence)
+            if check.fix and check.status is not Status.PASS:
+                cell += f"\n[cyan]→ {escape(check.fix)}[/cyan]"
+            grid.add_row(ICONS[check.status], check.id, cell)
+    return grid
+
+
+def diagnosis(report: ClusterReport) -> RenderableType:
+    from rich.markup import escape
+    from rich.text import Text
+
+    if report.diagnosis is None:
+        return Text("")
+    d = report.diagnosis
+    color = "red" if report.failed else ("yellow" if report.counts()["warn"] else "green")
+    lines = [f"[bold {color}]Diagnosis ({escape(report.cluster)}):[/bold {color}] {escape(d.summary)}"]
+    lines += [f"  • {escape(item)}" for item in d.details]
+    lines += [f"  [cyan]fix:[/cyan] {escape(item)}" for item in d.fixes]
+    return Text.from_markup("\n".join(lines))
+
+
+def show(reports: Sequence[ClusterReport]) -> None:
+    if output.is_json():
+        output.emit_json(to_json(reports))
+        return
+    for report in reports:
+        output.show(table(report))
+        output.show(diagnosis(report))
+        output.show("")
+    failing = [r.cluster for r in reports if r.failed]
+    counts = {s: sum(r.counts()[s.value] for r in reports) for s in Status}
+    tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    if failing:
+        output.show(f"[red]{len(failing)} of {len(reports)} cluster(s) with failing checks[/red] "
+                    f"({', '.join(failing)}); {tally}")  # fmt: skip
+    else:
+        output.show(f"[green]{len(reports)} cluster(s): no failing checks[/green] ({tally})")

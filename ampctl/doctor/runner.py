@@ -1,0 +1,228 @@
+"""Run the checks of each cluster (clusters in parallel), wait for data when asked, then settle and diagnose."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from ampctl.doctor import federated, identity, irsa, logs, promql, release, workloads
+from ampctl.doctor.diagnosis import diagnose, settle
+from ampctl.doctor.facts import Facts
+from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
+from ampctl.doctor.options import DoctorOptions, format_age
+from ampctl.errors import AmpctlError
+
+if TYPE_CHECKING:
+    from ampctl.aws.session import AwsSession
+    from ampctl.target import Target
+
+STATIC: list[CheckSpec] = [*identity.SPECS, *irsa.SPECS, *release.SPECS, *workloads.SPECS, *federated.SPECS]
+LIVE: list[CheckSpec] = list(promql.SPECS)
+AFTER: list[CheckSpec] = list(logs.SPECS)
+ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]
+PROGRESS_EVERY = 10.0
+
+Progress = Callable[[str], None]
+
+
+class Sessions:
+    """One AWS session per region, shared by the clusters of the run."""
+
+    def __init__(self, profile: str | None) -> None:
+        self.profile = profile
+        self._by_region: dict[str, AwsSession] = {}
+        self._lock = threading.Lock()
+
+    def for_region(self, region: str) -> AwsSession:
+        from ampctl.aws.session import AwsSession
+
+        with self._lock:
+            if region not in self._by_region:
+                self._by_region[region] = AwsSession(self.profile, region)
+            return self._by_region[region]
+
+
+def _failure(exc: Exception) -> Result:
+    """A check that could not finish: known failures become a failed check, anything else propagates."""
+    from ampctl.cli.errorhandler import translate
+
+    error = translate(exc)
+    if error is not None:
+        return fail(error.message, error.hint or "")
+    if type(exc).__name__ == "ApiException":
+        status, reason = getattr(exc, "status", "?"), getattr(exc, "reason", "")
+        return fail(f"Kubernetes API answered {status} {reason}", "check the kube context's rights in the namespace")
+    if isinstance(exc, OSError) or type(exc).__module__.startswith("urllib3"):
+        return fail(f"cannot reach the cluster: {exc}", "check the kube context and the network")
+    raise exc
+
+
+def run_check(facts: Facts, spec: CheckSpec) -> Check:
+    blocked = next(
+        (n for n in spec.needs if (c := facts.results.get(n)) is not None and c.status in (Status.FAIL, Status.SKIP)),
+        None,
+    )
+    if blocked is not None:
+        cause = facts.results[blocked]
+        root = cause.status is Status.SKIP and cause.evidence.startswith("needs ")
+        result = skip(cause.evidence if root else f"needs {blocked} ({cause.status.value})")
+    else:
+        try:
+            result = spec.run(facts)
+        except Exception as exc:  # noqa: BLE001 - _failure re-raises what it does not know
+            result = _failure(exc)
+    check = Check.of(spec, result)
+    facts.results[spec.id] = check
+    return check
+
+
+def _pending(facts: Facts) -> list[tuple[CheckSpec, Check]]:
+    """Live checks worth waiting for: not passing, and not already explained by a failed static check."""
+    out = []
+    for spec in LIVE:
+        check = facts.results[spec.id]
+        if check.status in (Status.PASS, Status.SKIP):
+            continue
+        static = [i for i in spec.explained_by if not i.startswith("promql.")]
+        if any((c := facts.results.get(i)) is not None and c.status is Status.FAIL for i in static):
+            continue
+        out.append((spec, check))
+    return out
+
+
+def _describe(facts: Facts, spec: CheckSpec) -> str:
+    _, way, metric = spec.id.split(".")
+    outcome = facts.queries.get((way, metric))
+    how = "directly" if way == "amp" else "through Kubecost"
+    if outcome is None:
+        return f"{spec.id}: {facts.results[spec.id].evidence}"
+    return f"{outcome.query} {how} ({outcome.describe(facts.options.max_sample_age)})"
+
+
+def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Re-run the PromQL checks until they pass or --wait runs out, saying which query is still empty."""
+    started = time.monotonic()
+    deadline = started + facts.options.wait
+    shown: list[str] = []
+    last_shown = 0.0
+    while True:
+        pending = _pending(facts)
+        now = time.monotonic()
+        if not pending:
+            return
+        text = "; ".join(_describe(facts, spec) for spec, _ in pending)
+        if now >= deadline:
+            progress(f"{facts.cluster}: gave up waiting after {format_age(now - started)}, still empty: {text}")
+            return
+        if [spec.id for spec, _ in pending] != shown or now - last_shown >= PROGRESS_EVERY:
+            progress(f"{facts.cluster}: waiting for data ({format_age(now - started)} of "
+                     f"{format_age(facts.options.wait)}), still empty: {text}")  # fmt: skip
+            shown, last_shown = [spec.id for spec, _ in pending], now
+        sleep(max(0.1, min(facts.options.poll_interval, deadline - now)))
+        before = {spec.id: facts.results[spec.id].status for spec, _ in pending}
+        for spec in LIVE:
+            run_check(facts, spec)
+        for spec_id, status in before.items():
+            check = facts.results[spec_id]
+            if check.status is Status.PASS and status is not Status.PASS:
+                progress(f"{facts.cluster}: {spec_id} passes after {format_age(time.monotonic() - started)}: "
+                         f"{check.evidence}")  # fmt: skip
+
+
+def check_cluster(target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress) -> Facts:
+    facts = Facts(target, aws, options)
+    for spec in STATIC + LIVE:
+        run_check(facts, spec)
+    if options.wait > 0:
+        wait_for_data(facts, progress)
+    for spec in AFTER:
+        run_check(facts, spec)
+    return facts
+
+
+def _rendered_cluster_id(facts: Facts) -> str | None:
+    labels = facts.value("prometheus.server.global.external_labels", {}) or {}
+    value = labels.get("cluster_id") if isinstance(labels, dict) else None
+    return str(value) if value else None
+
+
+def _shared_cluster_ids(fleet: Sequence[Facts]) -> None:
+    """Two clusters writing the same cluster_id mix their data: fail values.cluster-id on both."""
+    owners: dict[str, list[str]] = {}
+    for facts in fleet:
+        value = _rendered_cluster_id(facts)
+        if value and facts.release() is not None:
+            owners.setdefault(value, []).append(facts.cluster)
+    for facts in fleet:
+        value = _rendered_cluster_id(facts)
+        others = [c for c in owners.get(value or "", []) if c != facts.cluster]
+        check = facts.results.get("values.cluster-id")
+        if others and check is not None and check.status is not Status.SKIP:
+            check.status = Status.FAIL
+            check.evidence = f"cluster_id {value} is also written by {', '.join(others)}; {check.evidence}"
+            check.fix = f"give every cluster its own cluster_id (its name): {facts.repair()}"
+
+
+def _unclaimed(facts: Facts) -> list[str]:
+    """The cluster's own rendered cluster_id, when AMP has fresh data under it and it is not the expected one."""
+    rendered = _rendered_cluster_id(facts)
+    if not rendered or rendered == facts.cluster_id:
+        return []
+    fresh = {
+        value
+        for rows in facts.label_values.values()
+        for value, _, age in rows
+        if age is not None and age <= facts.options.max_sample_age
+    }
+    return [rendered] if rendered in fresh else []
+
+
+def finish(facts: Facts) -> ClusterReport:
+    checks = [facts.results[spec.id] for spec in ORDER]
+    settle(checks, ORDER)
+    report = ClusterReport(facts.cluster, facts.target.context, facts.region, checks)
+    erring = sorted({way for (way, _), outcome in facts.queries.items() if outcome.error})
+    report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts), erring)
+    return report
+
+
+def unreachable(target: Target, error: AmpctlError) -> ClusterReport:
+    check = Check("identity.credentials", "identity", "AWS credentials", Status.FAIL, error.message, error.hint or "")
+    report = ClusterReport(target.cluster, target.context, target.region, [check])
+    report.diagnosis = diagnose(report, "cluster_id", target.cluster)
+    return report
+
+
+def run(
+    targets: Sequence[Target], options: DoctorOptions, *, profile: str | None, parallel: int, progress: Progress
+) -> list[ClusterReport]:
+    sessions = Sessions(profile)
+    done: dict[int, Facts | ClusterReport] = {}
+
+    def one(item: tuple[int, Target]) -> None:
+        index, target = item
+        try:
+            aws = sessions.for_region(target.region)
+        except AmpctlError as exc:
+            done[index] = unreachable(target, exc)
+            return
+        progress(f"checking {target.cluster} ({target.context})")
+        done[index] = check_cluster(target, aws, options, progress)
+
+    items = list(enumerate(targets))
+    if parallel <= 1 or len(items) == 1:
+        for item in items:
+            one(item)
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            list(pool.map(one, items))
+    checked = [v for v in done.values() if isinstance(v, Facts)]
+    _shared_cluster_ids(checked)
+    return [finish(v) if isinstance(v, Facts) else v for _, v in sorted(done.items(), key=_first)]
+
+
+def _first(item: tuple[int, Any]) -> int:
+    return int(item[0])

@@ -1,0 +1,1 @@
+"""`ampctl status`: read-only state of every cluster of a fleet, gathered concurrently."""

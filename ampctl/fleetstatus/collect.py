@@ -1,0 +1,147 @@
+"""Gather each cluster's release, roles, ServiceAccounts, ETL objects and last sample age, concurrently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ampctl.errors import AmpctlError
+
+if TYPE_CHECKING:
+    from ampctl.aws.session import AwsSession
+    from ampctl.target import Target
+
+METRIC = "container_memory_working_set_bytes"
+LABEL = "cluster_id"
+
+
+@dataclass(frozen=True)
+class Scope:
+    targets: list[Target]
+    alias: str
+    workspace_id: str | None
+    namespace: str
+    release: str
+    bucket: str | None
+    federated: bool | None  # None: per cluster, from its S3 policy
+    stale_after: float
+    helm: str | None = None
+
+
+@dataclass
+class ClusterStatus:
+    cluster: str
+    context: str | None = None
+    in_fleet: bool = True
+    release_status: str | None = None
+    chart_version: str | None = None
+    roles: dict[str, bool] = field(default_factory=dict)
+    service_accounts: dict[str, bool] = field(default_factory=dict)
+    federated: bool = False
+    etl_objects: int | None = None
+    last_sample_age: float | None = None
+    state: str = "no data"
+    errors: list[str] = field(default_factory=list)
+
+
+def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
+    from ampctl.cli.errorhandler import translate
+
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - recorded per cluster, unknown ones re-raised
+        error = translate(exc)
+        if error is None:
+            raise
+        status.errors.append(error.message)
+
+
+def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> None:
+    from ampctl.aws import iam as iamapi
+    from ampctl.naming import COMPONENTS, default_bucket, role_name, s3_policy_name
+
+    iam = aws.client("iam")
+
+    def roles() -> None:
+        for component in COMPONENTS:
+            name = role_name(target.cluster, component)
+            status.roles[component] = iamapi.get_role(iam, name) is not None and iamapi.is_managed(
+                iamapi.role_tags(iam, name)
+            )
+
+    def kube() -> None:
+        from ampctl.kube.client import Kube
+
+        k = Kube(target.kubeconfig, target.context)
+        for component, sa in COMPONENTS.items():
+            obj = k.read("service_account", scope.namespace, sa)
+            annotations = (obj or {}).get("metadata", {}).get("annotations") or {}
+            status.service_accounts[component] = str(annotations.get("eks.amazonaws.com/role-arn", "")).endswith(
+                "/" + role_name(target.cluster, component)
+            )
+
+    def release() -> None:
+        from ampctl.helm import Helm
+
+        found = Helm(target.kubeconfig, target.context, scope.helm).release(scope.release, scope.namespace)
+        status.release_status = found.status if found else "missing"
+        status.chart_version = found.chart_version if found else None
+
+    def etl() -> None:
+        arn = f"arn:aws:iam::{aws.account()}:policy/{s3_policy_name(target.cluster)}"
+        federated = scope.federated if scope.federated is not None else iamapi.get_policy(iam, arn) is not None
+        status.federated = federated
+        if federated:
+            bucket = scope.bucket or default_bucket(aws.account(), target.region)
+            prefix = f"federated/{target.cluster}/"
+            listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
+            status.etl_objects = int(listed.get("KeyCount", 0))
+
+    for part in (roles, kube, release, etl):
+        _guard(status, part)
+
+
+def workspace(aws: AwsSession, scope: Scope) -> str | None:
+    from ampctl.aws import amp
+
+    if scope.workspace_id:
+        return scope.workspace_id
+    found = amp.one_by_alias(aws.client("amp"), scope.alias, aws.region)
+    return str(found["workspaceId"]) if found else None
+
+
+def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, parallel: int) -> dict[str, Any]:
+    from ampctl.aws.ampquery import last_samples
+
+    aws = aws_for(region)
+    ws = workspace(aws, scope)
+    statuses = {t.cluster: ClusterStatus(t.cluster, t.context) for t in scope.targets}
+    ages: dict[str, float] = {}
+    problems: list[str] = []
+
+    def samples() -> None:
+        try:
+            if ws:
+                ages.update(last_samples(aws, region, ws, METRIC, LABEL))
+        except AmpctlError as exc:
+            problems.append(exc.message)
+
+    def one(target: Target) -> Callable[[], None]:
+        return lambda: _cluster(scope, aws_for(target.region), target, statuses[target.cluster])
+
+    jobs: list[Callable[[], None]] = [samples, *(one(t) for t in scope.targets)]
+    with ThreadPoolExecutor(max_workers=max(2, parallel)) as pool:
+        list(pool.map(lambda job: job(), jobs))
+    for cluster_id in sorted(set(ages) - set(statuses)):
+        statuses[cluster_id] = ClusterStatus(cluster_id, in_fleet=False)
+    for status in statuses.values():
+        status.last_sample_age = ages.get(status.cluster)
+        if not status.in_fleet:
+            status.state = "not in fleet"
+        elif status.last_sample_age is None:
+            status.state = "no data"
+        else:
+            status.state = "stale" if status.last_sample_age > scope.stale_after else "reporting"
+    return {"workspace_id": ws, "region": region, "errors": problems, "clusters": list(statuses.values())}

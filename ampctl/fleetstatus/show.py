@@ -1,0 +1,51 @@
+"""The status table for people and the JSON document for machines."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ampctl import output
+
+_STATE_STYLE = {"reporting": "green", "stale": "yellow", "no data": "red", "not in fleet": "magenta"}
+
+
+def _age(seconds: float | None) -> str:
+    from ampctl.doctor.options import format_age
+
+    return "-" if seconds is None else format_age(seconds)
+
+
+def _count(found: dict[str, bool]) -> str:
+    return f"{sum(found.values())}/{len(found)}" if found else "-"
+
+
+def as_json(result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "clusters": [asdict(c) for c in result["clusters"]]}
+
+
+def table(result: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    title = f"workspace {result['workspace_id'] or '(not found)'} in {result['region']}"
+    grid = Table(title=title, title_justify="left")
+    for column in ("CLUSTER", "RELEASE", "CHART", "ROLES", "SERVICEACCOUNTS", "LAST SAMPLE", "ETL OBJECTS", "STATE"):
+        grid.add_column(column)
+    for c in result["clusters"]:
+        style = _STATE_STYLE.get(c.state, "")
+        etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
+        grid.add_row(
+            escape(c.cluster), c.release_status or "-", c.chart_version or "-", _count(c.roles),
+            _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
+        )  # fmt: skip
+    console = output.out()
+    # Piped output (scripts, logs) gets the table at its natural width rather than cut to 80 columns.
+    if not console.is_terminal:
+        console.width = max(console.width, 240)
+    console.print(grid)
+    for c in result["clusters"]:
+        for error in c.errors:
+            output.warn(f"{c.cluster}: {error}")
+    for error in result["errors"]:
+        output.warn(error)

@@ -1,0 +1,112 @@
+"""Plan every cluster's teardown (and the shared workspace and bucket), confirm, apply in reverse order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from ampctl import output
+from ampctl.errors import AmpctlError
+from ampctl.plan import executor
+from ampctl.plan.step import Step
+from ampctl.teardown.run import TeardownRun
+from ampctl.teardown.select import Chosen
+
+SHARED = "workspace and bucket"
+
+
+@dataclass(frozen=True)
+class Request:
+    namespace: str
+    release: str
+    alias: str
+    workspace_id: str | None
+    bucket: str | None
+    delete_workspace: bool
+    delete_bucket: bool
+    force: bool
+    helm: str | None
+
+
+def cluster_steps(run: TeardownRun) -> list[Step]:
+    """The reverse of provisioning: release, Secrets, ServiceAccounts, namespace, then IAM."""
+    from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS
+    from ampctl.teardown import steps_aws as a
+    from ampctl.teardown import steps_kube as k
+
+    steps: list[Any] = [k.UninstallKubecost(run)]
+    steps += [k.DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
+    steps += [k.DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
+    steps += [k.DeleteNamespace(run)]
+    steps += [a.DeleteIrsaRole(run, "cost-analyzer"), a.DeleteIrsaRole(run, "prometheus-server")]
+    steps += [a.DeleteS3Policy(run), a.DeleteOidcProvider(run)]
+    return cast("list[Step]", steps)
+
+
+def shared_steps(request: Request) -> Any:
+    def steps(run: TeardownRun) -> list[Step]:
+        from ampctl.naming import default_bucket
+        from ampctl.teardown import steps_aws as a
+
+        found: list[Any] = []
+        if request.delete_workspace:
+            found.append(a.DeleteWorkspace(run, request.alias, request.workspace_id))
+        if request.delete_bucket:
+            bucket = request.bucket or default_bucket(run.account, run.aws.region)
+            found.append(a.DeleteBucket(run, bucket, request.force))
+        return cast("list[Step]", found)
+
+    return steps
+
+
+def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> dict[str, Any]:
+    items = []
+    for p in plans:
+        item: dict[str, Any] = {"cluster": p.name, "ok": p.error is None}
+        if p.error:
+            item.update(error=p.error.message, hint=p.error.hint)
+        item["steps"] = [{"step": s.title, "action": c.action.value, "detail": c.detail} for s, c in p.steps]
+        item["left_alone"] = p.run.left_alone if p.run is not None else []
+        item["applied"] = applied and p.error is None
+        items.append(item)
+    return {"clusters": items}
+
+
+def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
+    from ampctl.provision.flow import confirm
+
+    sessions = chosen.sessions
+
+    def make(target: Any) -> TeardownRun:
+        from ampctl.target import check_account
+
+        aws = sessions.for_region(target.region)
+        check_account(target, aws.account())
+        return TeardownRun(target, aws, request.namespace, request.release, request.helm)
+
+    jobs = [(t.cluster, (lambda t=t: make(t))) for t in chosen.targets]
+    plans = executor.plan(jobs, cluster_steps, parallel)
+    if request.delete_workspace or request.delete_bucket:
+        shared = (SHARED, lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None))
+        plans += executor.plan([shared], shared_steps(request), 1)
+    executor.show_plan(plans, title)
+    for p in plans:
+        for what in p.run.left_alone if p.run is not None else []:
+            output.warn(f"{p.name}: {what} exists but ampctl did not create it: left alone")
+    changes = sum(p.changes for p in plans)
+    if any(p.error for p in plans):
+        pass
+    elif changes == 0:
+        output.info("[green]nothing to do[/green]: nothing ampctl created is left")
+    elif dry_run:
+        output.info(f"dry run: {changes} deletion(s) planned, nothing deleted")
+    elif confirm(changes, yes):
+        clusters = [p for p in plans if p.name != SHARED]
+        executor.apply(clusters, parallel)
+        if not any(p.error for p in clusters):
+            executor.apply([p for p in plans if p.name == SHARED], 1)
+    else:
+        raise AmpctlError("cancelled: nothing was deleted", "re-run and confirm, or pass --yes")
+    if output.is_json():
+        output.emit_json(summary(plans, applied=changes > 0 and not dry_run))
+    executor.raise_errors(plans)

@@ -1,0 +1,166 @@
+"""Teardown steps in AWS: IRSA roles, the per-cluster S3 policy, an OIDC provider ampctl created, and (on
+request) the workspace and the bucket."""
+
+from __future__ import annotations
+
+from ampctl.aws import iam as iamapi
+from ampctl.errors import AmpctlError
+from ampctl.plan.step import Change
+from ampctl.teardown.run import TeardownRun
+from ampctl.teardown.steps_kube import TeardownStep
+
+NOT_OURS = "not tagged managed-by=ampctl: left alone"
+
+
+class DeleteIrsaRole(TeardownStep):
+    def __init__(self, run: TeardownRun, component: str) -> None:
+        from ampctl.naming import role_name
+
+        self.name = role_name(run.cluster, component)
+        self.title = f"IAM role {self.name}"
+
+    def check(self, run: TeardownRun) -> Change:
+        iam = run.client("iam")
+        if iamapi.get_role(iam, self.name) is None:
+            return Change.unchanged("absent")
+        if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
+            run.leave(self.title)
+            return Change.unchanged(NOT_OURS)
+        return Change.delete()
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        iam = run.client("iam")
+        for arn in iamapi.attached_policy_arns(iam, self.name):
+            iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
+        for page in iam.get_paginator("list_role_policies").paginate(RoleName=self.name):
+            for policy in page["PolicyNames"]:
+                iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
+        for page in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=self.name):
+            for profile in page["InstanceProfiles"]:
+                iam.remove_role_from_instance_profile(
+                    InstanceProfileName=profile["InstanceProfileName"], RoleName=self.name
+                )
+        iam.delete_role(RoleName=self.name)
+
+
+class DeleteS3Policy(TeardownStep):
+    def __init__(self, run: TeardownRun) -> None:
+        from ampctl.naming import policy_arn, s3_policy_name
+
+        self.arn = policy_arn(run.account, s3_policy_name(run.cluster))
+        self.title = f"IAM policy {s3_policy_name(run.cluster)}"
+
+    def check(self, run: TeardownRun) -> Change:
+        iam = run.client("iam")
+        if iamapi.get_policy(iam, self.arn) is None:
+            return Change.unchanged("absent")
+        if not iamapi.is_managed(iamapi.policy_tags(iam, self.arn)):
+            run.leave(self.title)
+            return Change.unchanged(NOT_OURS)
+        return Change.delete()
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        iam = run.client("iam")
+        for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=self.arn):
+            for role in page.get("PolicyRoles", []):
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=self.arn)
+            for user in page.get("PolicyUsers", []):
+                iam.detach_user_policy(UserName=user["UserName"], PolicyArn=self.arn)
+            for group in page.get("PolicyGroups", []):
+                iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=self.arn)
+        for version in iam.list_policy_versions(PolicyArn=self.arn)["Versions"]:
+            if not version["IsDefaultVersion"]:
+                iam.delete_policy_version(PolicyArn=self.arn, VersionId=version["VersionId"])
+        iam.delete_policy(PolicyArn=self.arn)
+
+
+class DeleteOidcProvider(TeardownStep):
+    """Only a provider ampctl created (--create-oidc-provider) and tagged for this cluster."""
+
+    def __init__(self, run: TeardownRun) -> None:
+        self.title = f"IAM OIDC provider of cluster {run.cluster} (if ampctl created it)"
+
+    def _arn(self, run: TeardownRun) -> str | None:
+        from ampctl.endpoints import oidc_provider_arn
+
+        cluster = run.client("eks").describe_cluster(name=run.cluster)["cluster"]
+        issuer = cluster.get("identity", {}).get("oidc", {}).get("issuer")
+        return oidc_provider_arn(run.account, issuer) if issuer else None
+
+    def check(self, run: TeardownRun) -> Change:
+        from ampctl.naming import CLUSTER_TAG
+
+        iam = run.client("iam")
+        arn = self._arn(run)
+        if arn is None or not iamapi.oidc_provider_exists(iam, arn):
+            return Change.unchanged("absent")
+        tags = iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn).get("Tags", [])
+        if not iamapi.is_managed(tags) or {"Key": CLUSTER_TAG, "Value": run.cluster} not in tags:
+            return Change.unchanged("not created by ampctl: kept")
+        return Change.delete(arn)
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        run.client("iam").delete_open_id_connect_provider(OpenIDConnectProviderArn=change.detail)
+
+
+class DeleteWorkspace(TeardownStep):
+    def __init__(self, run: TeardownRun, alias: str, workspace_id: str | None) -> None:
+        self.alias, self.workspace_id = alias, workspace_id
+        self.title = f"AMP workspace {workspace_id or alias}"
+
+    def check(self, run: TeardownRun) -> Change:
+        from ampctl.aws import amp
+
+        client = run.client("amp")
+        if self.workspace_id:
+            ws = amp.describe(client, self.workspace_id)
+        else:
+            ws = amp.one_by_alias(client, self.alias, run.aws.region)
+        if ws is None or amp.status_of(ws) == "DELETING":
+            return Change.unchanged("absent")
+        if (ws.get("tags") or {}).get("managed-by") != "ampctl":
+            run.leave(self.title)
+            return Change.unchanged(NOT_OURS)
+        return Change.delete(str(ws["workspaceId"]))
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        run.client("amp").delete_workspace(workspaceId=change.detail)
+
+
+class DeleteBucket(TeardownStep):
+    def __init__(self, run: TeardownRun, bucket: str, force: bool) -> None:
+        self.bucket, self.force = bucket, force
+        self.title = f"S3 bucket {bucket}"
+
+    def check(self, run: TeardownRun) -> Change:
+        from ampctl.aws import s3 as s3api
+        from ampctl.naming import MANAGED_BY_TAG
+
+        s3 = run.client("s3")
+        if s3api.bucket_state(s3, self.bucket) == "missing":
+            return Change.unchanged("absent")
+        if s3api.tags(s3, self.bucket).get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
+            run.leave(self.title)
+            return Change.unchanged(NOT_OURS)
+        held = int(s3.list_objects_v2(Bucket=self.bucket, MaxKeys=1000).get("KeyCount", 0))
+        if held and not self.force:
+            raise AmpctlError(
+                f"S3 bucket {self.bucket} holds {held}{'+' if held >= 1000 else ''} object(s)",
+                "pass --force to delete them with the bucket, or leave out --delete-bucket",
+            )
+        return Change.delete(f"and its {held}{'+' if held >= 1000 else ''} object(s)" if held else "empty")
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        s3 = run.client("s3")
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket):
+            doomed = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
+            if doomed:
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed, "Quiet": True})
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            doomed = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if doomed:
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed, "Quiet": True})
+        s3.delete_bucket(Bucket=self.bucket)

@@ -1,0 +1,117 @@
+"""Teardown steps inside the cluster: the Helm release, Secrets, ServiceAccounts and the namespace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl import output
+from ampctl.plan.step import Change
+from ampctl.teardown.run import TeardownRun
+
+NOT_OURS = "not labelled managed-by=ampctl: left alone"
+
+
+class TeardownStep:
+    """The step protocol of ampctl.plan over a TeardownRun: check says delete or unchanged."""
+
+    title: str = ""
+
+    def check(self, run: TeardownRun) -> Change:
+        raise NotImplementedError
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        raise NotImplementedError
+
+
+def labelled(obj: dict[str, Any]) -> bool:
+    from ampctl.naming import MANAGED_BY_LABEL
+
+    key, value = MANAGED_BY_LABEL
+    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
+
+
+class UninstallKubecost(TeardownStep):
+    def __init__(self, run: TeardownRun) -> None:
+        self.title = f"helm release {run.namespace}/{run.release}"
+
+    def check(self, run: TeardownRun) -> Change:
+        from ampctl.spec import SA_COST_ANALYZER
+
+        release = run.helm.release(run.release, run.namespace)
+        if release is None:
+            return Change.unchanged("not installed")
+        if (release.values.get("serviceAccount") or {}).get("name") != SA_COST_ANALYZER:
+            run.leave(self.title)
+            return Change.unchanged("not installed by ampctl (no ampctl ServiceAccount in its values): left alone")
+        return Change.delete(f"revision {release.revision}, chart {release.chart_version}")
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        from ampctl.helm import uninstall
+
+        uninstall(run.helm, run.release, run.namespace)
+
+
+class DeleteObject(TeardownStep):
+    """A namespaced Secret or ServiceAccount, only when it carries ampctl's label."""
+
+    def __init__(self, run: TeardownRun, kind: str, name: str) -> None:
+        self.kind, self.name = kind, name
+        self.title = f"{kind.replace('_', '')} {run.namespace}/{name}"
+
+    def check(self, run: TeardownRun) -> Change:
+        obj = run.kube.read(self.kind, run.namespace, self.name)
+        if obj is None:
+            return Change.unchanged("absent")
+        if not labelled(obj):
+            run.leave(self.title)
+            return Change.unchanged(NOT_OURS)
+        return Change.delete()
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        from kubernetes.client.exceptions import ApiException
+
+        delete = getattr(run.kube.core, f"delete_namespaced_{self.kind}")
+        try:
+            delete(self.name, run.namespace)
+        except ApiException as exc:
+            if exc.status != 404:
+                from ampctl.kube.client import translate
+
+                raise translate(exc, f"delete {self.title}") from exc
+
+
+# What an empty namespace still holds on its own.
+_BUILT_IN = {"service_account": {"default"}, "config_map": {"kube-root-ca.crt"}}
+_KINDS = ("pod", "service_account", "secret", "config_map", "service", "persistent_volume_claim")
+
+
+def leftovers(run: TeardownRun) -> list[str]:
+    found = []
+    for kind in _KINDS:
+        for obj in run.kube.list(kind, run.namespace):
+            name = str(obj.get("metadata", {}).get("name"))
+            if name in _BUILT_IN.get(kind, set()) or obj.get("type") == "kubernetes.io/service-account-token":
+                continue
+            found.append(f"{kind.replace('_', '')}/{name}")
+    return found
+
+
+class DeleteNamespace(TeardownStep):
+    def __init__(self, run: TeardownRun) -> None:
+        self.title = f"namespace {run.namespace}"
+
+    def check(self, run: TeardownRun) -> Change:
+        obj = run.kube.read("namespace", None, run.namespace)
+        if obj is None:
+            return Change.unchanged("absent")
+        if not labelled(obj):
+            return Change.unchanged("not created by ampctl: kept")
+        return Change.delete("if empty once the rest is gone")
+
+    def apply(self, run: TeardownRun, change: Change) -> None:
+        rest = leftovers(run)
+        if rest:
+            shown = ", ".join(rest[:5]) + (f" and {len(rest) - 5} more" if len(rest) > 5 else "")
+            output.warn(f"{run.cluster}: namespace {run.namespace} still holds {shown}: kept")
+            return
+        run.kube.call(f"delete namespace {run.namespace}", run.kube.core.delete_namespace, run.namespace)

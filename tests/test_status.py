@@ -1,0 +1,64 @@
+"""`ampctl status` on the sandbox: all three reporting, a stopped feeder shows as stale, a stranger as not in fleet."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Sandbox
+from tests.test_fleet import EAST, PRIMARY, WEST, bring_up, ok
+
+
+@pytest.fixture(scope="module")
+def fleet_file(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = bring_up(sandbox, tmp_path_factory.mktemp("status"))
+    time.sleep(2)  # a few feeder rounds
+    return path
+
+
+def by_cluster(document: dict) -> dict[str, dict]:
+    return {c["cluster"]: c for c in document["clusters"]}
+
+
+def test_all_three_report_in_one_table_and_in_json(sandbox: Sandbox, fleet_file: Path) -> None:
+    sandbox.clear_aws_calls()
+    found = by_cluster(ok(sandbox.ampctl("status", "-f", str(fleet_file), "-o", "json")))
+    assert set(found) == {PRIMARY, EAST, WEST}
+    for cluster in (PRIMARY, EAST, WEST):
+        row = found[cluster]
+        assert row["state"] == "reporting", row
+        assert row["release_status"] == "deployed" and row["chart_version"]
+        assert row["roles"] == {"cost-analyzer": True, "prometheus-server": True}
+        assert row["service_accounts"] == {"cost-analyzer": True, "prometheus-server": True}
+        assert row["federated"] and row["etl_objects"] is not None
+        assert row["last_sample_age"] < 60 and row["errors"] == []
+    table = sandbox.ampctl("status", "-f", str(fleet_file))
+    assert table.returncode == 0, table.stderr
+    lines = [line for line in table.stdout.splitlines() if line.strip().startswith(("│ sandbox", "┃ sandbox"))]
+    assert len(lines) == 3 and all("reporting" in line and "deployed" in line for line in lines), table.stdout
+    by_context = by_cluster(ok(sandbox.ampctl("status", "--context", sandbox.context(EAST), "-o", "json")))
+    assert by_context[EAST]["state"] == "reporting"
+    assert by_context[PRIMARY]["state"] == "not in fleet"
+    assert sandbox.aws_mutations() == []
+
+
+def test_stopped_feeder_is_stale_and_a_stranger_is_not_in_fleet(sandbox: Sandbox, fleet_file: Path) -> None:
+    first = ok(sandbox.ampctl("status", "-f", str(fleet_file), "-o", "json"))
+    control = sandbox.state.control_url
+    sandbox._post(f"{control}/_sandbox/feeder", {"cluster": WEST, "paused": True})
+    try:
+        sandbox._post(
+            f"{control}/_sandbox/writer",
+            {"cluster_id": "stranger", "workspace_id": first["workspace_id"], "region": sandbox.state.region},
+        )
+        time.sleep(4)
+        found = by_cluster(ok(sandbox.ampctl("status", "-f", str(fleet_file), "--stale-after", "3s", "-o", "json")))
+    finally:
+        sandbox._post(f"{control}/_sandbox/feeder", {"cluster": WEST, "paused": False})
+    assert found[WEST]["state"] == "stale", found[WEST]
+    assert found[PRIMARY]["state"] == found[EAST]["state"] == "reporting"
+    assert found["stranger"]["state"] == "not in fleet" and not found["stranger"]["in_fleet"]
+    assert json.dumps(found)  # plain JSON all the way down
