@@ -101,11 +101,14 @@ def provision(
     jobs = [(t.cluster, (lambda t=t: make_run(t, sessions, request))) for t in targets]
     plans = executor.plan(jobs, steps_for, parallel)
     executor.show_plan(plans, title)
-    if any(p.error for p in plans):
+    failed = [p.name for p in plans if p.error]
+    if len(failed) == len(plans):
         if output.is_json():
             output.emit_json(summary(plans, applied=False))
         executor.raise_errors(plans)
-    changes = sum(p.changes for p in plans)
+    if failed:
+        output.warn(f"{', '.join(failed)} could not be planned and will not be changed; the others go on")
+    changes = sum(p.changes for p in plans if not p.error)
     if changes == 0:
         output.info("[green]nothing to change[/green]: everything is as planned")
     elif dry_run:
