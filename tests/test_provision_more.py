@@ -89,7 +89,8 @@ def test_extra_values_and_set_are_applied_last(sandbox: Sandbox, primary: Path) 
     extra = primary / "extra.yaml"
     extra.write_text("kubecostProductConfigs:\n  currencyCode: EUR\n")
     proc = sandbox.ampctl(
-        "bootstrap", "--federated", "--yes", "-f", str(extra), "--set", "kubecostProductConfigs.clusterProfile=production",
+        "bootstrap", "--federated", "--yes", "-f", str(extra),
+        "--set", "kubecostProductConfigs.clusterProfile=production",
         "--context", sandbox.context(PRIMARY), "-o", "json", cwd=primary,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
