@@ -179,3 +179,28 @@ def test_bootstrap_after_the_workspace_was_deleted_creates_a_new_one(sandbox: Sa
     new = json.loads(second.stdout)["clusters"][0]["workspace"]["id"]
     assert new != old
     assert [w["workspaceId"] for w in amp.list_workspaces(alias="kubecost-amp")["workspaces"]] == [new]
+
+
+def test_interactive_run_asks_and_a_no_changes_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import TOOLS
+
+    sandbox.reset()
+    sandbox.clear_aws_calls()
+    main, replica = os.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | sandbox.env
+    env["AMPCTL_HELM"] = str(TOOLS / "helm3")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ampctl", "bootstrap", "--context", sandbox.context(PRIMARY)],
+        stdin=replica, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    os.write(main, b"n\n")
+    _, err = proc.communicate(timeout=120)
+    os.close(main)
+    os.close(replica)
+    assert proc.returncode == 1
+    assert "Apply" in err and "cancelled: nothing was changed" in err
+    assert sandbox.aws_mutations() == []
