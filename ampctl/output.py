@@ -55,7 +55,7 @@ def emit_json(data: Any) -> None:
 def show(renderable: RenderableType) -> None:
     """Print data for people (ignored in JSON mode, where the command emits JSON instead)."""
     if not is_json():
-        out().print(renderable)
+        out().print(renderable, soft_wrap=isinstance(renderable, str))
 
 
 def info(message: str) -> None:

@@ -227,6 +227,7 @@ def test_dry_run_changes_nothing(sandbox: Sandbox, fleet: dict, tmp_path: Path) 
     )
     assert proc.returncode == 0, proc.stderr
     assert "create" in proc.stderr and "dry run" in proc.stderr
+    assert proc.stdout.startswith(f"✓ {PRIMARY}: ") and "change(s) planned" in proc.stdout
     assert sandbox.aws_mutations() == []
     assert sandbox.kube_mutations() == before
     assert len(sandbox.client("amp").list_workspaces(alias="another-workspace")["workspaces"]) == 0

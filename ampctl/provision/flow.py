@@ -117,6 +117,31 @@ def provision(
         executor.apply(plans, parallel)
     else:
         raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")
+    result = summary(plans, applied=changes > 0 and not dry_run)
     if output.is_json():
-        output.emit_json(summary(plans, applied=changes > 0 and not dry_run))
+        output.emit_json(result)
+    else:
+        show_result(result, dry_run)
     executor.raise_errors(plans)
+
+
+def show_result(result: dict[str, Any], dry_run: bool) -> None:
+    """One line per cluster on stdout: what was done and where Kubecost now points."""
+    from rich.markup import escape
+
+    for item in result["clusters"]:
+        if not item["ok"]:
+            output.show(f"[red]✗[/red] {escape(item['cluster'])}: {escape(item['error'])}")
+            continue
+        changed = sum(1 for s in item["steps"] if s["action"] != "unchanged")
+        verb = "planned" if dry_run else "applied"
+        parts = [f"{changed} change(s) {verb}" if changed else "up to date"]
+        workspace = item.get("workspace", {}).get("id")
+        if workspace:
+            parts.append(f"workspace {workspace}")
+        if item.get("bucket"):
+            parts.append(f"bucket {item['bucket']}")
+        release = item.get("release") or {}
+        if release.get("revision"):
+            parts.append(f"release {release['namespace']}/{release['name']} revision {release['revision']}")
+        output.show(f"[green]✓[/green] {escape(item['cluster'])}: " + ", ".join(escape(p) for p in parts))
