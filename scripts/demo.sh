@@ -11,7 +11,7 @@ export AMPCTL_SANDBOX_DIR="${AMPCTL_SANDBOX_DIR:-$root/.sandbox}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ampctl sandbox up
+ampctl sandbox up --feeder-interval 1
 eval "$(ampctl sandbox env)"
 ctx() { echo "arn:aws:eks:${AWS_REGION}:123456789012:cluster/$1"; }
 
@@ -20,10 +20,10 @@ echo "== ampctl bootstrap --federated (sandbox-primary)"
 ampctl bootstrap --federated --yes --context "$(ctx sandbox-primary)"
 echo "== ampctl add-cluster --federated (sandbox-east, sandbox-west)"
 ampctl add-cluster --federated --yes --context "$(ctx sandbox-east)" --context "$(ctx sandbox-west)"
-if ampctl doctor --help >/dev/null 2>&1; then
-  echo "== ampctl doctor --all --wait 2m"
-  ampctl doctor --all --wait 2m
-fi
+echo "== ampctl doctor --all --wait 2m"
+ampctl doctor --all --wait 2m
+echo "== ampctl status"
+ampctl status --all
 cd "$root"
 if [ "${1:-}" = "--down" ]; then
   ampctl sandbox down
