@@ -13,6 +13,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 
+from ampctl.sandbox.protowire import WIRE_FIXED64, WIRE_VARINT, bytes_field, key, varint
+
 HEADERS = {
     "Content-Type": "application/x-protobuf",
     "Content-Encoding": "snappy",
@@ -21,53 +23,27 @@ HEADERS = {
 
 Series = tuple[Mapping[str, str], Sequence[tuple[int, float]]]
 
-_WIRE_VARINT = 0
-_WIRE_FIXED64 = 1
-_WIRE_BYTES = 2
-
-
-def _varint(value: int) -> bytes:
-    if value < 0:
-        value += 1 << 64
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _key(field: int, wire: int) -> bytes:
-    return _varint((field << 3) | wire)
-
-
-def _bytes_field(field: int, payload: bytes) -> bytes:
-    return _key(field, _WIRE_BYTES) + _varint(len(payload)) + payload
-
 
 def _label(name: str, value: str) -> bytes:
-    return _bytes_field(1, name.encode()) + _bytes_field(2, value.encode())
+    return bytes_field(1, name.encode()) + bytes_field(2, value.encode())
 
 
 def _sample(timestamp_ms: int, value: float) -> bytes:
-    return _key(1, _WIRE_FIXED64) + struct.pack("<d", float(value)) + _key(2, _WIRE_VARINT) + _varint(int(timestamp_ms))
+    return key(1, WIRE_FIXED64) + struct.pack("<d", float(value)) + key(2, WIRE_VARINT) + varint(int(timestamp_ms))
 
 
 def encode_timeseries(labels: Mapping[str, str], samples: Sequence[tuple[int, float]]) -> bytes:
     """One TimeSeries message; labels are sorted by name as Prometheus requires."""
     if "__name__" not in labels:
         raise ValueError("a series needs a __name__ label")
-    body = b"".join(_bytes_field(1, _label(name, labels[name])) for name in sorted(labels))
+    body = b"".join(bytes_field(1, _label(name, labels[name])) for name in sorted(labels))
     ordered = sorted(samples, key=lambda sample: sample[0])
-    body += b"".join(_bytes_field(2, _sample(ts, value)) for ts, value in ordered)
+    body += b"".join(bytes_field(2, _sample(ts, value)) for ts, value in ordered)
     return body
 
 
 def encode_write_request_uncompressed(series: Sequence[Series]) -> bytes:
-    return b"".join(_bytes_field(1, encode_timeseries(labels, samples)) for labels, samples in series)
+    return b"".join(bytes_field(1, encode_timeseries(labels, samples)) for labels, samples in series)
 
 
 def encode_write_request(series: Sequence[Series]) -> bytes:

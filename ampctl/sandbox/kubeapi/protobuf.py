@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request
+from ampctl.sandbox.protowire import bytes_field
 
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
@@ -168,17 +169,5 @@ def decode(body: bytes) -> dict[str, Any]:
     return obj
 
 
-def _encode_varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def encode_string_field(number: int, value: bytes) -> bytes:
-    return _encode_varint(number << 3 | 2) + _encode_varint(len(value)) + value
+    return bytes_field(number, value)
