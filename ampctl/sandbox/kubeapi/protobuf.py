@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request
-from ampctl.sandbox.protowire import bytes_field
 
 MAGIC = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
@@ -21,39 +20,81 @@ CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 # "rep:<scalar>" or "rep:msg:<Name>".
 Schema = dict[int, tuple[str, str]]
 SCHEMAS: dict[str, Schema] = {
-    "Unknown": {1: ("typeMeta", "msg:TypeMeta"), 2: ("raw", "bytes"), 3: ("contentEncoding", "string"),
-                4: ("contentType", "string")},
+    "Unknown": {
+        1: ("typeMeta", "msg:TypeMeta"),
+        2: ("raw", "bytes"),
+        3: ("contentEncoding", "string"),
+        4: ("contentType", "string"),
+    },
     "TypeMeta": {1: ("apiVersion", "string"), 2: ("kind", "string")},
     "ObjectMeta": {
-        1: ("name", "string"), 2: ("generateName", "string"), 3: ("namespace", "string"),
-        4: ("selfLink", "string"), 5: ("uid", "string"), 6: ("resourceVersion", "string"),
-        7: ("generation", "int"), 8: ("creationTimestamp", "msg:Time"),
-        9: ("deletionTimestamp", "msg:Time"), 10: ("deletionGracePeriodSeconds", "int"),
-        11: ("labels", "map:string"), 12: ("annotations", "map:string"),
-        13: ("ownerReferences", "rep:msg:OwnerReference"), 14: ("finalizers", "rep:string"),
+        1: ("name", "string"),
+        2: ("generateName", "string"),
+        3: ("namespace", "string"),
+        4: ("selfLink", "string"),
+        5: ("uid", "string"),
+        6: ("resourceVersion", "string"),
+        7: ("generation", "int"),
+        8: ("creationTimestamp", "msg:Time"),
+        9: ("deletionTimestamp", "msg:Time"),
+        10: ("deletionGracePeriodSeconds", "int"),
+        11: ("labels", "map:string"),
+        12: ("annotations", "map:string"),
+        13: ("ownerReferences", "rep:msg:OwnerReference"),
+        14: ("finalizers", "rep:string"),
     },
-    "OwnerReference": {1: ("kind", "string"), 3: ("name", "string"), 4: ("uid", "string"),
-                       5: ("apiVersion", "string"), 6: ("controller", "bool"),
-                       7: ("blockOwnerDeletion", "bool")},
+    "OwnerReference": {
+        1: ("kind", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+        5: ("apiVersion", "string"),
+        6: ("controller", "bool"),
+        7: ("blockOwnerDeletion", "bool"),
+    },
     "Time": {1: ("seconds", "int"), 2: ("nanos", "int")},
-    "Secret": {1: ("metadata", "msg:ObjectMeta"), 2: ("data", "map:bytes"), 3: ("type", "string"),
-               4: ("stringData", "map:string"), 5: ("immutable", "bool")},
-    "ConfigMap": {1: ("metadata", "msg:ObjectMeta"), 2: ("data", "map:string"),
-                  3: ("binaryData", "map:bytes"), 4: ("immutable", "bool")},
-    "Namespace": {1: ("metadata", "msg:ObjectMeta"), 2: ("spec", "msg:NamespaceSpec"),
-                  3: ("status", "msg:NamespaceStatus")},
+    "Secret": {
+        1: ("metadata", "msg:ObjectMeta"),
+        2: ("data", "map:bytes"),
+        3: ("type", "string"),
+        4: ("stringData", "map:string"),
+        5: ("immutable", "bool"),
+    },
+    "ConfigMap": {
+        1: ("metadata", "msg:ObjectMeta"),
+        2: ("data", "map:string"),
+        3: ("binaryData", "map:bytes"),
+        4: ("immutable", "bool"),
+    },
+    "Namespace": {
+        1: ("metadata", "msg:ObjectMeta"),
+        2: ("spec", "msg:NamespaceSpec"),
+        3: ("status", "msg:NamespaceStatus"),
+    },
     "NamespaceSpec": {1: ("finalizers", "rep:string")},
     "NamespaceStatus": {1: ("phase", "string")},
-    "ServiceAccount": {1: ("metadata", "msg:ObjectMeta"), 2: ("secrets", "rep:msg:ObjectReference"),
-                       3: ("imagePullSecrets", "rep:msg:LocalObjectReference"),
-                       4: ("automountServiceAccountToken", "bool")},
-    "ObjectReference": {1: ("kind", "string"), 2: ("namespace", "string"), 3: ("name", "string"),
-                        4: ("uid", "string"), 5: ("apiVersion", "string"), 6: ("resourceVersion", "string"),
-                        7: ("fieldPath", "string")},
+    "ServiceAccount": {
+        1: ("metadata", "msg:ObjectMeta"),
+        2: ("secrets", "rep:msg:ObjectReference"),
+        3: ("imagePullSecrets", "rep:msg:LocalObjectReference"),
+        4: ("automountServiceAccountToken", "bool"),
+    },
+    "ObjectReference": {
+        1: ("kind", "string"),
+        2: ("namespace", "string"),
+        3: ("name", "string"),
+        4: ("uid", "string"),
+        5: ("apiVersion", "string"),
+        6: ("resourceVersion", "string"),
+        7: ("fieldPath", "string"),
+    },
     "LocalObjectReference": {1: ("name", "string")},
-    "DeleteOptions": {1: ("gracePeriodSeconds", "int"), 2: ("preconditions", "msg:Preconditions"),
-                      3: ("orphanDependents", "bool"), 4: ("propagationPolicy", "string"),
-                      5: ("dryRun", "rep:string")},
+    "DeleteOptions": {
+        1: ("gracePeriodSeconds", "int"),
+        2: ("preconditions", "msg:Preconditions"),
+        3: ("orphanDependents", "bool"),
+        4: ("propagationPolicy", "string"),
+        5: ("dryRun", "rep:string"),
+    },
     "Preconditions": {1: ("uid", "string"), 2: ("resourceVersion", "string")},
 }
 KINDS = {"Secret", "ConfigMap", "Namespace", "ServiceAccount", "DeleteOptions"}
@@ -84,14 +125,14 @@ def fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 1:
-            value, pos = int.from_bytes(buf[pos:pos + 8], "little"), pos + 8
+            value, pos = int.from_bytes(buf[pos : pos + 8], "little"), pos + 8
         elif wire == 2:
             length, pos = _varint(buf, pos)
             if pos + length > len(buf):
                 raise bad_request("protobuf: truncated field")
-            value, pos = buf[pos:pos + length], pos + length
+            value, pos = buf[pos : pos + length], pos + length
         elif wire == 5:
-            value, pos = int.from_bytes(buf[pos:pos + 4], "little"), pos + 4
+            value, pos = int.from_bytes(buf[pos : pos + 4], "little"), pos + 4
         else:
             raise bad_request(f"protobuf: unsupported wire type {wire}")
         yield number, wire, value
@@ -153,21 +194,20 @@ def decode(body: bytes) -> dict[str, Any]:
     """A protobuf request body as the JSON object it stands for (with apiVersion and kind)."""
     if not body.startswith(MAGIC):
         raise bad_request("protobuf: body does not start with the k8s magic number")
-    unknown = decode_message("Unknown", body[len(MAGIC):])
+    unknown = decode_message("Unknown", body[len(MAGIC) :])
     type_meta = unknown.get("typeMeta") or {}
     kind = type_meta.get("kind", "")
     if unknown.get("contentEncoding"):
         raise bad_request(f"protobuf: unsupported content encoding {unknown['contentEncoding']!r}")
     if kind not in KINDS:
-        raise ApiError(415, f"the body of the request was in an unknown format - accepted media types "
-                            f"include: application/json, application/yaml ({kind} as protobuf)",
-                       "UnsupportedMediaType")
+        raise ApiError(
+            415,
+            f"the body of the request was in an unknown format - accepted media types "
+            f"include: application/json, application/yaml ({kind} as protobuf)",
+            "UnsupportedMediaType",
+        )
     raw = base64.b64decode(unknown.get("raw", ""))
     obj = decode_message(kind, raw)
     obj["apiVersion"] = type_meta.get("apiVersion", "v1")
     obj["kind"] = kind
     return obj
-
-
-def encode_string_field(number: int, value: bytes) -> bytes:
-    return bytes_field(number, value)
