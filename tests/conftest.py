@@ -144,3 +144,11 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> It
         yield Sandbox(state_dir)
     finally:
         manager.down(state_dir)
+
+
+def ok(proc: subprocess.CompletedProcess[str]) -> dict:
+    """Assert an ampctl run succeeded; its JSON output when it was asked for JSON."""
+    import json
+
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout) if proc.stdout.lstrip().startswith("{") else {}

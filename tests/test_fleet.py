@@ -10,7 +10,7 @@ import pytest
 
 from ampctl.errors import AmpctlError
 from ampctl.fleet import is_fleet_file, load
-from tests.conftest import Sandbox
+from tests.conftest import Sandbox, ok
 
 PRIMARY, EAST, WEST = "sandbox-primary", "sandbox-east", "sandbox-west"
 FLEET_NAME = "demo"
@@ -33,10 +33,6 @@ def fleet_yaml(sandbox: Sandbox, **extra: str) -> str:
     ]
     return "\n".join(lines + [f"{k}: {v}" for k, v in extra.items()]) + "\n"
 
-
-def ok(proc) -> dict:  # noqa: ANN001
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
 def bring_up(sandbox: Sandbox, work: Path) -> Path:

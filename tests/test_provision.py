@@ -7,16 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Sandbox
+from tests.conftest import Sandbox, ok
 
 PRIMARY, EAST, WEST = "sandbox-primary", "sandbox-east", "sandbox-west"
 QUERY = "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
 WRITE = "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
 
-
-def ok(proc) -> dict:  # noqa: ANN001
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if proc.stdout.strip() else {}
 
 
 @pytest.fixture(scope="module")

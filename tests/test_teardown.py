@@ -37,8 +37,9 @@ def kube_objects(sandbox: Sandbox, cluster: str) -> list[str]:
 def doctor_failures(sandbox: Sandbox) -> set[tuple[str, str]]:
     """(cluster, check id) of doctor's failing checks on the primary and west."""
     proc = sandbox.ampctl(
-        "doctor", "--context", sandbox.context(PRIMARY), "--context", sandbox.context(WEST), "-o", "json"
-    )
+        "doctor", "--context", sandbox.context(PRIMARY), "--context", sandbox.context(WEST), "--wait", "30s",
+        "-o", "json",
+    )  # fmt: skip
     assert proc.returncode in (0, 2), proc.stderr
     found = set()
     for report in json.loads(proc.stdout)["clusters"]:
@@ -55,8 +56,8 @@ def test_one_cluster_goes_and_the_others_stay_healthy(sandbox: Sandbox, fleet_fi
     assert sum(r.startswith((f"kubecost-{PRIMARY}-", f"kubecost-{WEST}-")) for r in managed_roles(sandbox)) == 4
     assert len(kube_objects(sandbox, WEST)) >= 4
     after = doctor_failures(sandbox)
-    assert after == before
-    assert not [f for f in after if f[1].startswith(("irsa.", "promql.", "release.", "values.", "identity."))], after
+    assert before == set()
+    assert after == set()
 
 
 def test_full_teardown_leaves_nothing_of_ampctl_but_spares_unmanaged(sandbox: Sandbox, fleet_file: Path) -> None:
@@ -66,7 +67,8 @@ def test_full_teardown_leaves_nothing_of_ampctl_but_spares_unmanaged(sandbox: Sa
     unmanaged = f"kubecost-{EAST}-cost-analyzer"
     iam.create_role(RoleName=unmanaged, AssumeRolePolicyDocument=json.dumps(trust))
     bucket = f"kubecost-etl-{sandbox.state.account}-{sandbox.state.region}"
-    s3.delete_bucket_policy(Bucket=bucket)  # its TLS-only policy refuses the emulator's plain-http PutObject
+    # moto does not evaluate the TLS-only policy's aws:SecureTransport condition: its Deny refuses every write.
+    s3.delete_bucket_policy(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="federated/x/keep", Body=b"x")
     sandbox.clear_aws_calls()
     refused = sandbox.ampctl("teardown", "-f", str(fleet_file), "--delete-bucket", "--yes")
