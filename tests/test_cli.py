@@ -114,3 +114,12 @@ def test_aws_credentials_error_is_translated(capsys: pytest.CaptureFixture[str])
 
     assert handle(fails) == 1
     assert "no AWS credentials found" in capsys.readouterr().err
+
+
+def test_sandbox_up_without_prometheus_says_what_to_install(tmp_path: Path) -> None:
+    env = {"PATH": str(Path(sys.executable).parent)}  # no /usr/bin: no prometheus
+    proc = run_ampctl("sandbox", "up", "--state-dir", str(tmp_path / "sb"), env=env)
+    assert proc.returncode == 1
+    assert "Prometheus (prometheus) is not installed" in proc.stderr
+    assert "apt-get install prometheus" in proc.stderr
+    assert not (tmp_path / "sb").exists()

@@ -60,7 +60,14 @@ def running_state(state_dir: Path) -> SandboxState | None:
 
 def up(config: SandboxConfig) -> tuple[SandboxState, bool]:
     """Start the sandbox (or return the running one). Returns (state, started_now)."""
+    import shutil
+
     state_dir = config.state_dir
+    if shutil.which(config.prometheus_bin) is None:
+        raise AmpctlError(
+            f"Prometheus ({config.prometheus_bin}) is not installed: the AMP emulator needs it",
+            "apt-get install prometheus (or run scripts/setup.sh)",
+        )
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     existing = running_state(state_dir)
     if existing:
