@@ -22,8 +22,6 @@ echo "== ampctl add-cluster --federated (sandbox-east, sandbox-west)"
 ampctl add-cluster --federated --yes --context "$(ctx sandbox-east)" --context "$(ctx sandbox-west)"
 echo "== ampctl doctor --all --wait 2m"
 ampctl doctor --all --wait 2m
-echo "== ampctl status"
-ampctl status --all
 cd "$root"
 if [ "${1:-}" = "--down" ]; then
   ampctl sandbox down

@@ -247,7 +247,7 @@ def test_non_interactive_without_yes_refuses(sandbox: Sandbox, fleet: dict, tmp_
         (["--bucket", "Bad_Bucket"], "bucket"),
         (["--alias", ""], "alias"),
         (["--namespace", "Kube_Cost"], "namespace"),
-        (["--cluster", "bad name!", "--region", "us-east-2", "--context", "plain"], "context"),
+        (["--context", "not-a-context"], "context 'not-a-context' is not in the kubeconfig"),
     ],
 )
 def test_bad_input_is_refused_before_any_change(
@@ -259,3 +259,21 @@ def test_bad_input_is_refused_before_any_change(
     assert "Traceback" not in proc.stderr
     assert message in proc.stderr.lower() or message in proc.stderr
     assert sandbox.aws_mutations() == []
+
+
+def test_invalid_cluster_name_from_a_plain_context_is_refused(sandbox: Sandbox, tmp_path: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load(Path(sandbox.state.kubeconfig).read_text())
+    config["contexts"].append({"name": "plain", "context": dict(config["contexts"][0]["context"])})
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config))
+    sandbox.clear_aws_calls()
+    args = ("bootstrap", "--yes", "--kubeconfig", str(kubeconfig), "--context", "plain", "--region", "us-east-2")
+    proc = sandbox.ampctl(*args, "--cluster", "bad name!", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "cluster name" in proc.stderr.lower() and "Traceback" not in proc.stderr
+    assert sandbox.aws_mutations() == []
+    missing = sandbox.ampctl(*args[:-2], cwd=tmp_path)
+    assert missing.returncode == 1
+    assert "pass --cluster NAME and --region REGION" in missing.stderr
