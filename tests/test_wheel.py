@@ -51,6 +51,13 @@ def test_wheel_installs_runs_and_ships_templates(tmp_path: Path) -> None:
     where, names = proc.stdout.splitlines()
     assert where.startswith(site), "templates must come from the installed wheel"
     assert "config-values.yaml.j2" in names
+    charts = subprocess.run(
+        [str(python), "-c", "from ampctl.sandbox.chartrepo import chart_dirs; print(*chart_dirs(), sep='\\n')"],
+        capture_output=True, text=True, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    found = charts.stdout.split()
+    assert [Path(p).name for p in found] == ["cost-analyzer-1.108.1", "cost-analyzer-2.8.7"]
+    assert all(p.startswith(site) for p in found)
     version = subprocess.run(
         [str(python), "-m", "ampctl", "--version"], capture_output=True, text=True, cwd=tmp_path, check=True
     )
