@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
-    from ampctl.provision.request import ProvisionRequest
     from ampctl.target import Target
 
 API_VERSION = "ampctl/v1"
@@ -226,36 +225,3 @@ def select(fleet: Fleet, only: list[str]) -> list[FleetCluster]:
             f"--only {', '.join(unknown)}: not among the clusters of {fleet.path}", f"choose from {', '.join(names)}"
         )
     return [c for c in fleet.clusters if not only or c.name in only]
-
-
-def provision_members(
-    pairs: list[tuple[Target, ProvisionRequest]], *, profile: str | None, yes: bool, dry_run: bool, parallel: int,
-    title: str,
-) -> None:  # fmt: skip
-    """flow.provision for clusters whose requests differ (per-cluster values files): one plan, one confirmation."""
-    from ampctl import output
-    from ampctl.provision import flow
-    from ampctl.provision.builder import steps_for
-
-    if all(request == pairs[0][1] for _, request in pairs):
-        flow.provision([t for t, _ in pairs], pairs[0][1], profile=profile, yes=yes, dry_run=dry_run,
-                       parallel=parallel, title=title)  # fmt: skip
-        return
-    sessions = flow.Sessions(profile)
-    jobs = [(t.cluster, (lambda t=t, r=r: flow.make_run(t, sessions, r))) for t, r in pairs]
-    plans = flow.executor.plan(jobs, steps_for, parallel)
-    flow.executor.show_plan(plans, title)
-    changes = sum(p.changes for p in plans)
-    if any(p.error for p in plans):
-        pass
-    elif changes == 0:
-        output.info("[green]nothing to change[/green]: everything is as planned")
-    elif dry_run:
-        output.info(f"dry run: {changes} change(s) planned, nothing applied")
-    elif flow.confirm(changes, yes):
-        flow.executor.apply(plans, parallel)
-    else:
-        raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")
-    if output.is_json():
-        output.emit_json(flow.summary(plans, applied=changes > 0 and not dry_run))
-    flow.executor.raise_errors(plans)

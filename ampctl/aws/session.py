@@ -68,3 +68,18 @@ class AwsSession:
         if override:
             return override.rstrip("/")
         return f"https://aps-workspaces.{region}.amazonaws.com"
+
+
+class Sessions:
+    """One AWS session per region, shared by every cluster a command handles."""
+
+    def __init__(self, profile: str | None) -> None:
+        self.profile = profile
+        self._by_region: dict[str, AwsSession] = {}
+        self._lock = threading.Lock()
+
+    def for_region(self, region: str) -> AwsSession:
+        with self._lock:
+            if region not in self._by_region:
+                self._by_region[region] = AwsSession(self.profile, region)
+            return self._by_region[region]

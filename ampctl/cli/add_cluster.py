@@ -71,7 +71,7 @@ def add_cluster(
              replace(request, fleet=fleet.name, extra_values=(*m.values, *request.extra_values)))
             for m in members
         ]  # fmt: skip
-        fleetmod.provision_members(
+        provision(
             pairs, profile=profile, yes=yes, dry_run=dry_run, parallel=parallel,
             title=f"add-cluster ({mode}: {', '.join(m.name for m in members)})",
         )  # fmt: skip
@@ -86,6 +86,6 @@ def add_cluster(
     if len(set(names)) != len(names):
         raise AmpctlError(f"a cluster is named twice: {', '.join(names)}", "give each context once")
     provision(
-        targets, request, profile=profile, yes=yes, dry_run=dry_run, parallel=parallel,
+        [(t, request) for t in targets], profile=profile, yes=yes, dry_run=dry_run, parallel=parallel,
         title=f"add-cluster ({mode}: {', '.join(names)})",
     )  # fmt: skip

@@ -70,6 +70,6 @@ def bootstrap(
         target = resolve(context, kubeconfig=kubeconfig, cluster=cluster, region=p["region"])
     mode = "federated" if p["federated"] else "quick-start"
     provision(
-        [target], request, profile=profile, yes=yes, dry_run=dry_run, parallel=1,
+        [(target, request)], profile=profile, yes=yes, dry_run=dry_run, parallel=1,
         title=f"bootstrap ({mode}, primary {target.cluster})",
     )  # fmt: skip

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from ampctl.aws.session import Sessions
 from ampctl.doctor import federated, identity, irsa, logs, promql, release, workloads
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
@@ -26,23 +26,6 @@ ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]
 PROGRESS_EVERY = 10.0
 
 Progress = Callable[[str], None]
-
-
-class Sessions:
-    """One AWS session per region, shared by the clusters of the run."""
-
-    def __init__(self, profile: str | None) -> None:
-        self.profile = profile
-        self._by_region: dict[str, AwsSession] = {}
-        self._lock = threading.Lock()
-
-    def for_region(self, region: str) -> AwsSession:
-        from ampctl.aws.session import AwsSession
-
-        with self._lock:
-            if region not in self._by_region:
-                self._by_region[region] = AwsSession(self.profile, region)
-            return self._by_region[region]
 
 
 def _failure(exc: Exception) -> Result:

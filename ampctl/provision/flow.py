@@ -3,33 +3,16 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 from ampctl import output
+from ampctl.aws.session import Sessions
 from ampctl.errors import AmpctlError
 from ampctl.plan import executor
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.request import ProvisionRequest
 from ampctl.target import Target
-
-
-class Sessions:
-    """One AWS session per region, shared by every cluster of the command."""
-
-    def __init__(self, profile: str | None) -> None:
-        self.profile = profile
-        self._by_region: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def for_region(self, region: str) -> Any:
-        from ampctl.aws.session import AwsSession
-
-        with self._lock:
-            if region not in self._by_region:
-                self._by_region[region] = AwsSession(self.profile, region)
-            return self._by_region[region]
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
@@ -86,8 +69,7 @@ def confirm(changes: int, yes: bool) -> bool:
 
 
 def provision(
-    targets: Sequence[Target],
-    request: ProvisionRequest,
+    jobs: Sequence[tuple[Target, ProvisionRequest]],
     *,
     profile: str | None,
     yes: bool,
@@ -97,9 +79,10 @@ def provision(
 ) -> None:
     from ampctl.provision.builder import steps_for
 
+    """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
     sessions = Sessions(profile)
-    jobs = [(t.cluster, (lambda t=t: make_run(t, sessions, request))) for t in targets]
-    plans = executor.plan(jobs, steps_for, parallel)
+    runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
+    plans = executor.plan(runs, steps_for, parallel)
     executor.show_plan(plans, title)
     failed = [p.name for p in plans if p.error]
     if len(failed) == len(plans):

@@ -9,8 +9,8 @@ from ampctl import output
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
+    from ampctl.aws.session import Sessions
     from ampctl.fleet import Fleet
-    from ampctl.provision.flow import Sessions
     from ampctl.target import Target
 
 
@@ -33,8 +33,8 @@ def choose(
     profile: str | None,
 ) -> Chosen:
     from ampctl import fleet as fleetmod
+    from ampctl.aws.session import Sessions
     from ampctl.doctor.discover import discovery_region, managed_clusters
-    from ampctl.provision.flow import Sessions
     from ampctl.target import Target, load_kubeconfig, parse_context, resolve
 
     if sum([bool(fleet_file), bool(contexts), all_clusters]) > 1:
