@@ -13,7 +13,7 @@ from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
 
 def add_cluster(
     ctx: typer.Context,
-    contexts: list[str] = typer.Option([], "--context", help="kubeconfig context (repeatable; default: current)."),
+    contexts: list[str] = o.Contexts,
     kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
     cluster: Optional[str] = o.Cluster,  # noqa: UP045
     region: Optional[str] = o.Region,  # noqa: UP045

@@ -11,8 +11,8 @@ from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
 
 
 def doctor(
-    contexts: list[str] = typer.Option([], "--context", help="kubeconfig context (repeatable; default: current)."),
-    all_clusters: bool = typer.Option(False, "--all", help="Every cluster ampctl manages (found by its IAM tags)."),
+    contexts: list[str] = o.Contexts,
+    all_clusters: bool = o.AllClusters,
     kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
     cluster: Optional[str] = o.Cluster,  # noqa: UP045
     region: Optional[str] = o.Region,  # noqa: UP045

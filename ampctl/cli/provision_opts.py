@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from ampctl.fleet import Fleet
 
 Context = typer.Option(None, "--context", help="kubeconfig context (default: the current one).")
+Contexts = typer.Option([], "--context", help="kubeconfig context (repeatable; default: current).")
+AllClusters = typer.Option(False, "--all", help="Every cluster ampctl manages (found by its IAM tags).")
+FleetFile = typer.Option(None, "--file", "-f", help="Fleet file (ampctl.yaml): its clusters.")
 Kubeconfig = typer.Option(None, "--kubeconfig", envvar="KUBECONFIG", help="kubeconfig file.", show_envvar=False)
 Cluster = typer.Option(None, "--cluster", help="EKS cluster name, when the context is not an EKS ARN.")
 Region = typer.Option(None, "--region", help="AWS region, when the context is not an EKS ARN.")

@@ -12,9 +12,9 @@ from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
 
 def teardown(
     ctx: typer.Context,
-    fleet_file: Optional[str] = typer.Option(None, "--file", "-f", help="Fleet file: the whole fleet."),  # noqa: UP045
-    contexts: list[str] = typer.Option([], "--context", help="kubeconfig context of a cluster (repeatable)."),
-    all_clusters: bool = typer.Option(False, "--all", help="Every cluster ampctl manages (found by its IAM tags)."),
+    fleet_file: Optional[str] = o.FleetFile,  # noqa: UP045
+    contexts: list[str] = o.Contexts,
+    all_clusters: bool = o.AllClusters,
     kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
     region: Optional[str] = o.Region,  # noqa: UP045
     profile: Optional[str] = o.Profile,  # noqa: UP045
