@@ -64,8 +64,11 @@ def info(message: str) -> None:
 
 
 def detail(message: str) -> None:
+    """Shown with -v; plain text (no markup)."""
     if settings.verbosity >= 1:
-        err().print(f"[dim]{message}[/dim]")
+        from rich.markup import escape
+
+        err().print(f"[dim]{escape(message)}[/dim]", soft_wrap=True)
 
 
 def warn(message: str) -> None:
@@ -78,3 +81,16 @@ def error(message: str, hint: str | None = None) -> None:
     err().print(f"[red]error:[/red] {escape(message)}")
     if hint:
         err().print(f"[dim]hint:[/dim] {escape(hint)}")
+
+
+def trace_helm() -> None:
+    """With -v, show each helm command pyhelm3 runs (values go over stdin, never on the command line)."""
+    import logging
+
+    class _ToConsole(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            detail(record.getMessage())
+
+    logger = logging.getLogger("pyhelm3")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(_ToConsole())

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
 
+def _trace_call(model: Any, **_: Any) -> None:
+    """With -v, name every AWS API call as it is made."""
+    from ampctl import output
+
+    output.detail(f"aws {model.service_model.service_name} {model.name}")
+
+
 class AwsSession:
     def __init__(self, profile: str | None = None, region: str | None = None) -> None:
         import boto3
@@ -46,7 +53,9 @@ class AwsSession:
                 if "AWS_MAX_ATTEMPTS" not in os.environ:
                     retries["max_attempts"] = 10
                 config = Config(user_agent_extra=f"ampctl/{__version__}", retries=retries or None)
-                self._clients[service] = self._session.client(service, config=config)
+                client = self._session.client(service, config=config)
+                client.meta.events.register("before-call", _trace_call)
+                self._clients[service] = client
             return self._clients[service]
 
     def account(self) -> str:

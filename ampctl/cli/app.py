@@ -50,6 +50,8 @@ def root(
 ) -> None:
     output.settings.output = output_format.value
     output.settings.verbosity = -1 if quiet else verbose
+    if verbose:
+        output.trace_helm()
 
 
 def main(argv: list[str] | None = None) -> int:
