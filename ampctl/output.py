@@ -72,15 +72,15 @@ def detail(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    err().print(f"[yellow]warning:[/yellow] {message}")
+    err().print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
 
 
 def error(message: str, hint: str | None = None) -> None:
     from rich.markup import escape
 
-    err().print(f"[red]error:[/red] {escape(message)}")
+    err().print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     if hint:
-        err().print(f"[dim]hint:[/dim] {escape(hint)}")
+        err().print(f"[dim]hint:[/dim] {escape(hint)}", soft_wrap=True)
 
 
 def trace_helm() -> None:

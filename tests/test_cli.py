@@ -62,9 +62,12 @@ def test_json_status_when_not_running(tmp_path: Path) -> None:
     assert json.loads(proc.stdout) == {"running": False}
 
 
-def test_usage_error_exit_2() -> None:
+def test_usage_error_is_a_user_error() -> None:
     proc = run_ampctl("sandbox", "up", "--clusters", "0")
-    assert proc.returncode == 2
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("error: Invalid value for '--clusters'")
+    assert lines[1] == "hint: see `ampctl sandbox up --help`"
     assert "Traceback" not in proc.stderr
 
 

@@ -1,6 +1,6 @@
 """Maps every way a command can end to an exit code and at most a few lines on stderr.
 
-User errors: one line plus a hint, exit 1. Ctrl-C: exit 130. Anything unexpected: exit 3,
+User errors (usage errors included): one line plus a hint, exit 1. Ctrl-C: exit 130. Anything unexpected: exit 3,
 with the traceback (never local variables) written to a private log file whose path is printed.
 """
 
@@ -72,8 +72,11 @@ def handle(run: Callable[[], Any]) -> int:
         output.err().print("aborted")
         return EXIT_INTERRUPTED
     except typer.TyperException as exc:
-        exc.show()  # type: ignore[attr-defined]
-        return int(getattr(exc, "exit_code", EXIT_USER_ERROR))
+        # Usage errors (unknown flag, bad value) are user errors: one line, a hint, exit 1.
+        ctx = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx is not None else "ampctl"
+        output.error(exc.format_message(), f"see `{path} --help`")
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         output.err().print("interrupted")
         return EXIT_INTERRUPTED
