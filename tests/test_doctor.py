@@ -66,8 +66,12 @@ def provision(sandbox: Sandbox, work: Path, *jobs: tuple[str, ...]) -> None:
         args = [command, "--federated", "--yes", "--context", sandbox.context(cluster), *extra]
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "ampctl", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env=env(sandbox), cwd=work,
+                [sys.executable, "-m", "ampctl", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env(sandbox),
+                cwd=work,
             )  # fmt: skip
         )
     for proc in procs:
@@ -183,7 +187,11 @@ def sigv4_region_wrong(sandbox: Sandbox) -> tuple[str, ...]:
 
 
 def endpoint_https(sandbox: Sandbox) -> tuple[str, ...]:
-    return (WEST, "--set", f"global.amp.prometheusServerEndpoint=https://localhost:8005/workspaces/{workspace_id(sandbox)}")
+    return (
+        WEST,
+        "--set",
+        f"global.amp.prometheusServerEndpoint=https://localhost:8005/workspaces/{workspace_id(sandbox)}",
+    )
 
 
 def delete_secret(sandbox: Sandbox) -> None:

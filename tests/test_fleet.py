@@ -34,7 +34,6 @@ def fleet_yaml(sandbox: Sandbox, **extra: str) -> str:
     return "\n".join(lines + [f"{k}: {v}" for k, v in extra.items()]) + "\n"
 
 
-
 def bring_up(sandbox: Sandbox, work: Path) -> Path:
     """Reset the sandbox and build the federated fleet from a fleet file: one bootstrap, one add-cluster."""
     sandbox.reset()

@@ -14,7 +14,6 @@ QUERY = "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
 WRITE = "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
 
 
-
 @pytest.fixture(scope="module")
 def fleet(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A federated fleet on the three sandbox clusters, built once for this module."""

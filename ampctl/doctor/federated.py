@@ -104,9 +104,7 @@ def secret(facts: Facts) -> Result:
     named, region = str(config["bucket"]), str(config.get("region") or "")
     want, source = expected_bucket(facts)
     if named != want:
-        return fail(
-            f"{STORE_KEY} names bucket {named}, {source} says {want}", f"{facts.repair()} rewrites the Secret"
-        )
+        return fail(f"{STORE_KEY} names bucket {named}, {source} says {want}", f"{facts.repair()} rewrites the Secret")
     location = _location(facts, named) or facts.region
     if region != location:
         return fail(
@@ -180,8 +178,17 @@ SPECS = [
         "federated.bucket", "federated", "ETL bucket reachable", reachable, ("release.status", "identity.account")
     ),
     CheckSpec(
-        "federated.objects", "federated", "ETL objects for the cluster", objects, ("federated.bucket",),
-        ("federated.secret", "irsa.oidc-provider", "irsa.cost-analyzer.role", "irsa.cost-analyzer.policies",
-         "irsa.cost-analyzer.annotation"),
+        "federated.objects",
+        "federated",
+        "ETL objects for the cluster",
+        objects,
+        ("federated.bucket",),
+        (
+            "federated.secret",
+            "irsa.oidc-provider",
+            "irsa.cost-analyzer.role",
+            "irsa.cost-analyzer.policies",
+            "irsa.cost-analyzer.annotation",
+        ),
     ),  # fmt: skip
 ]

@@ -202,9 +202,7 @@ def _bind(fn: Any, component: str) -> Any:
 
 def _specs() -> list[CheckSpec]:
     specs = [
-        CheckSpec(
-            "irsa.oidc-provider", "irsa", "IAM OIDC provider for the cluster", provider, ("identity.cluster",)
-        )
+        CheckSpec("irsa.oidc-provider", "irsa", "IAM OIDC provider for the cluster", provider, ("identity.cluster",))
     ]
     for c in COMPONENTS:
         specs += [

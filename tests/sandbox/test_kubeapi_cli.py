@@ -34,15 +34,21 @@ def env(emulator: KubeEmulator, tmp_path_factory: pytest.TempPathFactory) -> dic
     home = tmp_path_factory.mktemp("home")
     kubeconfig = home / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(emulator.kubeconfig()))
-    return {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "KUBECONFIG": str(kubeconfig),
-            "HELM_CACHE_HOME": str(home / "cache"), "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_DATA_HOME": str(home / "data")}
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "KUBECONFIG": str(kubeconfig),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
 
 
 def runner(binary: str, env: dict[str, str]) -> Run:
     def run(*args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([binary, *args], env=env, capture_output=True, text=True, input=stdin,
-                              timeout=90, check=False)
+        done = subprocess.run(
+            [binary, *args], env=env, capture_output=True, text=True, input=stdin, timeout=90, check=False
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"{binary} {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
         return done
@@ -93,7 +99,8 @@ def test_kubectl_client_side_apply(k: Run, emulator: KubeEmulator) -> None:
     dep = store.get("apps/v1", "deployments", "tools", "demo")
     assert dep is not None
     assert [c["env"] for c in dep["spec"]["template"]["spec"]["containers"] if "env" in c] == [
-        [{"name": "MODE", "value": "two"}]]
+        [{"name": "MODE", "value": "two"}]
+    ]
     assert dep["status"]["readyReplicas"] == 1
     k("rollout", "status", "deployment/demo", "-n", "tools", "--timeout=10s")
     k("scale", "deployment/demo", "-n", "tools", "--replicas=3")
@@ -149,10 +156,14 @@ def test_kubectl_raw_service_proxy(k: Run, emulator: KubeEmulator) -> None:
         k("create", "service", "clusterip", "kubecost-cost-analyzer", "-n", "tools", "--tcp=9003:9003")
         svc = emulator.store(CLUSTER).get("v1", "services", "tools", "kubecost-cost-analyzer")
         assert svc is not None
-        emulator.register_service_backend(CLUSTER, "tools", "kubecost-cost-analyzer", 9003,
-                                          f"http://127.0.0.1:{server.server_address[1]}")
-        out = k("get", "--raw", "/api/v1/namespaces/tools/services/kubecost-cost-analyzer:9003/proxy/"
-                "prometheusQuery?query=up").stdout
+        emulator.register_service_backend(
+            CLUSTER, "tools", "kubecost-cost-analyzer", 9003, f"http://127.0.0.1:{server.server_address[1]}"
+        )
+        out = k(
+            "get",
+            "--raw",
+            "/api/v1/namespaces/tools/services/kubecost-cost-analyzer:9003/proxy/prometheusQuery?query=up",
+        ).stdout
         assert json.loads(out) == {"status": "success", "path": "/prometheusQuery?query=up"}
     finally:
         server.shutdown()
@@ -186,9 +197,13 @@ def test_helm_release_lifecycle(helm: tuple[str, Run], emulator: KubeEmulator) -
     assert dep is not None and dep["status"]["readyReplicas"] == 1
     assert store.get("apps/v1", "statefulsets", ns, f"{rel}-db")["status"]["readyReplicas"] == 1  # type: ignore[index]
     assert store.get("v1", "persistentvolumeclaims", ns, f"{rel}-data")["status"]["phase"] == "Bound"  # type: ignore[index]
-    posts = [r for r in emulator.recent_requests(CLUSTER)
-             if r["method"] in ("POST", "PUT") and f"/namespaces/{ns}/secrets" in r["path"]
-             and r["contentType"].startswith("application/vnd.kubernetes.protobuf")]
+    posts = [
+        r
+        for r in emulator.recent_requests(CLUSTER)
+        if r["method"] in ("POST", "PUT")
+        and f"/namespaces/{ns}/secrets" in r["path"]
+        and r["contentType"].startswith("application/vnd.kubernetes.protobuf")
+    ]
     assert posts and all(r["status"] in (200, 201) for r in posts)
 
     [listed] = json.loads(run("list", "-n", ns, "-o", "json").stdout)
@@ -220,8 +235,19 @@ def test_helm_wait_fails_when_pods_cannot_start(helm: tuple[str, Run], emulator:
     ns = f"{version}-pending"
     emulator.set_pvc_binding(CLUSTER, False)
     try:
-        done = run("upgrade", "--install", "stuck", str(CHART), "-n", ns, "--create-namespace", "--wait",
-                   "--timeout", "2s", check=False)
+        done = run(
+            "upgrade",
+            "--install",
+            "stuck",
+            str(CHART),
+            "-n",
+            ns,
+            "--create-namespace",
+            "--wait",
+            "--timeout",
+            "2s",
+            check=False,
+        )
     finally:
         emulator.set_pvc_binding(CLUSTER, True)
     assert done.returncode != 0

@@ -53,11 +53,21 @@ def apps(api: client.ApiClient, core: client.CoreV1Api) -> client.AppsV1Api:
     return client.AppsV1Api(api)
 
 
-def raw(emulator: KubeEmulator, path: str, method: str = "GET", body: Any = None,
-        headers: dict[str, str] | None = None, cluster: str = "sandbox-primary") -> tuple[int, dict[str, str], bytes]:
+def raw(
+    emulator: KubeEmulator,
+    path: str,
+    method: str = "GET",
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    cluster: str = "sandbox-primary",
+) -> tuple[int, dict[str, str], bytes]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(emulator.url(cluster) + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        emulator.url(cluster) + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, dict(response.headers), response.read()
@@ -92,13 +102,14 @@ def test_crud_on_core_kinds(core: client.CoreV1Api) -> None:
     core.create_namespaced_secret(NS, {"metadata": {"name": "creds"}, "stringData": {"user": "me"}})
     secret = core.read_namespaced_secret("creds", NS)
     assert secret.data == {"user": "bWU="} and secret.type == "Opaque"
-    sa = core.create_namespaced_service_account(NS, {"metadata": {"name": "runner",
-                                                                  "annotations": {"eks.amazonaws.com/role-arn": "x"}}})
+    sa = core.create_namespaced_service_account(
+        NS, {"metadata": {"name": "runner", "annotations": {"eks.amazonaws.com/role-arn": "x"}}}
+    )
     assert sa.metadata.uid and sa.metadata.namespace == NS
     core.create_namespaced_config_map(NS, {"metadata": {"name": "settings"}, "data": {"a": "1"}})
-    svc = core.create_namespaced_service(NS, {"metadata": {"name": "web"},
-                                              "spec": {"selector": {"app": "web"},
-                                                       "ports": [{"name": "http", "port": 80}]}})
+    svc = core.create_namespaced_service(
+        NS, {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80}]}}
+    )
     assert svc.spec.cluster_ip.startswith("10.96.") and svc.spec.ports[0].target_port == 80
     with pytest.raises(ApiException) as err:
         core.create_namespaced_config_map(NS, {"metadata": {"name": "settings"}})
@@ -112,13 +123,17 @@ def test_crud_on_core_kinds(core: client.CoreV1Api) -> None:
 
 
 def test_label_and_field_selectors(core: client.CoreV1Api) -> None:
-    for name, labels in (("s1", {"owner": "helm", "name": "a"}), ("s2", {"owner": "helm", "name": "b"}),
-                         ("s3", {"owner": "other"})):
+    for name, labels in (
+        ("s1", {"owner": "helm", "name": "a"}),
+        ("s2", {"owner": "helm", "name": "b"}),
+        ("s3", {"owner": "other"}),
+    ):
         core.create_namespaced_secret(NS, {"metadata": {"name": name, "labels": labels}})
 
     def names(**kw: str) -> list[str]:
-        return sorted(s.metadata.name for s in core.list_namespaced_secret(NS, **kw).items
-                      if s.metadata.name.startswith("s"))
+        return sorted(
+            s.metadata.name for s in core.list_namespaced_secret(NS, **kw).items if s.metadata.name.startswith("s")
+        )
 
     assert names(label_selector="owner=helm,name=a") == ["s1"]
     assert names(label_selector="owner==helm") == ["s1", "s2"]
@@ -151,12 +166,22 @@ def test_put_replaces_and_checks_resource_version(core: client.CoreV1Api) -> Non
 
 def deployment(name: str, image: str = "nginx:1.27") -> dict[str, Any]:
     labels = {"app": name}
-    return {"metadata": {"name": name, "labels": labels},
-            "spec": {"replicas": 2, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"containers": [{"name": "web", "image": image,
-                                                           "env": [{"name": "A", "value": "1"}]},
-                                                          {"name": "sidecar", "image": "proxy:1"}]}}}}
+    return {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {"name": "web", "image": image, "env": [{"name": "A", "value": "1"}]},
+                        {"name": "sidecar", "image": "proxy:1"},
+                    ]
+                },
+            },
+        },
+    }
 
 
 def test_deployments_patches_and_rollout(apps: client.AppsV1Api, core: client.CoreV1Api) -> None:
@@ -167,23 +192,35 @@ def test_deployments_patches_and_rollout(apps: client.AppsV1Api, core: client.Co
     assert len(pods) == 2 and all(p.status.phase == "Running" for p in pods)
 
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "env": [{"name": "B", "value": "2"}]}]}}}}
-    dep = apps.patch_namespaced_deployment("web", NS, patch,
-                                           _content_type="application/strategic-merge-patch+json")
+    dep = apps.patch_namespaced_deployment("web", NS, patch, _content_type="application/strategic-merge-patch+json")
     web, sidecar = dep.spec.template.spec.containers
     assert [e.name for e in web.env] == ["A", "B"] and sidecar.image == "proxy:1"
     assert dep.metadata.generation == 2
 
-    dep = apps.patch_namespaced_deployment("web", NS, {"metadata": {"labels": {"app": None, "tier": "front"}}},
-                                           _content_type="application/merge-patch+json")
+    dep = apps.patch_namespaced_deployment(
+        "web",
+        NS,
+        {"metadata": {"labels": {"app": None, "tier": "front"}}},
+        _content_type="application/merge-patch+json",
+    )
     assert dep.metadata.labels == {"tier": "front"}
     dep = apps.patch_namespaced_deployment(
-        "web", NS, [{"op": "test", "path": "/spec/replicas", "value": 2},
-                    {"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "proxy:2"}],
-        _content_type="application/json-patch+json")
+        "web",
+        NS,
+        [
+            {"op": "test", "path": "/spec/replicas", "value": 2},
+            {"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": "proxy:2"},
+        ],
+        _content_type="application/json-patch+json",
+    )
     assert dep.spec.template.spec.containers[1].image == "proxy:2"
     with pytest.raises(ApiException) as err:
-        apps.patch_namespaced_deployment("web", NS, [{"op": "test", "path": "/spec/replicas", "value": 5}],
-                                         _content_type="application/json-patch+json")
+        apps.patch_namespaced_deployment(
+            "web",
+            NS,
+            [{"op": "test", "path": "/spec/replicas", "value": 5}],
+            _content_type="application/json-patch+json",
+        )
     assert err.value.status == 422
 
     dep = apps.read_namespaced_deployment("web", NS)
@@ -213,16 +250,18 @@ def test_watch_streams_events_with_selectors(core: client.CoreV1Api) -> None:
     worker.start()
     events = []
     stream = watch.Watch()
-    for event in stream.stream(core.list_namespaced_config_map, NS, label_selector="watch=yes",
-                               resource_version=start, timeout_seconds=5):
+    for event in stream.stream(
+        core.list_namespaced_config_map, NS, label_selector="watch=yes", resource_version=start, timeout_seconds=5
+    ):
         events.append((event["type"], event["object"].metadata.name))
         if event["type"] == "DELETED":
             stream.stop()
     worker.join()
     assert events == [("ADDED", "w1"), ("MODIFIED", "w1"), ("DELETED", "w1")]
 
-    seen = [e["object"].metadata.name
-            for e in watch.Watch().stream(core.list_namespaced_config_map, NS, timeout_seconds=1)]
+    seen = [
+        e["object"].metadata.name for e in watch.Watch().stream(core.list_namespaced_config_map, NS, timeout_seconds=1)
+    ]
     assert "w2" in seen  # without resourceVersion the current objects come first as ADDED
 
 
@@ -241,10 +280,15 @@ def test_dry_run_and_list_metadata(emulator: KubeEmulator, core: client.CoreV1Ap
 def test_errors_are_status_objects(emulator: KubeEmulator) -> None:
     status, _h, body = raw(emulator, f"/api/v1/namespaces/{NS}/configmaps", "POST", {"metadata": {"name": "Bad_Name"}})
     err = json.loads(body)
-    assert (status, err["kind"], err["reason"], err["details"]["causes"][0]["field"]) == \
-        (422, "Status", "Invalid", "metadata.name")
-    status, _h, body = raw(emulator, f"/api/v1/namespaces/{NS}/configmaps", "POST", {"metadata": {"name": "x"},
-                                                                                    "kind": "Secret"})
+    assert (status, err["kind"], err["reason"], err["details"]["causes"][0]["field"]) == (
+        422,
+        "Status",
+        "Invalid",
+        "metadata.name",
+    )
+    status, _h, body = raw(
+        emulator, f"/api/v1/namespaces/{NS}/configmaps", "POST", {"metadata": {"name": "x"}, "kind": "Secret"}
+    )
     assert (status, json.loads(body)["reason"]) == (400, "BadRequest")
     status, _h, body = raw(emulator, "/api/v1/namespaces", "PUT", {})
     assert (status, json.loads(body)["reason"]) == (405, "MethodNotAllowed")
@@ -291,8 +335,9 @@ class Backend(BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = json.dumps({"method": self.command, "path": self.path,
-                           "body": self.rfile.read(length).decode()}).encode()
+        body = json.dumps(
+            {"method": self.command, "path": self.path, "body": self.rfile.read(length).decode()}
+        ).encode()
         self.send_response(299 if "teapot" in self.path else 200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -313,9 +358,13 @@ def backend() -> Iterator[str]:
 
 
 def test_service_proxy(emulator: KubeEmulator, core: client.CoreV1Api, backend: str) -> None:
-    core.create_namespaced_service(NS, {"metadata": {"name": "cost"},
-                                        "spec": {"ports": [{"name": "tcp-model", "port": 9003},
-                                                           {"name": "tcp-frontend", "port": 9090}]}})
+    core.create_namespaced_service(
+        NS,
+        {
+            "metadata": {"name": "cost"},
+            "spec": {"ports": [{"name": "tcp-model", "port": 9003}, {"name": "tcp-frontend", "port": 9090}]},
+        },
+    )
     base = f"/api/v1/namespaces/{NS}/services"
     status, _h, body = raw(emulator, f"{base}/cost:tcp-model/proxy/prometheusQuery?query=up")
     assert (status, json.loads(body)["reason"]) == (503, "ServiceUnavailable")
@@ -329,8 +378,9 @@ def test_service_proxy(emulator: KubeEmulator, core: client.CoreV1Api, backend: 
     assert json.loads(body) == {"method": "POST", "path": "/model/x", "body": '{"q": 1}'}
     status, _h, _b = raw(emulator, f"{base}/cost:tcp-frontend/proxy/teapot")
     assert status == 299
-    response = core.connect_get_namespaced_service_proxy_with_path("cost:tcp-model", NS, "healthz",
-                                                                   _preload_content=False)
+    response = core.connect_get_namespaced_service_proxy_with_path(
+        "cost:tcp-model", NS, "healthz", _preload_content=False
+    )
     assert json.loads(response.data)["path"] == "/root/healthz"
     status, _h, body = raw(emulator, f"{base}/nosuch:80/proxy/x")
     assert (status, json.loads(body)["reason"]) == (404, "NotFound")
@@ -340,9 +390,13 @@ def test_service_proxy(emulator: KubeEmulator, core: client.CoreV1Api, backend: 
 
 
 def test_pod_logs(emulator: KubeEmulator, core: client.CoreV1Api) -> None:
-    core.create_namespaced_pod(NS, {"metadata": {"name": "logger"},
-                                    "spec": {"containers": [{"name": "app", "image": "x"},
-                                                            {"name": "sidecar", "image": "y"}]}})
+    core.create_namespaced_pod(
+        NS,
+        {
+            "metadata": {"name": "logger"},
+            "spec": {"containers": [{"name": "app", "image": "x"}, {"name": "sidecar", "image": "y"}]},
+        },
+    )
     assert core.read_namespaced_pod("logger", NS).status.phase == "Running"
     for n in range(5):
         emulator.append_pod_log("sandbox-primary", NS, "logger", "app", f"line {n}")
@@ -377,32 +431,44 @@ def test_raw_watch_replay_timeout_and_initial_events(emulator: KubeEmulator, cor
     core.create_namespaced_service_account(NS, {"metadata": {"name": "watched"}})
     core.patch_namespaced_service_account("watched", NS, {"metadata": {"labels": {"x": "y"}}})
     started = time.monotonic()
-    status, headers, body = raw(emulator, f"/api/v1/namespaces/{NS}/serviceaccounts?watch=1&timeoutSeconds=1"
-                                          f"&resourceVersion={before}")
+    status, headers, body = raw(
+        emulator, f"/api/v1/namespaces/{NS}/serviceaccounts?watch=1&timeoutSeconds=1&resourceVersion={before}"
+    )
     assert status == 200 and 0.9 < time.monotonic() - started < 5
     events = [json.loads(line) for line in body.splitlines()]
-    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "watched"),
-                                                                              ("MODIFIED", "watched")]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
+        ("ADDED", "watched"),
+        ("MODIFIED", "watched"),
+    ]
     assert events[1]["object"]["metadata"]["labels"] == {"x": "y"}
-    status, _h, body = raw(emulator, f"/api/v1/namespaces/{NS}/serviceaccounts?watch=true&timeoutSeconds=1"
-                                     "&sendInitialEvents=true&allowWatchBookmarks=true"
-                                     "&resourceVersionMatch=NotOlderThan&labelSelector=x%3Dy")
+    status, _h, body = raw(
+        emulator,
+        f"/api/v1/namespaces/{NS}/serviceaccounts?watch=true&timeoutSeconds=1"
+        "&sendInitialEvents=true&allowWatchBookmarks=true"
+        "&resourceVersionMatch=NotOlderThan&labelSelector=x%3Dy",
+    )
     events = [json.loads(line) for line in body.splitlines()]
     assert [e["type"] for e in events] == ["ADDED", "BOOKMARK"]
     assert events[1]["object"]["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
 
 
 def test_apply_with_a_yaml_body_and_access_reviews(emulator: KubeEmulator) -> None:
-    body = (b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\n"
-            b"data:\n  when: 2024-01-01\n  flag: 'on'\n")
+    body = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  when: 2024-01-01\n  flag: 'on'\n"
     request = urllib.request.Request(
         emulator.url("sandbox-primary") + f"/api/v1/namespaces/{NS}/configmaps/from-yaml?fieldManager=test&force=true",
-        data=body, method="PATCH", headers={"Content-Type": "application/apply-patch+yaml"})
+        data=body,
+        method="PATCH",
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 201
         assert json.loads(response.read())["data"] == {"when": "2024-01-01", "flag": "on"}
-    status, _h, body = raw(emulator, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", "POST",
-                           {"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}})
+    status, _h, body = raw(
+        emulator,
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        "POST",
+        {"spec": {"resourceAttributes": {"verb": "get", "resource": "pods"}}},
+    )
     assert status == 201 and json.loads(body)["status"]["allowed"] is True
 
 

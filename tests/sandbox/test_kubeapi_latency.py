@@ -42,8 +42,9 @@ class Connection:
     def __init__(self, url: str) -> None:
         self.conn = http.client.HTTPConnection(url.split("//", 1)[1], timeout=10)
 
-    def __call__(self, method: str, path: str, body: Any = None,
-                 content_type: str = "application/json") -> tuple[int, Any]:
+    def __call__(
+        self, method: str, path: str, body: Any = None, content_type: str = "application/json"
+    ) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         self.conn.request(method, path, body=data, headers={"Content-Type": content_type})
         response = self.conn.getresponse()
@@ -60,13 +61,29 @@ def test_per_request_time_does_not_grow(emulator: KubeEmulator) -> None:
         for n in range(40):
             name = f"s{n % 20}"
             started = time.perf_counter()
-            assert call("POST", base, {"metadata": {"name": name, "labels": {"owner": "helm", "n": str(n)}},
-                                       "stringData": {"release": "x" * 2000}})[0] == 201
+            assert (
+                call(
+                    "POST",
+                    base,
+                    {
+                        "metadata": {"name": name, "labels": {"owner": "helm", "n": str(n)}},
+                        "stringData": {"release": "x" * 2000},
+                    },
+                )[0]
+                == 201
+            )
             assert call("GET", f"{base}/{name}")[0] == 200
             status, listing = call("GET", f"{base}?labelSelector=owner%3Dhelm%2Cn%3D{n}")
             assert status == 200 and len(listing["items"]) == 1
-            assert call("PATCH", f"{base}/{name}", {"metadata": {"labels": {"batch": str(batch)}}},
-                        "application/merge-patch+json")[0] == 200
+            assert (
+                call(
+                    "PATCH",
+                    f"{base}/{name}",
+                    {"metadata": {"labels": {"batch": str(batch)}}},
+                    "application/merge-patch+json",
+                )[0]
+                == 200
+            )
             assert call("DELETE", f"{base}/{name}")[0] == 200
             durations.append(time.perf_counter() - started)
         batches.append(durations)
@@ -77,16 +94,25 @@ def test_per_request_time_does_not_grow(emulator: KubeEmulator) -> None:
     assert len(emulator.recent_requests(CLUSTER)) <= 256
 
 
-def test_helm_install_time_does_not_grow(emulator: KubeEmulator, kubeconfig: Path, helm3: str,
-                                         tmp_path: Path) -> None:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig),
-           "HELM_CACHE_HOME": str(tmp_path / "c"), "HELM_CONFIG_HOME": str(tmp_path / "g"),
-           "HELM_DATA_HOME": str(tmp_path / "d")}
+def test_helm_install_time_does_not_grow(emulator: KubeEmulator, kubeconfig: Path, helm3: str, tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "KUBECONFIG": str(kubeconfig),
+        "HELM_CACHE_HOME": str(tmp_path / "c"),
+        "HELM_CONFIG_HOME": str(tmp_path / "g"),
+        "HELM_DATA_HOME": str(tmp_path / "d"),
+    }
     times = []
     for n in range(10):
         started = time.perf_counter()
-        subprocess.run([helm3, "install", f"rel{n}", str(CHART), "-n", "releases", "--create-namespace"],
-                       env=env, check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            [helm3, "install", f"rel{n}", str(CHART), "-n", "releases", "--create-namespace"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         times.append(time.perf_counter() - started)
     first, last = statistics.median(times[:3]), statistics.median(times[-3:])
     assert last < first * 2 + 0.25, f"helm install went from {first:.2f} s to {last:.2f} s"

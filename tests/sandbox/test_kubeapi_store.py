@@ -15,18 +15,29 @@ from ampctl.sandbox.kubeapi.selectors import parse_field_selector, parse_label_s
 
 
 def cm(name: str, namespace: str = "default", **labels: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": name, "namespace": namespace, "labels": labels}, "data": {"k": name}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "data": {"k": name},
+    }
 
 
 def deployment(name: str, image: str = "nginx:1", sa: str = "default", replicas: int = 1) -> dict[str, Any]:
     labels = {"app": name}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": "default"},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"serviceAccountName": sa,
-                                           "containers": [{"name": "main", "image": image}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"serviceAccountName": sa, "containers": [{"name": "main", "image": image}]},
+            },
+        },
+    }
 
 
 @pytest.fixture()
@@ -93,9 +104,19 @@ def test_unchanged_replace_keeps_resource_version(store: ObjectStore) -> None:
 def test_label_selector_grammar() -> None:
     labels = {"app": "web", "tier": "front", "n": "5"}
     cases = {
-        "app=web": True, "app==web": True, "app!=web": False, "app in (web,api)": True,
-        "app notin (web)": False, "tier": True, "!tier": False, "missing": False, "!missing": True,
-        "app=web,tier in (front, back)": True, "n>3": True, "n<3": False, "": True,
+        "app=web": True,
+        "app==web": True,
+        "app!=web": False,
+        "app in (web,api)": True,
+        "app notin (web)": False,
+        "tier": True,
+        "!tier": False,
+        "missing": False,
+        "!missing": True,
+        "app=web,tier in (front, back)": True,
+        "n>3": True,
+        "n<3": False,
+        "": True,
     }
     for text, expected in cases.items():
         assert parse_label_selector(text).matches(labels) is expected, text
@@ -122,22 +143,40 @@ def test_list_filters(store: ObjectStore) -> None:
 
 
 def test_strategic_merge_patch_merges_named_lists() -> None:
-    target = {"spec": {"containers": [{"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}]},
-                                      {"name": "b", "image": "1"}]}}
-    patch = {"spec": {"containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}]},
-                                     {"name": "b", "$patch": "delete"}],
-                      "$setElementOrder/containers": [{"name": "a"}]}}
+    target = {
+        "spec": {
+            "containers": [
+                {"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}]},
+                {"name": "b", "image": "1"},
+            ]
+        }
+    }
+    patch = {
+        "spec": {
+            "containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}]}, {"name": "b", "$patch": "delete"}],
+            "$setElementOrder/containers": [{"name": "a"}],
+        }
+    }
     result = strategic_merge_patch(target, patch)
-    assert result == {"spec": {"containers": [
-        {"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}]}}
+    assert result == {
+        "spec": {
+            "containers": [
+                {"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]}
+            ]
+        }
+    }
 
 
 def test_merge_and_json_patch() -> None:
     assert merge_patch({"a": {"b": 1, "c": 2}}, {"a": {"b": None, "d": 3}}) == {"a": {"c": 2, "d": 3}}
     doc = {"a": [1, 2], "b": {"c": "x"}}
-    ops = [{"op": "add", "path": "/a/-", "value": 3}, {"op": "remove", "path": "/a/0"},
-           {"op": "replace", "path": "/b/c", "value": "y"}, {"op": "test", "path": "/b/c", "value": "y"},
-           {"op": "add", "path": "/b/d~1e", "value": True}]
+    ops = [
+        {"op": "add", "path": "/a/-", "value": 3},
+        {"op": "remove", "path": "/a/0"},
+        {"op": "replace", "path": "/b/c", "value": "y"},
+        {"op": "test", "path": "/b/c", "value": "y"},
+        {"op": "add", "path": "/b/d~1e", "value": True},
+    ]
     assert json_patch(doc, ops) == {"a": [2, 3], "b": {"c": "y", "d/e": True}}
     assert doc == {"a": [1, 2], "b": {"c": "x"}}
     with pytest.raises(ApiError) as err:
@@ -147,13 +186,15 @@ def test_merge_and_json_patch() -> None:
 
 def test_server_side_apply_creates_then_prunes_fields(store: ObjectStore) -> None:
     applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"a": "1", "b": "2"}}
-    obj, created = store.patch("v1", "configmaps", "default", "ssa", "application/apply-patch+yaml", applied,
-                               field_manager="m")
+    obj, created = store.patch(
+        "v1", "configmaps", "default", "ssa", "application/apply-patch+yaml", applied, field_manager="m"
+    )
     assert created and obj["data"] == {"a": "1", "b": "2"}
     store.patch("v1", "configmaps", "default", "ssa", "application/merge-patch+json", {"data": {"other": "x"}})
     applied["data"] = {"a": "3"}
-    obj, created = store.patch("v1", "configmaps", "default", "ssa", "application/apply-patch+yaml", applied,
-                               field_manager="m")
+    obj, created = store.patch(
+        "v1", "configmaps", "default", "ssa", "application/apply-patch+yaml", applied, field_manager="m"
+    )
     assert not created
     assert obj["data"] == {"a": "3", "other": "x"}
     assert [e["manager"] for e in obj["metadata"]["managedFields"]] == ["m"]
@@ -184,17 +225,33 @@ def _entry(number: int, key: str, value: bytes) -> bytes:
 
 
 def test_protobuf_secret_is_decoded() -> None:
-    meta = (_field(1, b"sh.helm.release.v1.r.v1") + _field(3, b"apps") + _field(6, b"42")
-            + _entry(11, "owner", b"helm") + _entry(11, "status", b"deployed") + _entry(12, "note", b"x"))
-    secret = _field(1, meta) + _entry(2, "release", b"\x00\xffbinary") + _field(3, b"helm.sh/release.v1") \
-        + _field(5, 1)
-    unknown = _field(1, _field(1, b"v1") + _field(2, b"Secret")) + _field(2, secret) \
-        + _field(4, pb.CONTENT_TYPE.encode())
+    meta = (
+        _field(1, b"sh.helm.release.v1.r.v1")
+        + _field(3, b"apps")
+        + _field(6, b"42")
+        + _entry(11, "owner", b"helm")
+        + _entry(11, "status", b"deployed")
+        + _entry(12, "note", b"x")
+    )
+    secret = _field(1, meta) + _entry(2, "release", b"\x00\xffbinary") + _field(3, b"helm.sh/release.v1") + _field(5, 1)
+    unknown = (
+        _field(1, _field(1, b"v1") + _field(2, b"Secret")) + _field(2, secret) + _field(4, pb.CONTENT_TYPE.encode())
+    )
     obj = pb.decode(pb.MAGIC + unknown)
-    assert obj == {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1", "immutable": True,
-                   "metadata": {"name": "sh.helm.release.v1.r.v1", "namespace": "apps", "resourceVersion": "42",
-                                "labels": {"owner": "helm", "status": "deployed"}, "annotations": {"note": "x"}},
-                   "data": {"release": base64.b64encode(b"\x00\xffbinary").decode()}}
+    assert obj == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "helm.sh/release.v1",
+        "immutable": True,
+        "metadata": {
+            "name": "sh.helm.release.v1.r.v1",
+            "namespace": "apps",
+            "resourceVersion": "42",
+            "labels": {"owner": "helm", "status": "deployed"},
+            "annotations": {"note": "x"},
+        },
+        "data": {"release": base64.b64encode(b"\x00\xffbinary").decode()},
+    }
     with pytest.raises(ApiError):
         pb.decode(b"not protobuf")
 
@@ -207,7 +264,9 @@ def test_deployment_controller_and_garbage_collection(store: ObjectStore) -> Non
     assert status["readyReplicas"] == status["availableReplicas"] == status["updatedReplicas"] == 2
     assert status["observedGeneration"] == dep["metadata"]["generation"]
     assert {c["type"]: c["reason"] for c in status["conditions"]} == {
-        "Available": "MinimumReplicasAvailable", "Progressing": "NewReplicaSetAvailable"}
+        "Available": "MinimumReplicasAvailable",
+        "Progressing": "NewReplicaSetAvailable",
+    }
     [rs] = store.list("apps/v1", "replicasets", "default")
     owner = rs["metadata"]["ownerReferences"][0]
     assert owner["uid"] == dep["metadata"]["uid"] and owner["controller"] is True
@@ -229,8 +288,10 @@ def test_template_change_rolls_out_a_new_replicaset(store: ObjectStore) -> None:
     store.create("apps/v1", "deployments", deployment("web"))
     body = deployment("web", image="nginx:2")
     store.replace("apps/v1", "deployments", body)
-    sets = {rs["spec"]["template"]["spec"]["containers"][0]["image"]: rs
-            for rs in store.list("apps/v1", "replicasets", "default")}
+    sets = {
+        rs["spec"]["template"]["spec"]["containers"][0]["image"]: rs
+        for rs in store.list("apps/v1", "replicasets", "default")
+    }
     assert sets["nginx:1"]["spec"]["replicas"] == 0 and sets["nginx:2"]["spec"]["replicas"] == 1
     [pod] = store.list("v1", "pods", "default")
     assert pod["spec"]["containers"][0]["image"] == "nginx:2"
@@ -255,8 +316,10 @@ def test_pvc_binding_can_be_held(store: ObjectStore) -> None:
     controller = Controller(ObjectStore("other"))
     controller.set_pvc_binding(False)
     s = controller.store
-    claim = {"metadata": {"name": "data", "namespace": "default"},
-             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}}}
+    claim = {
+        "metadata": {"name": "data", "namespace": "default"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}},
+    }
     s.create("v1", "persistentvolumeclaims", claim)
     dep = deployment("db")
     dep["spec"]["template"]["spec"]["volumes"] = [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]
@@ -266,8 +329,11 @@ def test_pvc_binding_can_be_held(store: ObjectStore) -> None:
     assert s.get("v1", "persistentvolumeclaims", "default", "data")["status"]["phase"] == "Pending"  # type: ignore[index]
     controller.set_pvc_binding(True)
     pvc = s.get("v1", "persistentvolumeclaims", "default", "data")
-    assert pvc is not None and pvc["status"] == {"phase": "Bound", "accessModes": ["ReadWriteOnce"],
-                                                 "capacity": {"storage": "2Gi"}}
+    assert pvc is not None and pvc["status"] == {
+        "phase": "Bound",
+        "accessModes": ["ReadWriteOnce"],
+        "capacity": {"storage": "2Gi"},
+    }
     [pod] = s.list("v1", "pods", "default")
     assert pod["status"]["phase"] == "Running"
     assert s.get("apps/v1", "deployments", "default", "db")["status"]["readyReplicas"] == 1  # type: ignore[index]
@@ -276,25 +342,49 @@ def test_pvc_binding_can_be_held(store: ObjectStore) -> None:
 def test_statefulset_daemonset_and_job(store: ObjectStore) -> None:
     labels = {"app": "db"}
     template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "db", "image": "pg"}]}}
-    store.create("apps/v1", "statefulsets", {
-        "metadata": {"name": "db", "namespace": "default"},
-        "spec": {"replicas": 2, "serviceName": "db", "selector": {"matchLabels": labels}, "template": template,
-                 "volumeClaimTemplates": [{"metadata": {"name": "data"},
-                                           "spec": {"resources": {"requests": {"storage": "1Gi"}}}}]}})
+    store.create(
+        "apps/v1",
+        "statefulsets",
+        {
+            "metadata": {"name": "db", "namespace": "default"},
+            "spec": {
+                "replicas": 2,
+                "serviceName": "db",
+                "selector": {"matchLabels": labels},
+                "template": template,
+                "volumeClaimTemplates": [
+                    {"metadata": {"name": "data"}, "spec": {"resources": {"requests": {"storage": "1Gi"}}}}
+                ],
+            },
+        },
+    )
     sts = store.get("apps/v1", "statefulsets", "default", "db")
     assert sts is not None
     assert sts["status"]["readyReplicas"] == 2
     assert sts["status"]["currentRevision"] == sts["status"]["updateRevision"]
     assert {p["metadata"]["name"] for p in store.list("v1", "pods", "default", "app=db")} == {"db-0", "db-1"}
     assert store.get("v1", "persistentvolumeclaims", "default", "data-db-1")["status"]["phase"] == "Bound"  # type: ignore[index]
-    store.create("apps/v1", "daemonsets", {
-        "metadata": {"name": "agent", "namespace": "default"},
-        "spec": {"selector": {"matchLabels": {"app": "agent"}},
-                 "template": {"metadata": {"labels": {"app": "agent"}}, "spec": template["spec"]}}})
+    store.create(
+        "apps/v1",
+        "daemonsets",
+        {
+            "metadata": {"name": "agent", "namespace": "default"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "agent"}},
+                "template": {"metadata": {"labels": {"app": "agent"}}, "spec": template["spec"]},
+            },
+        },
+    )
     ds = store.get("apps/v1", "daemonsets", "default", "agent")
     assert ds is not None and ds["status"]["numberReady"] == ds["status"]["desiredNumberScheduled"] == 1
-    store.create("batch/v1", "jobs", {"metadata": {"name": "once", "namespace": "default"},
-                                      "spec": {"template": {"spec": {**template["spec"], "restartPolicy": "Never"}}}})
+    store.create(
+        "batch/v1",
+        "jobs",
+        {
+            "metadata": {"name": "once", "namespace": "default"},
+            "spec": {"template": {"spec": {**template["spec"], "restartPolicy": "Never"}}},
+        },
+    )
     job = store.get("batch/v1", "jobs", "default", "once")
     assert job is not None and job["status"]["succeeded"] == 1
     assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
@@ -316,8 +406,9 @@ def test_finalizers_delay_deletion(store: ObjectStore) -> None:
     store.create("v1", "configmaps", body)
     marked = store.delete("v1", "configmaps", "default", "held")
     assert marked["metadata"]["deletionTimestamp"]
-    store.patch("v1", "configmaps", "default", "held", "application/merge-patch+json",
-                {"metadata": {"finalizers": None}})
+    store.patch(
+        "v1", "configmaps", "default", "held", "application/merge-patch+json", {"metadata": {"finalizers": None}}
+    )
     assert store.get("v1", "configmaps", "default", "held") is None
 
 
@@ -344,9 +435,15 @@ def test_subscribers_run_outside_the_lock(store: ObjectStore) -> None:
 def test_history_is_bounded() -> None:
     store = ObjectStore("small", history=100)
     for n in range(150):
-        store.patch("v1", "configmaps", "default", "churn", "application/apply-patch+yaml",
-                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn"},
-                     "data": {"n": str(n)}}, field_manager="t")
+        store.patch(
+            "v1",
+            "configmaps",
+            "default",
+            "churn",
+            "application/apply-patch+yaml",
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn"}, "data": {"n": str(n)}},
+            field_manager="t",
+        )
     assert len(store.hub.history) == 100
     from ampctl.sandbox.kubeapi.selectors import FieldSelector, LabelSelector
     from ampctl.sandbox.kubeapi.watch import Watcher
@@ -358,8 +455,10 @@ def test_history_is_bounded() -> None:
 
 def test_identical_apply_is_a_no_op(store: ObjectStore) -> None:
     applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "same"}, "data": {"a": "1"}}
-    first, _ = store.patch("v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied,
-                           field_manager="m")
-    again, created = store.patch("v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied,
-                                 field_manager="m")
+    first, _ = store.patch(
+        "v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied, field_manager="m"
+    )
+    again, created = store.patch(
+        "v1", "configmaps", "default", "same", "application/apply-patch+yaml", applied, field_manager="m"
+    )
     assert not created and again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]

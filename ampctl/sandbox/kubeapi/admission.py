@@ -51,8 +51,9 @@ def identity(rt: ResourceType, obj: Any, namespace: str | None) -> dict[str, Any
     if not isinstance(obj, dict):
         raise bad_request("the body of the request must be a JSON object")
     if obj.get("kind") not in (None, "", rt.kind):
-        raise bad_request(f"the kind of the provided object ({obj['kind']}) does not match the kind "
-                          f"of the resource ({rt.kind})")
+        raise bad_request(
+            f"the kind of the provided object ({obj['kind']}) does not match the kind of the resource ({rt.kind})"
+        )
     obj["apiVersion"], obj["kind"] = rt.group_version, rt.kind
     meta = obj.get("metadata")
     if meta is None:
@@ -61,8 +62,7 @@ def identity(rt: ResourceType, obj: Any, namespace: str | None) -> dict[str, Any
         raise bad_request("metadata must be an object")
     if rt.namespaced:
         if namespace and meta.get("namespace") and meta["namespace"] != namespace:
-            raise bad_request("the namespace of the provided object does not match the namespace "
-                              "sent on the request")
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
         meta["namespace"] = namespace or meta.get("namespace") or "default"
     else:
         meta.pop("namespace", None)
@@ -78,8 +78,7 @@ def validate_name(rt: ResourceType, name: str) -> None:
         detail = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'"
     else:
         ok = len(name) <= 253 and bool(_SUBDOMAIN.match(name))
-        detail = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
-                  "'-' or '.'")
+        detail = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"
     if not ok:
         raise invalid(rt, name, "metadata.name", f'Invalid value: "{name}": {detail}')
 
@@ -101,31 +100,45 @@ def _workload(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
         raise invalid(rt, name, "spec.selector", "Required value", "FieldValueRequired")
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not from_label_selector_object(selector).matches(labels):
-        raise invalid(rt, name, "spec.template.metadata.labels",
-                      f"Invalid value: {labels}: `selector` does not match template `labels`")
+        raise invalid(
+            rt,
+            name,
+            "spec.template.metadata.labels",
+            f"Invalid value: {labels}: `selector` does not match template `labels`",
+        )
     if rt.kind == "Deployment":
-        spec.setdefault("strategy", {"type": "RollingUpdate",
-                                     "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}})
+        spec.setdefault(
+            "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
+        )
         spec.setdefault("progressDeadlineSeconds", 600)
     elif rt.kind == "StatefulSet":
         spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
         spec.setdefault("podManagementPolicy", "OrderedReady")
-        spec.setdefault("persistentVolumeClaimRetentionPolicy",
-                        {"whenDeleted": "Retain", "whenScaled": "Retain"})
+        spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
     elif rt.kind == "DaemonSet":
-        spec.setdefault("updateStrategy", {"type": "RollingUpdate",
-                                           "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}})
+        spec.setdefault(
+            "updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+        )
 
 
 def _job(obj: dict[str, Any]) -> None:
     spec = _spec(obj)
     meta = obj["metadata"]
-    for key, value in (("completions", 1), ("parallelism", 1), ("backoffLimit", 6),
-                       ("completionMode", "NonIndexed"), ("suspend", False)):
+    for key, value in (
+        ("completions", 1),
+        ("parallelism", 1),
+        ("backoffLimit", 6),
+        ("completionMode", "NonIndexed"),
+        ("suspend", False),
+    ):
         spec.setdefault(key, value)
     uid, name = meta.get("uid", ""), meta.get("name", "")
-    labels = {"batch.kubernetes.io/controller-uid": uid, "controller-uid": uid,
-              "batch.kubernetes.io/job-name": name, "job-name": name}
+    labels = {
+        "batch.kubernetes.io/controller-uid": uid,
+        "controller-uid": uid,
+        "batch.kubernetes.io/job-name": name,
+        "job-name": name,
+    }
     if "selector" not in spec:
         spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
         template_meta = spec.setdefault("template", {}).setdefault("metadata", {})
@@ -141,8 +154,7 @@ def _secret(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
         try:
             base64.b64decode(value or "", validate=True)
         except (binascii.Error, ValueError, TypeError) as exc:
-            raise ApiError(400, f"illegal base64 data in data[{key!r}] of Secret {name}",
-                           "BadRequest") from exc
+            raise ApiError(400, f"illegal base64 data in data[{key!r}] of Secret {name}", "BadRequest") from exc
     if data or "data" in obj:
         obj["data"] = data
 
@@ -177,14 +189,22 @@ def _pod(rt: ResourceType, obj: dict[str, Any], name: str, namespace: str, exist
     spec = _spec(obj)
     account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     spec["serviceAccountName"] = spec["serviceAccount"] = account
-    for key, value in (("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"),
-                       ("schedulerName", "default-scheduler"), ("terminationGracePeriodSeconds", 30)):
+    for key, value in (
+        ("restartPolicy", "Always"),
+        ("dnsPolicy", "ClusterFirst"),
+        ("schedulerName", "default-scheduler"),
+        ("terminationGracePeriodSeconds", 30),
+    ):
         spec.setdefault(key, value)
     if not exists("v1", "serviceaccounts", namespace, account):
         shown = obj["metadata"].get("generateName") or name
-        raise ApiError(403, f'pods "{shown}" is forbidden: error looking up service account '
-                            f'{namespace}/{account}: serviceaccount "{account}" not found', "Forbidden",
-                       {"name": name, "kind": "pods"})
+        raise ApiError(
+            403,
+            f'pods "{shown}" is forbidden: error looking up service account '
+            f'{namespace}/{account}: serviceaccount "{account}" not found',
+            "Forbidden",
+            {"name": name, "kind": "pods"},
+        )
     obj.setdefault("status", {}).setdefault("phase", "Pending")
 
 
@@ -231,8 +251,9 @@ def prepare_update(rt: ResourceType, old: dict[str, Any], new: dict[str, Any], a
     if rt.kind in ("Secret", "ConfigMap") and old.get("immutable"):
         for field in ("data", "binaryData", "stringData"):
             if (old.get(field) or {}) != (new.get(field) or {}):
-                raise invalid(rt, name, field, "Forbidden: field is immutable when `immutable` is set",
-                              "FieldValueForbidden")
+                raise invalid(
+                    rt, name, field, "Forbidden: field is immutable when `immutable` is set", "FieldValueForbidden"
+                )
     if rt.kind == "Namespace":
         new["status"] = old.get("status") or {"phase": "Active"}
         _spec(new).setdefault("finalizers", ["kubernetes"])

@@ -59,9 +59,15 @@ def handle(cluster: Cluster, req: Request, target: Target) -> Response | WatchSt
             raise not_found(target.rt, target.name)
         return _object(req, target, 200, obj)
     if method == "PUT":
-        obj = cluster.store.replace(target.rt.group_version, target.rt.plural, req.decode(),
-                                    namespace=target.namespace, name=target.name, subresource=sub,
-                                    dry_run=req.dry_run)
+        obj = cluster.store.replace(
+            target.rt.group_version,
+            target.rt.plural,
+            req.decode(),
+            namespace=target.namespace,
+            name=target.name,
+            subresource=sub,
+            dry_run=req.dry_run,
+        )
         return _object(req, target, 200, obj)
     if method == "PATCH":
         return _patch(cluster, req, target)
@@ -83,8 +89,9 @@ def _is_watch(req: Request, target: Target) -> bool:
 def _list(cluster: Cluster, req: Request, target: Target) -> Response:
     rt = target.rt
     items: list[dict[str, Any]]
-    items, rv = cluster.store.list_raw(rt.group_version, rt.plural, target.namespace,
-                                       req.param("labelSelector"), req.param("fieldSelector"))
+    items, rv = cluster.store.list_raw(
+        rt.group_version, rt.plural, target.namespace, req.param("labelSelector"), req.param("fieldSelector")
+    )
     start = req.param("continue")
     if start:
         try:
@@ -102,16 +109,20 @@ def _list(cluster: Cluster, req: Request, target: Target) -> Response:
         items = items[:limit]
     if tables.wants_table(req.headers.get("accept", "")):
         return json_response(200, tables.table(rt, items, meta))
-    return json_response(200, {"kind": rt.list_kind, "apiVersion": rt.group_version, "metadata": meta,
-                               "items": items})
+    return json_response(200, {"kind": rt.list_kind, "apiVersion": rt.group_version, "metadata": meta, "items": items})
 
 
 def _watch(cluster: Cluster, req: Request, target: Target) -> WatchStream:
     fields = req.param("fieldSelector") or ""
     if target.name:
         fields = ",".join(f for f in (fields, f"metadata.name={target.name}") if f)
-    watcher = Watcher(target.rt.group_version, target.rt.plural, target.namespace,
-                      parse_label_selector(req.param("labelSelector")), parse_field_selector(fields))
+    watcher = Watcher(
+        target.rt.group_version,
+        target.rt.plural,
+        target.namespace,
+        parse_label_selector(req.param("labelSelector")),
+        parse_field_selector(fields),
+    )
     timeout = req.int_param("timeoutSeconds") or MAX_WATCH_SECONDS
     send_initial = req.flag("sendInitialEvents")
     try:
@@ -120,8 +131,9 @@ def _watch(cluster: Cluster, req: Request, target: Target) -> WatchStream:
         if exc.code != 410:
             raise
         return WatchStream(cluster, watcher, [], 0, 0, False, exc)
-    return WatchStream(cluster, watcher, initial, rv, min(timeout, MAX_WATCH_SECONDS),
-                       send_initial and req.flag("allowWatchBookmarks"))
+    return WatchStream(
+        cluster, watcher, initial, rv, min(timeout, MAX_WATCH_SECONDS), send_initial and req.flag("allowWatchBookmarks")
+    )
 
 
 def _create(cluster: Cluster, req: Request, target: Target) -> Response:
@@ -134,8 +146,9 @@ def _create(cluster: Cluster, req: Request, target: Target) -> Response:
         review.update(apiVersion=target.rt.group_version, kind=target.rt.kind)
         review["status"] = {"allowed": True, "reason": "the sandbox allows every request"}
         return json_response(201, review)
-    obj = cluster.store.create(target.rt.group_version, target.rt.plural, req.decode(),
-                               namespace=target.namespace, dry_run=req.dry_run)
+    obj = cluster.store.create(
+        target.rt.group_version, target.rt.plural, req.decode(), namespace=target.namespace, dry_run=req.dry_run
+    )
     return _object(req, target, 201, obj)
 
 
@@ -145,9 +158,17 @@ def _patch(cluster: Cluster, req: Request, target: Target) -> Response:
         raise ApiError(415, f"the server does not support the patch type {patch_type!r}", "UnsupportedMediaType")
     assert target.name is not None
     obj, created = cluster.store.patch(
-        target.rt.group_version, target.rt.plural, target.namespace, target.name, patch_type, req.decode(),
-        field_manager=req.param("fieldManager") or "", force=req.flag("force"), dry_run=req.dry_run,
-        subresource=target.subresource)
+        target.rt.group_version,
+        target.rt.plural,
+        target.namespace,
+        target.name,
+        patch_type,
+        req.decode(),
+        field_manager=req.param("fieldManager") or "",
+        force=req.flag("force"),
+        dry_run=req.dry_run,
+        subresource=target.subresource,
+    )
     return _object(req, target, 201 if created else 200, obj)
 
 
@@ -164,34 +185,56 @@ def _delete_options(req: Request) -> dict[str, Any]:
 def _delete(cluster: Cluster, req: Request, target: Target) -> Response:
     assert target.name is not None
     options = _delete_options(req)
-    obj = cluster.store.delete(target.rt.group_version, target.rt.plural, target.namespace, target.name,
-                               propagation=options.get("propagationPolicy"),
-                               preconditions=options.get("preconditions") or {},
-                               dry_run="All" in (options.get("dryRun") or []))
+    obj = cluster.store.delete(
+        target.rt.group_version,
+        target.rt.plural,
+        target.namespace,
+        target.name,
+        propagation=options.get("propagationPolicy"),
+        preconditions=options.get("preconditions") or {},
+        dry_run="All" in (options.get("dryRun") or []),
+    )
     return json_response(200, obj)
 
 
 def _delete_collection(cluster: Cluster, req: Request, target: Target) -> Response:
     options = _delete_options(req)
     rt = target.rt
-    deleted = cluster.store.delete_collection(rt.group_version, rt.plural, target.namespace,
-                                              req.param("labelSelector"), req.param("fieldSelector"),
-                                              propagation=options.get("propagationPolicy"),
-                                              dry_run="All" in (options.get("dryRun") or []))
-    return json_response(200, {"kind": rt.list_kind, "apiVersion": rt.group_version,
-                               "metadata": {"resourceVersion": cluster.store.resource_version},
-                               "items": deleted})
+    deleted = cluster.store.delete_collection(
+        rt.group_version,
+        rt.plural,
+        target.namespace,
+        req.param("labelSelector"),
+        req.param("fieldSelector"),
+        propagation=options.get("propagationPolicy"),
+        dry_run="All" in (options.get("dryRun") or []),
+    )
+    return json_response(
+        200,
+        {
+            "kind": rt.list_kind,
+            "apiVersion": rt.group_version,
+            "metadata": {"resourceVersion": cluster.store.resource_version},
+            "items": deleted,
+        },
+    )
 
 
 def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj["metadata"]
     selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in meta},
-            "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
-            "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                       "selector": ",".join(f"{k}={v}" for k, v in selector.items())}}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        },
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in selector.items()),
+        },
+    }
 
 
 def _scale(cluster: Cluster, req: Request, target: Target) -> Response:
@@ -215,10 +258,15 @@ def _scale(cluster: Cluster, req: Request, target: Target) -> Response:
     if not isinstance(wanted, dict) or not isinstance((wanted.get("spec") or {}).get("replicas", 0), int):
         raise bad_request("spec.replicas of a Scale must be an integer")
     replicas = (wanted.get("spec") or {}).get("replicas", 0)
-    updated = store.replace(rt.group_version, rt.plural,
-                            {"metadata": {"name": target.name}, "spec": {"replicas": replicas}},
-                            namespace=target.namespace, name=target.name, subresource="scale",
-                            dry_run=req.dry_run)
+    updated = store.replace(
+        rt.group_version,
+        rt.plural,
+        {"metadata": {"name": target.name}, "spec": {"replicas": replicas}},
+        namespace=target.namespace,
+        name=target.name,
+        subresource="scale",
+        dry_run=req.dry_run,
+    )
     return json_response(200, _scale_of(updated))
 
 
@@ -228,8 +276,14 @@ def _log(cluster: Cluster, req: Request, target: Target) -> Response:
     if pod is None:
         raise not_found(target.rt, target.name)
     container = pick_container(pod, req.param("container"))
-    data = cluster.logs.read(target.namespace, target.name, container, req.int_param("tailLines"),
-                             req.flag("timestamps"), req.int_param("limitBytes"))
+    data = cluster.logs.read(
+        target.namespace,
+        target.name,
+        container,
+        req.int_param("tailLines"),
+        req.flag("timestamps"),
+        req.int_param("limitBytes"),
+    )
     return Response(200, data, "text/plain")
 
 
@@ -240,5 +294,9 @@ def _proxy(cluster: Cluster, req: Request, target: Target) -> Response:
     service = cluster.store.get_raw("v1", "services", target.namespace, name)
     base = proxy.resolve_backend(service, cluster.backends, target.namespace, target.name)
     reply = proxy.forward(base, req.method, target.rest, req.raw_query, req.headers, req.body)
-    return Response(reply.status, reply.body, reply.headers.get("content-type", "application/octet-stream"),
-                    {k: v for k, v in reply.headers.items() if k != "content-type"})
+    return Response(
+        reply.status,
+        reply.body,
+        reply.headers.get("content-type", "application/octet-stream"),
+        {k: v for k, v in reply.headers.items() if k != "content-type"},
+    )

@@ -14,8 +14,17 @@ from ampctl.sandbox.kubeapi.patches import merge_key_for
 from ampctl.sandbox.kubeapi.status import bad_request
 
 _IDENTITY = ("apiVersion", "kind")
-_META_IDENTITY = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp", "generation",
-                  "managedFields", "selfLink", "generateName")
+_META_IDENTITY = (
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+    "selfLink",
+    "generateName",
+)
 
 
 def check(body: Any, name: str, field_manager: str) -> None:
@@ -89,8 +98,12 @@ def _merge(live: Any, applied: Any, name: str = "") -> Any:
             else:
                 result[key] = _merge(live.get(key), value, key)
         return result
-    if isinstance(live, list) and isinstance(applied, list) and applied \
-            and all(isinstance(i, dict) for i in applied + live):
+    if (
+        isinstance(live, list)
+        and isinstance(applied, list)
+        and applied
+        and all(isinstance(i, dict) for i in applied + live)
+    ):
         key = merge_key_for(name, applied)
         if key and all(key in i for i in applied + live):
             out = [dict(i) for i in live]
@@ -104,17 +117,23 @@ def _merge(live: Any, applied: Any, name: str = "") -> Any:
     return applied
 
 
-def managed_entry(manager: str, api_version: str, fields: dict[str, Any], now: str,
-                  operation: str = "Apply") -> dict[str, Any]:
-    return {"manager": manager, "operation": operation, "apiVersion": api_version, "time": now,
-            "fieldsType": "FieldsV1", "fieldsV1": fields}
+def managed_entry(
+    manager: str, api_version: str, fields: dict[str, Any], now: str, operation: str = "Apply"
+) -> dict[str, Any]:
+    return {
+        "manager": manager,
+        "operation": operation,
+        "apiVersion": api_version,
+        "time": now,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields,
+    }
 
 
 def apply_to(live: dict[str, Any], applied: dict[str, Any], manager: str, now: str) -> dict[str, Any]:
     """The object after `manager` applies `applied` to `live` (both plain JSON objects)."""
     entries = list((live.get("metadata") or {}).get("managedFields") or [])
-    previous = next((e for e in entries if e.get("manager") == manager and e.get("operation") == "Apply"),
-                    None)
+    previous = next((e for e in entries if e.get("manager") == manager and e.get("operation") == "Apply"), None)
     new_fields = field_set(applied)
     result = json.loads(json.dumps(live))
     if previous:
@@ -131,5 +150,6 @@ def apply_to(live: dict[str, Any], applied: dict[str, Any], manager: str, now: s
 def new_from_apply(applied: dict[str, Any], manager: str, now: str) -> dict[str, Any]:
     result = json.loads(json.dumps(applied))
     result.setdefault("metadata", {})["managedFields"] = [
-        managed_entry(manager, applied.get("apiVersion", ""), field_set(applied), now)]
+        managed_entry(manager, applied.get("apiVersion", ""), field_set(applied), now)
+    ]
     return result

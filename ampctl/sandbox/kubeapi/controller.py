@@ -31,9 +31,13 @@ RECONCILERS: dict[tuple[str, str], Reconciler] = {
     ("apps/v1", "daemonsets"): workloads.reconcile_daemonset,
     ("batch/v1", "jobs"): workloads.reconcile_job,
 }
-OWNER_KINDS = {"ReplicaSet": ("apps/v1", "replicasets"), "StatefulSet": ("apps/v1", "statefulsets"),
-               "DaemonSet": ("apps/v1", "daemonsets"), "Job": ("batch/v1", "jobs"),
-               "Deployment": ("apps/v1", "deployments")}
+OWNER_KINDS = {
+    "ReplicaSet": ("apps/v1", "replicasets"),
+    "StatefulSet": ("apps/v1", "statefulsets"),
+    "DaemonSet": ("apps/v1", "daemonsets"),
+    "Job": ("batch/v1", "jobs"),
+    "Deployment": ("apps/v1", "deployments"),
+}
 
 
 class Controller:
@@ -71,8 +75,7 @@ class Controller:
         while self._queue:
             steps += 1
             if steps > self.MAX_STEPS:
-                log.error("controller gave up after %d steps; %d changes dropped", self.MAX_STEPS,
-                          len(self._queue))
+                log.error("controller gave up after %d steps; %d changes dropped", self.MAX_STEPS, len(self._queue))
                 self._queue.clear()
                 return
             key, snapshot = self._queue.popitem(last=False)
@@ -145,21 +148,40 @@ class Controller:
         spec = pvc.get("spec") or {}
         volume = spec.get("volumeName") or f"pvc-{pvc['metadata']['uid']}"
         storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-        self.store.patch("v1", "persistentvolumeclaims", namespace, name, "application/merge-patch+json", {
-            "metadata": {"annotations": {"pv.kubernetes.io/bind-completed": "yes",
-                                         "pv.kubernetes.io/bound-by-controller": "yes"}},
-            "spec": {"volumeName": volume}})
+        self.store.patch(
+            "v1",
+            "persistentvolumeclaims",
+            namespace,
+            name,
+            "application/merge-patch+json",
+            {
+                "metadata": {
+                    "annotations": {
+                        "pv.kubernetes.io/bind-completed": "yes",
+                        "pv.kubernetes.io/bound-by-controller": "yes",
+                    }
+                },
+                "spec": {"volumeName": volume},
+            },
+        )
         bound = self.store.get("v1", "persistentvolumeclaims", namespace, name)
         if bound is not None:
             bound["metadata"].pop("resourceVersion", None)
-            bound["status"] = {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-                               "capacity": {"storage": storage}}
+            bound["status"] = {
+                "phase": "Bound",
+                "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+                "capacity": {"storage": storage},
+            }
             self.store.replace_status("v1", "persistentvolumeclaims", bound)
 
     def _resync_namespace(self, namespace: str) -> None:
         """Reconcile the workloads of a namespace still waiting (a claim got bound or an account appeared)."""
-        for group_version, plural in (("apps/v1", "deployments"), ("apps/v1", "statefulsets"),
-                                      ("apps/v1", "daemonsets"), ("batch/v1", "jobs")):
+        for group_version, plural in (
+            ("apps/v1", "deployments"),
+            ("apps/v1", "statefulsets"),
+            ("apps/v1", "daemonsets"),
+            ("batch/v1", "jobs"),
+        ):
             waiting, _rv = self.store.list_raw(group_version, plural, namespace)
             for obj in [clone(o) for o in waiting if not settled(o)]:
                 RECONCILERS[(group_version, plural)](self.store, obj)

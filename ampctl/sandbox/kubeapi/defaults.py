@@ -11,8 +11,7 @@ NODE_NAME = "sandbox-node"
 
 
 def default_service_account(namespace: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": "default", "namespace": namespace}}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}
 
 
 def node(cluster: str) -> dict[str, Any]:
@@ -35,13 +34,23 @@ def node(cluster: str) -> dict[str, Any]:
         "status": {
             "capacity": resources,
             "allocatable": resources,
-            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                            "message": "kubelet is posting ready status"}],
-            "addresses": [{"type": "InternalIP", "address": "10.0.0.10"},
-                          {"type": "Hostname", "address": NODE_NAME}],
-            "nodeInfo": {"kubeletVersion": KUBE_VERSION, "kubeProxyVersion": KUBE_VERSION,
-                         "containerRuntimeVersion": "containerd://1.7.20", "operatingSystem": "linux",
-                         "architecture": "amd64", "osImage": "Amazon Linux 2023"},
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "True",
+                    "reason": "KubeletReady",
+                    "message": "kubelet is posting ready status",
+                }
+            ],
+            "addresses": [{"type": "InternalIP", "address": "10.0.0.10"}, {"type": "Hostname", "address": NODE_NAME}],
+            "nodeInfo": {
+                "kubeletVersion": KUBE_VERSION,
+                "kubeProxyVersion": KUBE_VERSION,
+                "containerRuntimeVersion": "containerd://1.7.20",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+                "osImage": "Amazon Linux 2023",
+            },
         },
     }
 
@@ -53,14 +62,35 @@ def fresh_objects(cluster: str) -> list[tuple[str, str, dict[str, Any]]]:
         objects.append(("v1", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
         objects.append(("v1", "serviceaccounts", default_service_account(ns)))
     objects.append(("v1", "nodes", node(cluster)))
-    objects.append(("storage.k8s.io/v1", "storageclasses", {
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
-        "metadata": {"name": "gp2", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-        "provisioner": "kubernetes.io/aws-ebs", "parameters": {"type": "gp2", "fsType": "ext4"},
-        "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"}))
-    objects.append(("v1", "services", {
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443}]}}))
+    objects.append(
+        (
+            "storage.k8s.io/v1",
+            "storageclasses",
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {"name": "gp2", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+                "provisioner": "kubernetes.io/aws-ebs",
+                "parameters": {"type": "gp2", "fsType": "ext4"},
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "WaitForFirstConsumer",
+            },
+        )
+    )
+    objects.append(
+        (
+            "v1",
+            "services",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "kubernetes",
+                    "namespace": "default",
+                    "labels": {"component": "apiserver", "provider": "kubernetes"},
+                },
+                "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 443}]},
+            },
+        )
+    )
     return objects

@@ -14,8 +14,12 @@ from ampctl.sandbox.kubeapi.store import ObjectStore
 class KubeEmulator:
     """Serve `clusters` over plain HTTP on `host`; ports default to free ones."""
 
-    def __init__(self, clusters: Iterable[str] = ("sandbox-primary",), host: str = "127.0.0.1",
-                 ports: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        clusters: Iterable[str] = ("sandbox-primary",),
+        host: str = "127.0.0.1",
+        ports: Mapping[str, int] | None = None,
+    ) -> None:
         names = list(clusters)
         if len(set(names)) != len(names) or not names:
             raise ValueError(f"cluster names must be unique and non-empty: {names}")
@@ -43,8 +47,9 @@ class KubeEmulator:
                 server = ClusterServer(cluster, (self.host, self._ports.get(name, 0)))
                 cluster.address = f"{self.host}:{server.server_address[1]}"
                 self._servers[name] = server
-                thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                          name=f"kubeapi-{name}", daemon=True)
+                thread = threading.Thread(
+                    target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"kubeapi-{name}", daemon=True
+                )
                 thread.start()
                 self._threads.append(thread)
         except BaseException:
@@ -83,8 +88,9 @@ class KubeEmulator:
     def store(self, cluster: str) -> ObjectStore:
         return self._cluster(cluster).store
 
-    def register_service_backend(self, cluster: str, namespace: str, service: str, port: str | int,
-                                 base_url: str) -> None:
+    def register_service_backend(
+        self, cluster: str, namespace: str, service: str, port: str | int, base_url: str
+    ) -> None:
         self._cluster(cluster).backends.register(namespace, service, port, base_url)
 
     def unregister_service_backend(self, cluster: str, namespace: str, service: str, port: str | int) -> None:
@@ -114,7 +120,9 @@ class KubeEmulator:
         names = dict(contexts or {})
         entries = [(c, names.get(c, c)) for c in self._clusters]
         return {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "clusters": [{"name": ctx, "cluster": {"server": self.url(c)}} for c, ctx in entries],
             "users": [{"name": ctx, "user": {"token": token}} for _c, ctx in entries],
             "contexts": [{"name": ctx, "context": {"cluster": ctx, "user": ctx}} for _c, ctx in entries],

@@ -30,8 +30,15 @@ class PodLogs:
         with self._lock:
             self._lines.clear()
 
-    def read(self, namespace: str, pod: str, container: str, tail: int | None = None,
-             timestamps: bool = False, limit_bytes: int | None = None) -> bytes:
+    def read(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        tail: int | None = None,
+        timestamps: bool = False,
+        limit_bytes: int | None = None,
+    ) -> bytes:
         with self._lock:
             lines = list(self._lines.get((namespace, pod, container), ()))
         if tail is not None and tail >= 0:
@@ -46,8 +53,7 @@ def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
     spec = pod.get("spec") or {}
     name = pod["metadata"]["name"]
     containers = [c.get("name", "") for c in spec.get("containers") or []]
-    others = [c.get("name", "") for c in (spec.get("initContainers") or []) + (spec.get("ephemeralContainers")
-                                                                                  or [])]
+    others = [c.get("name", "") for c in (spec.get("initContainers") or []) + (spec.get("ephemeralContainers") or [])]
     if wanted:
         if wanted not in containers + others:
             raise bad_request(f"container {wanted} is not valid for pod {name}")
@@ -57,5 +63,4 @@ def pick_container(pod: dict[str, Any], wanted: str | None) -> str:
     default = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container")
     if default in containers:
         return str(default)
-    raise bad_request(f"a container name must be specified for pod {name}, choose one of: "
-                      f"[{' '.join(containers)}]")
+    raise bad_request(f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]")

@@ -10,8 +10,12 @@ from ampctl.sandbox.kubeapi.resources import ResourceType, lookup
 from ampctl.sandbox.kubeapi.status import no_such_path
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-PATCH_TYPES = ("application/merge-patch+json", "application/strategic-merge-patch+json",
-               "application/json-patch+json", "application/apply-patch+yaml")
+PATCH_TYPES = (
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/json-patch+json",
+    "application/apply-patch+yaml",
+)
 
 
 def clone(obj: Any) -> Any:

@@ -205,8 +205,7 @@ def _add(doc: Any, path: str, value: Any, replace: bool = False) -> Any:
     last = parts[-1]
     if isinstance(parent, dict):
         if replace and last not in parent:
-            raise ApiError(422, f"jsonpatch: replace operation does not apply: {path!r} is missing",
-                           "Invalid")
+            raise ApiError(422, f"jsonpatch: replace operation does not apply: {path!r} is missing", "Invalid")
         parent[last] = value
     elif isinstance(parent, list):
         if last == "-" and not replace:

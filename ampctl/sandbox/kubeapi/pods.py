@@ -37,8 +37,14 @@ def template_hash(template: dict[str, Any]) -> str:
 
 def owner_reference(owner: dict[str, Any]) -> dict[str, Any]:
     meta = owner["metadata"]
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": meta["name"],
-            "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": meta["name"],
+        "uid": meta["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -49,8 +55,11 @@ def controller_of(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def claims(spec: dict[str, Any]) -> list[str]:
-    return [v["persistentVolumeClaim"]["claimName"] for v in spec.get("volumes") or []
-            if isinstance(v.get("persistentVolumeClaim"), dict) and v["persistentVolumeClaim"].get("claimName")]
+    return [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in spec.get("volumes") or []
+        if isinstance(v.get("persistentVolumeClaim"), dict) and v["persistentVolumeClaim"].get("claimName")
+    ]
 
 
 def claims_bound(store: ObjectStore, namespace: str, spec: dict[str, Any]) -> bool:
@@ -62,8 +71,12 @@ def claims_bound(store: ObjectStore, namespace: str, spec: dict[str, Any]) -> bo
 
 
 def _condition(kind: str, status: bool, stamp: str, reason: str = "", message: str = "") -> dict[str, Any]:
-    cond: dict[str, Any] = {"type": kind, "status": "True" if status else "False", "lastProbeTime": None,
-                            "lastTransitionTime": stamp}
+    cond: dict[str, Any] = {
+        "type": kind,
+        "status": "True" if status else "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": stamp,
+    }
     if reason:
         cond["reason"] = reason
     if message:
@@ -75,19 +88,34 @@ def pod_status(spec: dict[str, Any], phase: str, pod_ip: str = "") -> dict[str, 
     """The status of a pod in `phase` ("Running", "Pending" or "Succeeded")."""
     stamp = now()
     if phase == "Pending":
-        return {"phase": "Pending", "qosClass": "BestEffort",
-                "conditions": [_condition("PodScheduled", False, stamp, "Unschedulable",
-                                          f"0/1 nodes are available: {UNBOUND}.")]}
+        return {
+            "phase": "Pending",
+            "qosClass": "BestEffort",
+            "conditions": [
+                _condition("PodScheduled", False, stamp, "Unschedulable", f"0/1 nodes are available: {UNBOUND}.")
+            ],
+        }
     done = phase == "Succeeded"
     containers = []
     for container in spec.get("containers") or []:
-        state = ({"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp,
-                                 "finishedAt": stamp}} if done else {"running": {"startedAt": stamp}})
-        containers.append({"name": container.get("name", ""), "image": container.get("image", ""),
-                           "imageID": container.get("image", ""), "ready": not done, "started": not done,
-                           "restartCount": 0, "state": state,
-                           "containerID": "containerd://" + hashlib.sha1(
-                               (container.get("name", "") + stamp + pod_ip).encode()).hexdigest()})
+        state = (
+            {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp}}
+            if done
+            else {"running": {"startedAt": stamp}}
+        )
+        containers.append(
+            {
+                "name": container.get("name", ""),
+                "image": container.get("image", ""),
+                "imageID": container.get("image", ""),
+                "ready": not done,
+                "started": not done,
+                "restartCount": 0,
+                "state": state,
+                "containerID": "containerd://"
+                + hashlib.sha1((container.get("name", "") + stamp + pod_ip).encode()).hexdigest(),
+            }
+        )
     status: dict[str, Any] = {
         "phase": phase,
         "conditions": [
@@ -97,18 +125,29 @@ def pod_status(spec: dict[str, Any], phase: str, pod_ip: str = "") -> dict[str, 
             _condition("ContainersReady", not done, stamp, "PodCompleted" if done else ""),
             _condition("PodScheduled", True, stamp),
         ],
-        "hostIP": "10.0.0.10", "hostIPs": [{"ip": "10.0.0.10"}],
-        "podIP": pod_ip, "podIPs": [{"ip": pod_ip}],
-        "startTime": stamp, "qosClass": "BestEffort",
+        "hostIP": "10.0.0.10",
+        "hostIPs": [{"ip": "10.0.0.10"}],
+        "podIP": pod_ip,
+        "podIPs": [{"ip": pod_ip}],
+        "startTime": stamp,
+        "qosClass": "BestEffort",
         "containerStatuses": containers,
     }
     if spec.get("initContainers"):
         status["initContainerStatuses"] = [
-            {"name": c.get("name", ""), "image": c.get("image", ""), "imageID": c.get("image", ""),
-             "ready": True, "started": False, "restartCount": 0,
-             "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp,
-                                      "finishedAt": stamp}}}
-            for c in spec["initContainers"]]
+            {
+                "name": c.get("name", ""),
+                "image": c.get("image", ""),
+                "imageID": c.get("image", ""),
+                "ready": True,
+                "started": False,
+                "restartCount": 0,
+                "state": {
+                    "terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp}
+                },
+            }
+            for c in spec["initContainers"]
+        ]
     return status
 
 
@@ -119,9 +158,16 @@ def is_ready(pod: dict[str, Any]) -> bool:
     return False
 
 
-def build_pod(template: dict[str, Any], name: str, namespace: str, owner: dict[str, Any] | None,
-              labels: dict[str, str], extra_volumes: list[dict[str, Any]] | None = None,
-              hostname: str = "", subdomain: str = "") -> dict[str, Any]:
+def build_pod(
+    template: dict[str, Any],
+    name: str,
+    namespace: str,
+    owner: dict[str, Any] | None,
+    labels: dict[str, str],
+    extra_volumes: list[dict[str, Any]] | None = None,
+    hostname: str = "",
+    subdomain: str = "",
+) -> dict[str, Any]:
     template_meta = template.get("metadata") or {}
     spec = copy.deepcopy(template.get("spec") or {})
     if extra_volumes:

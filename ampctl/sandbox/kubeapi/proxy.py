@@ -69,8 +69,7 @@ def _service_port(service: dict[str, Any], wanted: str) -> dict[str, Any] | None
     return None
 
 
-def resolve_backend(service: dict[str, Any] | None, backends: ServiceBackends, namespace: str,
-                    ref: str) -> str:
+def resolve_backend(service: dict[str, Any] | None, backends: ServiceBackends, namespace: str, ref: str) -> str:
     name, wanted = parse_service_ref(ref)
     rt = lookup("v1", "services")
     assert rt is not None
@@ -86,8 +85,9 @@ def resolve_backend(service: dict[str, Any] | None, backends: ServiceBackends, n
     return base
 
 
-def forward(base_url: str, method: str, path: str, query: str, headers: dict[str, str],
-            body: bytes, timeout: float = 30.0) -> ProxyResponse:
+def forward(
+    base_url: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes, timeout: float = 30.0
+) -> ProxyResponse:
     target = urllib.parse.urlsplit(base_url)
     full_path = (target.path.rstrip("/") + "/" + path.lstrip("/")) or "/"
     if query:
@@ -95,8 +95,12 @@ def forward(base_url: str, method: str, path: str, query: str, headers: dict[str
     conn_type = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
     conn = conn_type(target.hostname or "127.0.0.1", target.port, timeout=timeout)
     try:
-        conn.request(method, full_path, body=body or None,
-                     headers={k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS})
+        conn.request(
+            method,
+            full_path,
+            body=body or None,
+            headers={k: v for k, v in headers.items() if k.lower() in FORWARDED_HEADERS},
+        )
         response = conn.getresponse()
         data = response.read()
         kept = {k.lower(): v for k, v in response.getheaders() if k.lower() in RETURNED_HEADERS}

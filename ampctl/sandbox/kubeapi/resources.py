@@ -49,14 +49,30 @@ class ResourceType:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-def _core(plural: str, kind: str, *, namespaced: bool = True, short: tuple[str, ...] = (),
-          sub: tuple[str, ...] = (), cat: tuple[str, ...] = ()) -> ResourceType:
+def _core(
+    plural: str,
+    kind: str,
+    *,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    sub: tuple[str, ...] = (),
+    cat: tuple[str, ...] = (),
+) -> ResourceType:
     verbs = NAMESPACE_VERBS if plural == "namespaces" else STANDARD_VERBS
     return ResourceType("", "v1", plural, kind, namespaced, short, sub, cat, verbs)
 
 
-def _grp(group: str, version: str, plural: str, kind: str, *, namespaced: bool = True,
-         short: tuple[str, ...] = (), sub: tuple[str, ...] = (), cat: tuple[str, ...] = ()) -> ResourceType:
+def _grp(
+    group: str,
+    version: str,
+    plural: str,
+    kind: str,
+    *,
+    namespaced: bool = True,
+    short: tuple[str, ...] = (),
+    sub: tuple[str, ...] = (),
+    cat: tuple[str, ...] = (),
+) -> ResourceType:
     return ResourceType(group, version, plural, kind, namespaced, short, sub, cat)
 
 
@@ -83,8 +99,15 @@ RESOURCES: tuple[ResourceType, ...] = (
     _grp("apps", "v1", "controllerrevisions", "ControllerRevision"),
     _grp("batch", "v1", "jobs", "Job", sub=("status",), cat=ALL),
     _grp("batch", "v1", "cronjobs", "CronJob", short=("cj",), sub=("status",), cat=ALL),
-    _grp("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", short=("hpa",),
-         sub=("status",), cat=ALL),
+    _grp(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        short=("hpa",),
+        sub=("status",),
+        cat=ALL,
+    ),
     _grp("rbac.authorization.k8s.io", "v1", "roles", "Role"),
     _grp("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
     _grp("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", namespaced=False),
@@ -96,12 +119,19 @@ RESOURCES: tuple[ResourceType, ...] = (
     _grp("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False, short=("sc",)),
     _grp("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False, short=("pc",)),
     _grp("coordination.k8s.io", "v1", "leases", "Lease"),
-    ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False,
-                 verbs=("create",)),
-    ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", False,
-                 verbs=("create",)),
-    _grp("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition",
-         namespaced=False, short=("crd", "crds"), sub=("status",)),
+    ResourceType(
+        "authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, verbs=("create",)
+    ),
+    ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", False, verbs=("create",)),
+    _grp(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        namespaced=False,
+        short=("crd", "crds"),
+        sub=("status",),
+    ),
 )
 
 _BY_PLURAL: dict[tuple[str, str], ResourceType] = {(r.group_version, r.plural): r for r in RESOURCES}

@@ -49,17 +49,18 @@ def parse(path: str) -> Target | None:
     if rest[0] == "namespaces" and len(rest) >= 3:
         rt = lookup(group_version, rest[2])
         if rt is not None and rt.namespaced:
-            return _target(rt, rest[1], rest[3:], raw_segments[offset + 3:], legacy_watch, trailing)
+            return _target(rt, rest[1], rest[3:], raw_segments[offset + 3 :], legacy_watch, trailing)
     rt = lookup(group_version, rest[0])
     if rt is None:
         raise no_such_path()
     if rt.namespaced and len(rest) > 1:
         raise no_such_path()
-    return _target(rt, None, rest[1:], raw_segments[offset + 1:], legacy_watch, trailing)
+    return _target(rt, None, rest[1:], raw_segments[offset + 1 :], legacy_watch, trailing)
 
 
-def _target(rt: ResourceType, namespace: str | None, tail: list[str], raw_tail: list[str],
-            legacy_watch: bool, trailing: bool) -> Target:
+def _target(
+    rt: ResourceType, namespace: str | None, tail: list[str], raw_tail: list[str], legacy_watch: bool, trailing: bool
+) -> Target:
     name = tail[0] if tail else None
     sub = tail[1] if len(tail) > 1 else None
     if sub is not None and sub not in rt.subresources:

@@ -91,8 +91,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
         elif m := _EXISTS.match(term):
             requirements.append(Requirement(m.group(2), "!exists" if m.group(1) else "exists"))
         elif m := _COMPARE.match(term):
-            requirements.append(Requirement(m.group(1), "gt" if m.group(2) == ">" else "lt",
-                                            frozenset([m.group(3)])))
+            requirements.append(Requirement(m.group(1), "gt" if m.group(2) == ">" else "lt", frozenset([m.group(3)])))
         else:
             raise bad_request(f"unable to parse requirement: invalid label selector: {term!r}")
     return LabelSelector(tuple(requirements))
@@ -105,8 +104,7 @@ def from_label_selector_object(selector: dict[str, Any] | None) -> LabelSelector
     """`{matchLabels, matchExpressions}` as in a Deployment's `spec.selector`; None matches nothing."""
     if selector is None:
         return LabelSelector(match_nothing=True)
-    requirements = [Requirement(k, "in", frozenset([str(v)]))
-                    for k, v in (selector.get("matchLabels") or {}).items()]
+    requirements = [Requirement(k, "in", frozenset([str(v)])) for k, v in (selector.get("matchLabels") or {}).items()]
     for expr in selector.get("matchExpressions") or []:
         op = _EXPRESSION_OPS.get(expr.get("operator", ""))
         if op is None:

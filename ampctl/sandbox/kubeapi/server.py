@@ -78,7 +78,7 @@ def non_resource(cluster: Cluster, req: Request) -> Response | None:
     if path == "/openapi/v3":
         return json_response(200, discovery.openapi_v3_root())
     if path.startswith("/openapi/v3/"):
-        group_version = path[len("/openapi/v3/"):].removeprefix("api/").removeprefix("apis/")
+        group_version = path[len("/openapi/v3/") :].removeprefix("api/").removeprefix("apis/")
         if group_version not in resources.group_versions():
             raise no_such_path()
         return json_response(200, discovery.openapi_v3_document(group_version))
@@ -143,8 +143,13 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         cluster = self.server.cluster
         split = urllib.parse.urlsplit(self.path)
-        req = Request(self.command, split.path or "/", split.query,
-                      {k.lower(): v for k, v in self.headers.items()}, self._read_body())
+        req = Request(
+            self.command,
+            split.path or "/",
+            split.query,
+            {k.lower(): v for k, v in self.headers.items()},
+            self._read_body(),
+        )
         result: Response | api.WatchStream | None
         try:
             result = non_resource(cluster, req)
@@ -219,9 +224,17 @@ class Handler(BaseHTTPRequestHandler):
         if stream.initial_events_end:
             rt = resources.lookup(watcher.group_version, watcher.plural)
             assert rt is not None
-            self._event("BOOKMARK", {"kind": rt.kind, "apiVersion": rt.group_version, "metadata": {
-                "resourceVersion": str(stream.resource_version),
-                "annotations": {"k8s.io/initial-events-end": "true"}}})
+            self._event(
+                "BOOKMARK",
+                {
+                    "kind": rt.kind,
+                    "apiVersion": rt.group_version,
+                    "metadata": {
+                        "resourceVersion": str(stream.resource_version),
+                        "annotations": {"k8s.io/initial-events-end": "true"},
+                    },
+                },
+            )
         deadline = time.monotonic() + stream.timeout
         while (remaining := deadline - time.monotonic()) > 0:
             try:

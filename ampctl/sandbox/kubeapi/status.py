@@ -24,8 +24,9 @@ REASONS = {
 class ApiError(Exception):
     """A failed API call, carrying the `Status` object the server answers with."""
 
-    def __init__(self, code: int, message: str, reason: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, code: int, message: str, reason: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -64,8 +65,7 @@ def not_found(rt: ResourceType, name: str) -> ApiError:
 
 
 def namespace_not_found(namespace: str) -> ApiError:
-    return ApiError(404, f'namespaces "{namespace}" not found', "NotFound",
-                    {"name": namespace, "kind": "namespaces"})
+    return ApiError(404, f'namespaces "{namespace}" not found', "NotFound", {"name": namespace, "kind": "namespaces"})
 
 
 def already_exists(rt: ResourceType, name: str) -> ApiError:
@@ -74,15 +74,19 @@ def already_exists(rt: ResourceType, name: str) -> ApiError:
 
 def conflict(rt: ResourceType, name: str, why: str = "") -> ApiError:
     why = why or "the object has been modified; please apply your changes to the latest version and try again"
-    return ApiError(409, f'Operation cannot be fulfilled on {rt.qualified()} "{name}": {why}', "Conflict",
-                    _details(rt, name))
+    return ApiError(
+        409, f'Operation cannot be fulfilled on {rt.qualified()} "{name}": {why}', "Conflict", _details(rt, name)
+    )
 
 
-def invalid(rt: ResourceType, name: str, field: str, message: str,
-            cause: str = "FieldValueInvalid") -> ApiError:
+def invalid(rt: ResourceType, name: str, field: str, message: str, cause: str = "FieldValueInvalid") -> ApiError:
     text = f'{rt.kind} "{name}" is invalid: {field}: {message}'
-    details = {"name": name, "group": rt.group, "kind": rt.kind,
-               "causes": [{"reason": cause, "message": f"{message}", "field": field}]}
+    details = {
+        "name": name,
+        "group": rt.group,
+        "kind": rt.kind,
+        "causes": [{"reason": cause, "message": f"{message}", "field": field}],
+    }
     return ApiError(422, text, "Invalid", details)
 
 
@@ -90,8 +94,7 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, message, "BadRequest")
 
 
-def method_not_allowed(message: str = "the server does not allow this method on the requested resource"
-                       ) -> ApiError:
+def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> ApiError:
     return ApiError(405, message, "MethodNotAllowed", {})
 
 

@@ -66,28 +66,39 @@ class ObjectStore:
         obj = self.get_raw(group_version, plural, namespace, name)
         return clone(obj) if obj is not None else None
 
-    def get_raw(self, group_version: str, plural: str, namespace: str | None,
-                name: str) -> dict[str, Any] | None:
+    def get_raw(self, group_version: str, plural: str, namespace: str | None, name: str) -> dict[str, Any] | None:
         rt = resolve(group_version, plural)
         with self._lock:
             return self._bucket(rt).get(self._key(rt, namespace, name))
 
-    def list(self, group_version: str, plural: str, namespace: str | None = None,
-             label_selector: str | None = None, field_selector: str | None = None) -> Objects:
+    def list(
+        self,
+        group_version: str,
+        plural: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> Objects:
         items, _rv = self.list_raw(group_version, plural, namespace, label_selector, field_selector)
         return [clone(o) for o in items]
 
-    def list_raw(self, group_version: str, plural: str, namespace: str | None = None,
-                 label_selector: str | None = None,
-                 field_selector: str | None = None) -> tuple[Objects, str]:
+    def list_raw(
+        self,
+        group_version: str,
+        plural: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> tuple[Objects, str]:
         rt = resolve(group_version, plural)
         labels, fields = parse_label_selector(label_selector), parse_field_selector(field_selector)
         with self._lock:
             bucket, rv = self._bucket(rt), str(self._rv)
             keys = sorted(k for k in bucket if not namespace or not rt.namespaced or k[0] == namespace)
             objects = [bucket[k] for k in keys]
-        return [o for o in objects if labels.matches(o["metadata"].get("labels"))
-                and (fields.empty or fields.matches(o))], rv
+        return [
+            o for o in objects if labels.matches(o["metadata"].get("labels")) and (fields.empty or fields.matches(o))
+        ], rv
 
     def owned_by(self, uid: str) -> Objects:
         """Objects whose ownerReferences name `uid` (copies)."""
@@ -98,42 +109,89 @@ class ObjectStore:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def create(self, group_version: str, plural: str, obj: dict[str, Any], *, namespace: str | None = None,
-               dry_run: bool = False) -> dict[str, Any]:
+    def create(
+        self,
+        group_version: str,
+        plural: str,
+        obj: dict[str, Any],
+        *,
+        namespace: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         rt = resolve(group_version, plural)
         return clone(self._write(lambda changes: self._create(rt, clone(obj), namespace, dry_run, changes)))
 
-    def replace(self, group_version: str, plural: str, obj: dict[str, Any], *, namespace: str | None = None,
-                name: str | None = None, subresource: str | None = None,
-                dry_run: bool = False) -> dict[str, Any]:
+    def replace(
+        self,
+        group_version: str,
+        plural: str,
+        obj: dict[str, Any],
+        *,
+        namespace: str | None = None,
+        name: str | None = None,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """PUT: replace the object (its status stays unless `subresource` is "status")."""
         rt = resolve(group_version, plural)
-        return clone(self._write(lambda changes: self._replace(rt, clone(obj), namespace, name, subresource,
-                                                               dry_run, changes)))
+        return clone(
+            self._write(lambda changes: self._replace(rt, clone(obj), namespace, name, subresource, dry_run, changes))
+        )
 
     def replace_status(self, group_version: str, plural: str, obj: dict[str, Any]) -> dict[str, Any]:
         return self.replace(group_version, plural, obj, subresource="status")
 
-    def patch(self, group_version: str, plural: str, namespace: str | None, name: str, patch_type: str,
-              body: Any, *, field_manager: str = "", force: bool = False, dry_run: bool = False,
-              subresource: str | None = None) -> tuple[dict[str, Any], bool]:
+    def patch(
+        self,
+        group_version: str,
+        plural: str,
+        namespace: str | None,
+        name: str,
+        patch_type: str,
+        body: Any,
+        *,
+        field_manager: str = "",
+        force: bool = False,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
         """PATCH with one of PATCH_TYPES; returns (object, created) (apply creates missing objects)."""
         rt = resolve(group_version, plural)
-        result, created = self._write(lambda changes: self._patch(
-            rt, namespace, name, patch_type, body, field_manager, dry_run, subresource, changes))
+        result, created = self._write(
+            lambda changes: self._patch(
+                rt, namespace, name, patch_type, body, field_manager, dry_run, subresource, changes
+            )
+        )
         return clone(result), created
 
-    def delete(self, group_version: str, plural: str, namespace: str | None, name: str, *,
-               propagation: str | None = None, preconditions: dict[str, Any] | None = None,
-               dry_run: bool = False) -> dict[str, Any]:
+    def delete(
+        self,
+        group_version: str,
+        plural: str,
+        namespace: str | None,
+        name: str,
+        *,
+        propagation: str | None = None,
+        preconditions: dict[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         rt = resolve(group_version, plural)
         key = self._key(rt, namespace, name)
-        return clone(self._write(lambda changes: self._delete(rt, key, propagation, preconditions or {},
-                                                              dry_run, changes)))
+        return clone(
+            self._write(lambda changes: self._delete(rt, key, propagation, preconditions or {}, dry_run, changes))
+        )
 
-    def delete_collection(self, group_version: str, plural: str, namespace: str | None = None,
-                          label_selector: str | None = None, field_selector: str | None = None, *,
-                          propagation: str | None = None, dry_run: bool = False) -> Objects:
+    def delete_collection(
+        self,
+        group_version: str,
+        plural: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        *,
+        propagation: str | None = None,
+        dry_run: bool = False,
+    ) -> Objects:
         rt = resolve(group_version, plural)
 
         def delete_all(changes: Changes) -> Objects:
@@ -153,15 +211,13 @@ class ObjectStore:
         with self._lock:
             self._subscribers = [s for s in self._subscribers if s is not callback]
 
-    def watch(self, watcher: Watcher, resource_version: str | None,
-              initial_state: bool = False) -> tuple[Changes, int]:
+    def watch(self, watcher: Watcher, resource_version: str | None, initial_state: bool = False) -> tuple[Changes, int]:
         """Register `watcher`; returns the changes to send first and the resourceVersion they end at."""
         rt = resolve(watcher.group_version, watcher.plural)
         with self._lock:
             if initial_state or resource_version in (None, "", "0"):
                 bucket = self._bucket(rt)
-                initial = [Change(self._rv, "ADDED", rt.group_version, rt.plural, bucket[k])
-                           for k in sorted(bucket)]
+                initial = [Change(self._rv, "ADDED", rt.group_version, rt.plural, bucket[k]) for k in sorted(bucket)]
             else:
                 try:
                     since = int(resource_version or "0")
@@ -216,8 +272,15 @@ class ObjectStore:
         rt = resolve(group_version, plural)
         return self._key(rt, namespace, name) in self._bucket(rt)
 
-    def _commit(self, rt: ResourceType, key: Key, obj: dict[str, Any] | None, kind: str,
-                old: dict[str, Any] | None, changes: Changes) -> dict[str, Any]:
+    def _commit(
+        self,
+        rt: ResourceType,
+        key: Key,
+        obj: dict[str, Any] | None,
+        kind: str,
+        old: dict[str, Any] | None,
+        changes: Changes,
+    ) -> dict[str, Any]:
         self._rv += 1
         bucket = self._bucket(rt)
         ref: Ref = (rt.group_version, rt.plural, key[0], key[1])
@@ -252,13 +315,15 @@ class ObjectStore:
                 if not deps:
                     del self._dependents[owner.get("uid", "")]
 
-    def _create(self, rt: ResourceType, obj: Any, namespace: str | None, dry_run: bool,
-                changes: Changes) -> dict[str, Any]:
+    def _create(
+        self, rt: ResourceType, obj: Any, namespace: str | None, dry_run: bool, changes: Changes
+    ) -> dict[str, Any]:
         meta = admission.identity(rt, obj, namespace)
         if not meta.get("name"):
             if not meta.get("generateName"):
-                raise invalid(rt, "", "metadata.name", "Required value: name or generateName is required",
-                              "FieldValueRequired")
+                raise invalid(
+                    rt, "", "metadata.name", "Required value: name or generateName is required", "FieldValueRequired"
+                )
             meta["name"] = meta["generateName"] + random_suffix()
         if rt.namespaced and not self._exists("v1", "namespaces", None, meta["namespace"]):
             raise namespace_not_found(meta["namespace"])
@@ -274,13 +339,20 @@ class ObjectStore:
             return obj
         return self._commit(rt, key, obj, "ADDED", None, changes)
 
-    def _replace(self, rt: ResourceType, obj: Any, namespace: str | None, name: str | None,
-                 subresource: str | None, dry_run: bool, changes: Changes) -> dict[str, Any]:
+    def _replace(
+        self,
+        rt: ResourceType,
+        obj: Any,
+        namespace: str | None,
+        name: str | None,
+        subresource: str | None,
+        dry_run: bool,
+        changes: Changes,
+    ) -> dict[str, Any]:
         meta = admission.identity(rt, obj, namespace)
         name = name or meta.get("name") or ""
         if meta.get("name") and meta["name"] != name:
-            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL "
-                              f"({name})")
+            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
         key = self._key(rt, meta.get("namespace"), name)
         old = self._bucket(rt).get(key)
         if old is None:
@@ -317,9 +389,18 @@ class ObjectStore:
             return self._remove(rt, key, stored, None, changes)
         return stored
 
-    def _patch(self, rt: ResourceType, namespace: str | None, name: str, patch_type: str, body: Any,
-               field_manager: str, dry_run: bool, subresource: str | None,
-               changes: Changes) -> tuple[dict[str, Any], bool]:
+    def _patch(
+        self,
+        rt: ResourceType,
+        namespace: str | None,
+        name: str,
+        patch_type: str,
+        body: Any,
+        field_manager: str,
+        dry_run: bool,
+        subresource: str | None,
+        changes: Changes,
+    ) -> tuple[dict[str, Any], bool]:
         key = self._key(rt, namespace, name)
         old = self._bucket(rt).get(key)
         if patch_type == "application/apply-patch+yaml":
@@ -339,16 +420,27 @@ class ObjectStore:
             raise conflict(rt, name)
         return self._replace(rt, patched, key[0] or None, name, subresource, dry_run, changes), False
 
-    def _delete(self, rt: ResourceType, key: Key, propagation: str | None, preconditions: dict[str, Any],
-                dry_run: bool, changes: Changes) -> dict[str, Any]:
+    def _delete(
+        self,
+        rt: ResourceType,
+        key: Key,
+        propagation: str | None,
+        preconditions: dict[str, Any],
+        dry_run: bool,
+        changes: Changes,
+    ) -> dict[str, Any]:
         old = self._bucket(rt).get(key)
         if old is None:
             raise not_found(rt, key[1])
         meta = old["metadata"]
         for field in ("uid", "resourceVersion"):
             if preconditions.get(field) and preconditions[field] != meta.get(field):
-                raise conflict(rt, key[1], f"Precondition failed: {field} in precondition: "
-                                           f"{preconditions[field]}, {field} in object meta: {meta.get(field)}")
+                raise conflict(
+                    rt,
+                    key[1],
+                    f"Precondition failed: {field} in precondition: "
+                    f"{preconditions[field]}, {field} in object meta: {meta.get(field)}",
+                )
         if dry_run:
             return old
         if meta.get("finalizers"):
@@ -359,8 +451,9 @@ class ObjectStore:
             return self._commit(rt, key, marked, "MODIFIED", old, changes)
         return self._remove(rt, key, old, propagation, changes)
 
-    def _remove(self, rt: ResourceType, key: Key, old: dict[str, Any], propagation: str | None,
-                changes: Changes) -> dict[str, Any]:
+    def _remove(
+        self, rt: ResourceType, key: Key, old: dict[str, Any], propagation: str | None, changes: Changes
+    ) -> dict[str, Any]:
         if rt.kind == "Namespace":
             for (group_version, plural), bucket in list(self._buckets.items()):
                 inner = resolve(group_version, plural)

@@ -33,8 +33,9 @@ class Watcher:
 
     MAX_PENDING = 10_000
 
-    def __init__(self, group_version: str, plural: str, namespace: str | None,
-                 labels: LabelSelector, fields: FieldSelector) -> None:
+    def __init__(
+        self, group_version: str, plural: str, namespace: str | None, labels: LabelSelector, fields: FieldSelector
+    ) -> None:
         self.group_version = group_version
         self.plural = plural
         self.namespace = namespace
@@ -119,8 +120,11 @@ class WatchHub:
     def since(self, group_version: str, plural: str, resource_version: int) -> list[Change]:
         if resource_version < self._floor:
             raise ApiError(410, f"too old resource version: {resource_version} ({self._floor})", "Expired")
-        return [c for c in self.history
-                if c.rv > resource_version and c.group_version == group_version and c.plural == plural]
+        return [
+            c
+            for c in self.history
+            if c.rv > resource_version and c.group_version == group_version and c.plural == plural
+        ]
 
     def add(self, watcher: Watcher) -> None:
         self._watchers.setdefault((watcher.group_version, watcher.plural), set()).add(watcher)

@@ -25,8 +25,7 @@ REVISION = "deployment.kubernetes.io/revision"
 def _owned(store: ObjectStore, owner: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     uid = owner["metadata"]["uid"]
     found: list[dict[str, Any]] = store.owned_by(uid)
-    return [o for o in found if o["kind"] == kind
-            and (controller_of(o) or {}).get("uid") == uid]
+    return [o for o in found if o["kind"] == kind and (controller_of(o) or {}).get("uid") == uid]
 
 
 def _live_pods(store: ObjectStore, owner: dict[str, Any]) -> list[dict[str, Any]]:
@@ -34,20 +33,30 @@ def _live_pods(store: ObjectStore, owner: dict[str, Any]) -> list[dict[str, Any]
     return sorted(pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
 
 
-def conditions(existing: list[dict[str, Any]] | None, wanted: list[tuple[str, bool, str, str]],
-               with_update: bool = True) -> list[dict[str, Any]]:
+def conditions(
+    existing: list[dict[str, Any]] | None, wanted: list[tuple[str, bool, str, str]], with_update: bool = True
+) -> list[dict[str, Any]]:
     """Conditions in order, keeping the timestamps of those that did not change."""
     stamp = now()
     before = {c.get("type"): c for c in existing or []}
     out = []
     for kind, status, reason, message in wanted:
-        cond: dict[str, Any] = {"type": kind, "status": "True" if status else "False", "reason": reason,
-                                "message": message, "lastTransitionTime": stamp}
+        cond: dict[str, Any] = {
+            "type": kind,
+            "status": "True" if status else "False",
+            "reason": reason,
+            "message": message,
+            "lastTransitionTime": stamp,
+        }
         if with_update:
             cond["lastUpdateTime"] = stamp
         old = before.get(kind)
-        if old and old.get("status") == cond["status"] and old.get("reason") == reason \
-                and old.get("message") == message:
+        if (
+            old
+            and old.get("status") == cond["status"]
+            and old.get("reason") == reason
+            and old.get("message") == message
+        ):
             cond = old
         out.append(cond)
     return out
@@ -56,8 +65,11 @@ def conditions(existing: list[dict[str, Any]] | None, wanted: list[tuple[str, bo
 def write_status(store: ObjectStore, obj: dict[str, Any], status: dict[str, Any]) -> None:
     if obj.get("status") == status:
         return
-    updated = {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"},
-               "status": status}
+    updated = {
+        **obj,
+        "metadata": {k: v for k, v in obj["metadata"].items() if k != "resourceVersion"},
+        "status": status,
+    }
     try:
         store.replace_status(obj["apiVersion"], _plural(obj["kind"]), updated)
     except ApiError as exc:
@@ -66,8 +78,13 @@ def write_status(store: ObjectStore, obj: dict[str, Any], status: dict[str, Any]
 
 
 def _plural(kind: str) -> str:
-    return {"Deployment": "deployments", "ReplicaSet": "replicasets", "StatefulSet": "statefulsets",
-            "DaemonSet": "daemonsets", "Job": "jobs"}[kind]
+    return {
+        "Deployment": "deployments",
+        "ReplicaSet": "replicasets",
+        "StatefulSet": "statefulsets",
+        "DaemonSet": "daemonsets",
+        "Job": "jobs",
+    }[kind]
 
 
 def _failure(exc: ApiError | None) -> list[tuple[str, bool, str, str]]:
@@ -93,8 +110,13 @@ def reconcile_replicaset(store: ObjectStore, rs: dict[str, Any]) -> None:
         _delete_quietly(store, "v1", "pods", extra)
     pods = pods[:desired]
     ready = sum(1 for p in pods if is_ready(p))
-    status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
-              "availableReplicas": ready, "observedGeneration": meta.get("generation", 1)}
+    status = {
+        "replicas": len(pods),
+        "fullyLabeledReplicas": len(pods),
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "observedGeneration": meta.get("generation", 1),
+    }
     wanted = _failure(failure)
     if wanted:
         status["conditions"] = conditions((rs.get("status") or {}).get("conditions"), wanted, False)
@@ -133,32 +155,58 @@ def reconcile_deployment(store: ObjectStore, dep: dict[str, Any]) -> None:
         template.setdefault("metadata", {})["labels"] = labels
         selector = copy.deepcopy(spec.get("selector") or {})
         selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
-        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-              "metadata": {"name": name, "namespace": meta["namespace"], "labels": labels,
-                           "annotations": {REVISION: str(revision),
-                                           "deployment.kubernetes.io/desired-replicas": str(replicas)},
-                           "ownerReferences": [owner_reference(dep)]},
-              "spec": {"replicas": replicas, "selector": selector, "template": template}}
+        rs = {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": name,
+                "namespace": meta["namespace"],
+                "labels": labels,
+                "annotations": {REVISION: str(revision), "deployment.kubernetes.io/desired-replicas": str(replicas)},
+                "ownerReferences": [owner_reference(dep)],
+            },
+            "spec": {"replicas": replicas, "selector": selector, "template": template},
+        }
         current = store.create("apps/v1", "replicasets", rs)
     else:
         revision = int((current["metadata"].get("annotations") or {}).get(REVISION, "1"))
         if (current.get("spec") or {}).get("replicas") != replicas:
-            current = store.patch("apps/v1", "replicasets", meta["namespace"], name,
-                                  "application/merge-patch+json", {"spec": {"replicas": replicas}})[0]
-    history = sorted((rs for rs in owned if rs["metadata"]["name"] != name),
-                     key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, "0")))
+            current = store.patch(
+                "apps/v1",
+                "replicasets",
+                meta["namespace"],
+                name,
+                "application/merge-patch+json",
+                {"spec": {"replicas": replicas}},
+            )[0]
+    history = sorted(
+        (rs for rs in owned if rs["metadata"]["name"] != name),
+        key=lambda rs: int((rs["metadata"].get("annotations") or {}).get(REVISION, "0")),
+    )
     keep = int(spec.get("revisionHistoryLimit", 10))
-    for old in history[:max(len(history) - keep, 0)]:
+    for old in history[: max(len(history) - keep, 0)]:
         _delete_quietly(store, "apps/v1", "replicasets", old)
-    for old in history[max(len(history) - keep, 0):]:
+    for old in history[max(len(history) - keep, 0) :]:
         if (old.get("spec") or {}).get("replicas") != 0:
-            old = store.patch("apps/v1", "replicasets", meta["namespace"], old["metadata"]["name"],
-                              "application/merge-patch+json", {"spec": {"replicas": 0}})[0]
+            old = store.patch(
+                "apps/v1",
+                "replicasets",
+                meta["namespace"],
+                old["metadata"]["name"],
+                "application/merge-patch+json",
+                {"spec": {"replicas": 0}},
+            )[0]
         reconcile_replicaset(store, old)
     reconcile_replicaset(store, current)
     if (meta.get("annotations") or {}).get(REVISION) != str(revision):
-        store.patch("apps/v1", "deployments", meta["namespace"], meta["name"], "application/merge-patch+json",
-                    {"metadata": {"annotations": {REVISION: str(revision)}}})
+        store.patch(
+            "apps/v1",
+            "deployments",
+            meta["namespace"],
+            meta["name"],
+            "application/merge-patch+json",
+            {"metadata": {"annotations": {REVISION: str(revision)}}},
+        )
     _deployment_status(store, meta["namespace"], meta["name"], name, replicas)
 
 
@@ -174,9 +222,13 @@ def _deployment_status(store: ObjectStore, namespace: str, name: str, rs_name: s
     ready = sum(int((rs.get("status") or {}).get("readyReplicas", 0)) for rs in sets)
     updated = int(cur.get("replicas", 0))
     available = ready
-    status: dict[str, Any] = {"observedGeneration": dep["metadata"].get("generation", 1), "replicas": total,
-                              "updatedReplicas": updated, "readyReplicas": ready,
-                              "availableReplicas": available}
+    status: dict[str, Any] = {
+        "observedGeneration": dep["metadata"].get("generation", 1),
+        "replicas": total,
+        "updatedReplicas": updated,
+        "readyReplicas": ready,
+        "availableReplicas": available,
+    }
     if replicas - available > 0:
         status["unavailableReplicas"] = replicas - available
     for key in ("readyReplicas", "availableReplicas", "updatedReplicas", "replicas"):
@@ -184,12 +236,22 @@ def _deployment_status(store: ObjectStore, namespace: str, name: str, rs_name: s
             del status[key]
     minimum = available >= replicas - _max_unavailable(spec, replicas)
     done = updated == replicas and int(cur.get("readyReplicas", 0)) == replicas and total == replicas
-    wanted = [("Available", minimum, "MinimumReplicasAvailable" if minimum else "MinimumReplicasUnavailable",
-               "Deployment has minimum availability." if minimum
-               else "Deployment does not have minimum availability."),
-              ("Progressing", True, "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
-               f'ReplicaSet "{rs_name}" has successfully progressed.' if done
-               else f'ReplicaSet "{rs_name}" is progressing.')]
+    wanted = [
+        (
+            "Available",
+            minimum,
+            "MinimumReplicasAvailable" if minimum else "MinimumReplicasUnavailable",
+            "Deployment has minimum availability." if minimum else "Deployment does not have minimum availability.",
+        ),
+        (
+            "Progressing",
+            True,
+            "NewReplicaSetAvailable" if done else "ReplicaSetUpdated",
+            f'ReplicaSet "{rs_name}" has successfully progressed.'
+            if done
+            else f'ReplicaSet "{rs_name}" is progressing.',
+        ),
+    ]
     for cond in cur.get("conditions") or []:
         if cond.get("type") == "ReplicaFailure":
             wanted.append(("ReplicaFailure", True, "FailedCreate", cond.get("message", "")))
@@ -217,19 +279,29 @@ def reconcile_statefulset(store: ObjectStore, sts: dict[str, Any]) -> None:
             volumes.append({"name": vct_name, "persistentVolumeClaim": {"claimName": claim}})
             if store.get_raw("v1", "persistentvolumeclaims", namespace, claim) is None:
                 labels = dict((spec.get("selector") or {}).get("matchLabels") or {})
-                store.create("v1", "persistentvolumeclaims", {
-                    "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-                    "metadata": {"name": claim, "namespace": namespace, "labels": labels},
-                    "spec": copy.deepcopy(vct.get("spec") or {})})
+                store.create(
+                    "v1",
+                    "persistentvolumeclaims",
+                    {
+                        "apiVersion": "v1",
+                        "kind": "PersistentVolumeClaim",
+                        "metadata": {"name": claim, "namespace": namespace, "labels": labels},
+                        "spec": copy.deepcopy(vct.get("spec") or {}),
+                    },
+                )
         pod = pods.pop(pod_name, None)
         if pod is not None and (pod["metadata"].get("labels") or {}).get("controller-revision-hash") != revision:
             _delete_quietly(store, "v1", "pods", pod)
             pod = None
         if pod is None and failure is None:
-            labels = {"controller-revision-hash": revision, "statefulset.kubernetes.io/pod-name": pod_name,
-                      "apps.kubernetes.io/pod-index": str(index)}
-            built = build_pod(template, pod_name, namespace, sts, labels, volumes, pod_name,
-                              spec.get("serviceName", ""))
+            labels = {
+                "controller-revision-hash": revision,
+                "statefulset.kubernetes.io/pod-name": pod_name,
+                "apps.kubernetes.io/pod-index": str(index),
+            }
+            built = build_pod(
+                template, pod_name, namespace, sts, labels, volumes, pod_name, spec.get("serviceName", "")
+            )
             try:
                 pods[pod_name] = create_pod(store, built)
             except ApiError as exc:
@@ -240,10 +312,17 @@ def reconcile_statefulset(store: ObjectStore, sts: dict[str, Any]) -> None:
         _delete_quietly(store, "v1", "pods", extra)
         pods.pop(extra["metadata"]["name"])
     ready = sum(1 for p in pods.values() if is_ready(p))
-    status: dict[str, Any] = {"observedGeneration": meta.get("generation", 1), "replicas": len(pods),
-                              "readyReplicas": ready, "currentReplicas": len(pods),
-                              "updatedReplicas": len(pods), "availableReplicas": ready,
-                              "currentRevision": revision, "updateRevision": revision, "collisionCount": 0}
+    status: dict[str, Any] = {
+        "observedGeneration": meta.get("generation", 1),
+        "replicas": len(pods),
+        "readyReplicas": ready,
+        "currentReplicas": len(pods),
+        "updatedReplicas": len(pods),
+        "availableReplicas": ready,
+        "currentRevision": revision,
+        "updateRevision": revision,
+        "collisionCount": 0,
+    }
     if failure:
         status["conditions"] = conditions(None, _failure(failure), False)
     write_status(store, sts, status)
@@ -259,21 +338,29 @@ def reconcile_daemonset(store: ObjectStore, ds: dict[str, Any]) -> None:
     for pod in pods:
         if (pod["metadata"].get("labels") or {}).get("controller-revision-hash") != revision:
             _delete_quietly(store, "v1", "pods", pod)
-    pods = [sync_pod(store, p) for p in pods
-            if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision]
+    pods = [
+        sync_pod(store, p)
+        for p in pods
+        if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision
+    ]
     for extra in pods[1:]:
         _delete_quietly(store, "v1", "pods", extra)
     pods = pods[:1]
     if not pods:
-        labels = {"controller-revision-hash": revision,
-                  "pod-template-generation": str(meta.get("generation", 1))}
+        labels = {"controller-revision-hash": revision, "pod-template-generation": str(meta.get("generation", 1))}
         built = build_pod(template, f"{meta['name']}-", meta["namespace"], ds, labels)
         with contextlib.suppress(ApiError):
             pods.append(create_pod(store, built))
     ready = sum(1 for p in pods if is_ready(p))
-    status = {"observedGeneration": meta.get("generation", 1), "desiredNumberScheduled": 1,
-              "currentNumberScheduled": len(pods), "updatedNumberScheduled": len(pods),
-              "numberReady": ready, "numberAvailable": ready, "numberMisscheduled": 0}
+    status = {
+        "observedGeneration": meta.get("generation", 1),
+        "desiredNumberScheduled": 1,
+        "currentNumberScheduled": len(pods),
+        "updatedNumberScheduled": len(pods),
+        "numberReady": ready,
+        "numberAvailable": ready,
+        "numberMisscheduled": 0,
+    }
     if ready < 1:
         status["numberUnavailable"] = 1
     write_status(store, ds, status)
@@ -288,22 +375,39 @@ def reconcile_job(store: ObjectStore, job: dict[str, Any]) -> None:
     if int(status.get("succeeded", 0)) >= completions:
         return
     start = status.get("startTime") or now()
-    succeeded = sum(1 for p in _owned(store, job, "Pod")
-                    if (p.get("status") or {}).get("phase") == "Succeeded")
+    succeeded = sum(1 for p in _owned(store, job, "Pod") if (p.get("status") or {}).get("phase") == "Succeeded")
     while succeeded < completions:
-        labels = {"job-name": meta["name"], "batch.kubernetes.io/job-name": meta["name"],
-                  "controller-uid": meta["uid"], "batch.kubernetes.io/controller-uid": meta["uid"]}
-        built = build_pod(spec.get("template") or {}, f"{meta['name']}-", meta["namespace"],
-                          job, labels)
+        labels = {
+            "job-name": meta["name"],
+            "batch.kubernetes.io/job-name": meta["name"],
+            "controller-uid": meta["uid"],
+            "batch.kubernetes.io/controller-uid": meta["uid"],
+        }
+        built = build_pod(spec.get("template") or {}, f"{meta['name']}-", meta["namespace"], job, labels)
         try:
             create_pod(store, built, phase="Succeeded")
         except ApiError:
             return
         succeeded += 1
     done = now()
-    write_status(store, job, {
-        "startTime": start, "completionTime": done, "succeeded": succeeded, "active": 0, "ready": 0,
-        "terminating": 0, "uncountedTerminatedPods": {},
-        "conditions": conditions(status.get("conditions"), [
-            ("SuccessCriteriaMet", True, "CompletionsReached", "Reached expected number of succeeded pods"),
-            ("Complete", True, "CompletionsReached", "Reached expected number of succeeded pods")], False)})
+    write_status(
+        store,
+        job,
+        {
+            "startTime": start,
+            "completionTime": done,
+            "succeeded": succeeded,
+            "active": 0,
+            "ready": 0,
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+            "conditions": conditions(
+                status.get("conditions"),
+                [
+                    ("SuccessCriteriaMet", True, "CompletionsReached", "Reached expected number of succeeded pods"),
+                    ("Complete", True, "CompletionsReached", "Reached expected number of succeeded pods"),
+                ],
+                False,
+            ),
+        },
+    )
