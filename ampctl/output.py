@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ class Settings:
 
 
 settings = Settings()
+PIPE_WIDTH = 160
 _consoles: dict[str, Console] = {}
 
 
@@ -29,7 +31,11 @@ def _console(name: str) -> Console:
     if name not in _consoles:
         from rich.console import Console
 
-        _consoles[name] = Console(stderr=(name == "err"), highlight=False, soft_wrap=False)
+        console = Console(stderr=(name == "err"), highlight=False, soft_wrap=False)
+        # Piped output (scripts, CI logs) gets tables at a readable width rather than cut to 80 columns.
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console.width = PIPE_WIDTH
+        _consoles[name] = console
     return _consoles[name]
 
 

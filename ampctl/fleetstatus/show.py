@@ -39,11 +39,7 @@ def table(result: dict[str, Any]) -> None:
             escape(c.cluster), c.release_status or "-", c.chart_version or "-", _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
         )  # fmt: skip
-    console = output.out()
-    # Piped output (scripts, logs) gets the table at its natural width rather than cut to 80 columns.
-    if not console.is_terminal:
-        console.width = max(console.width, 240)
-    console.print(grid)
+    output.out().print(grid)
     for c in result["clusters"]:
         for error in c.errors:
             output.warn(f"{c.cluster}: {error}")
