@@ -12,7 +12,6 @@ from ampctl.cli import add_cluster, bootstrap, doctor, render, sandbox
 from ampctl.cli import status as status_cmd
 from ampctl.cli import teardown as teardown_cmd
 from ampctl.cli.options import OutputFormat
-from ampctl.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, AmpctlError
 
 app = typer.Typer(
     name="ampctl",
@@ -60,6 +59,3 @@ def main(argv: list[str] | None = None) -> int:
 
     code = handle(lambda: app(args=argv, standalone_mode=False, prog_name="ampctl"))
     sys.exit(code)
-
-
-__all__ = ["AmpctlError", "EXIT_INTERRUPTED", "EXIT_USER_ERROR", "app", "main"]

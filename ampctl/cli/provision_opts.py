@@ -139,17 +139,6 @@ def build_request(
     )
 
 
-def with_bucket(request: ProvisionRequest, account: str, region: str) -> ProvisionRequest:
-    """Fill in the default bucket name once the account is known."""
-    import dataclasses
-
-    from ampctl.naming import default_bucket
-
-    if not request.federated or request.bucket:
-        return request
-    return dataclasses.replace(request, bucket=default_bucket(account, region))
-
-
 # command-line parameter -> fleet file key
 FLEET_KEYS = {
     "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",

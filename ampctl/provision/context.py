@@ -43,7 +43,6 @@ class ClusterRun:
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
         self._workspace_ready: Future[None] | None = None
-        self._lock = threading.Lock()
 
     @property
     def cluster(self) -> str:
@@ -88,7 +87,7 @@ class ClusterRun:
         return self.issuer
 
     def spec(self) -> ClusterSpec:
-        from ampctl.spec import ClusterSpec
+        from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
 
         r = self.request
         return ClusterSpec(
@@ -103,7 +102,7 @@ class ClusterRun:
             federated=r.federated,
             bucket=r.bucket,
             chart_version=r.chart_version,
-            product_key_secret=None if r.product_key is None else _product_key_secret(),
+            product_key_secret=None if r.product_key is None else PRODUCT_KEY_SECRET,
             prom_cluster_id_label=r.prom_cluster_id_label,
             fleet=r.fleet,
             seed_recording_rules=r.seed_recording_rules,
@@ -128,9 +127,3 @@ class ClusterRun:
     def wait_workspace(self) -> None:
         if self._workspace_ready is not None:
             self._workspace_ready.result()
-
-
-def _product_key_secret() -> str:
-    from ampctl.spec import PRODUCT_KEY_SECRET
-
-    return PRODUCT_KEY_SECRET

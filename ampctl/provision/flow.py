@@ -16,14 +16,13 @@ from ampctl.target import Target
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
-    from ampctl.cli.provision_opts import with_bucket
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
 
     cluster_name(target.cluster)
     aws = sessions.for_region(target.region)
     check_account(target, aws.account())
-    return ClusterRun(target, aws, with_bucket(request, aws.account(), target.region), progress=output.info)
+    return ClusterRun(target, aws, request.with_default_bucket(aws.account(), target.region), progress=output.info)
 
 
 def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -31,3 +32,11 @@ class ProvisionRequest:
     fleet: str | None = None
     helm: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+
+    def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:
+        """Fill in the default bucket name once the account is known (federated mode only)."""
+        from ampctl.naming import default_bucket
+
+        if not self.federated or self.bucket:
+            return self
+        return dataclasses.replace(self, bucket=default_bucket(account, region))
