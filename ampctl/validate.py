@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ampctl.errors import AmpctlError
-from ampctl.versions import ChartLine, chart_line
+from ampctl.versions import ChartLine, check_mode
 
 if TYPE_CHECKING:
     from ampctl.spec import ClusterSpec
@@ -199,7 +199,7 @@ def cluster_spec(spec: ClusterSpec) -> ClusterSpec:
     workspace_id(spec.workspace_id)
     namespace(spec.namespace)
     release_name(spec.release)
-    line = chart_line(spec.chart_version)
+    line = check_mode(spec.chart_version, spec.federated)
     if spec.bucket is not None:
         bucket_name(spec.bucket)
     if spec.prom_cluster_id_label is not None:

@@ -1,4 +1,6 @@
-"""Supported Kubecost chart versions and the chart line (1.x federator, 2.x aggregator) each belongs to."""
+"""The released cost-analyzer chart versions ampctl supports, the chart line each belongs to, and the
+install modes each version can run. Every refusal happens here, before any AWS or Kubernetes call.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +10,53 @@ from enum import Enum
 from ampctl.errors import AmpctlError
 
 DEFAULT_VERSION = "2.8.7"
-SUPPORTED_RANGE = "1.97.0–1.108.x or 2.0.0–2.8.x"
+SUPPORTED_RANGE = "1.97.0–1.108.1 or 2.0.0–2.9.7"
+FLAG = "--kubecost-version"
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
+Version = tuple[int, int, int]
 
-class ChartLine(Enum):
-    """The two multi-cluster models of the cost-analyzer chart that ampctl supports."""
-
-    FEDERATOR_1X = "1.x"  # Federator combines per-cluster ETL in S3
-    AGGREGATOR_2X = "2.x"  # Aggregator on the primary reads S3
-
-
-# Inclusive lower bound, exclusive upper bound, per line.
-_RANGES = (
-    (ChartLine.FEDERATOR_1X, (1, 97, 0), (1, 109, 0)),
-    (ChartLine.AGGREGATOR_2X, (2, 0, 0), (2, 9, 0)),
+# Released cost-analyzer chart versions that carry global.amp and sigV4Proxy: (major, minor) -> patches.
+# From the chart repository's published packages (kubecost/cost-analyzer, the repository behind
+# https://kubecost.github.io/cost-analyzer/) and its mirrors; release candidates are left out.
+_RELEASED: dict[tuple[int, int], tuple[int, ...]] = {
+    (1, 97): (0,),
+    (1, 98): (0,),
+    (1, 99): (0,),
+    (1, 100): (0, 1, 2),
+    (1, 101): (0, 1, 2, 3),
+    (1, 102): (0, 1, 2, 3),
+    (1, 103): (0, 1, 2, 3, 4, 5),
+    (1, 104): (0, 1, 2, 3, 4, 5),
+    (1, 105): (0, 1, 2),
+    (1, 106): (0, 1, 2, 3, 4, 5, 7),
+    (1, 107): (0, 1),
+    (1, 108): (0, 1),
+    (2, 0): (0, 1, 2),
+    (2, 1): (0, 1, 2),
+    (2, 2): (0, 1, 2, 3, 4, 5),
+    (2, 3): (0, 1, 2, 3, 4, 5),
+    (2, 4): (0, 1, 2, 3),
+    (2, 5): (0, 1, 2, 3, 4, 5),
+    (2, 6): (0, 1, 2, 3, 4, 5),
+    (2, 7): (0, 1, 2),
+    (2, 8): (0, 1, 2, 3, 4, 5, 6, 7),
+    (2, 9): (0, 1, 2, 3, 5, 6, 7),
+}
+RELEASED: tuple[Version, ...] = tuple(
+    sorted((major, minor, patch) for (major, minor), patches in _RELEASED.items() for patch in patches)
 )
 
 
-def parse_version(version: str) -> tuple[int, int, int]:
+class ChartLine(Enum):
+    """The multi-cluster models of the cost-analyzer chart that ampctl supports."""
+
+    FEDERATOR_1X = "1.x"  # Federator combines per-cluster ETL in S3
+    AGGREGATOR_2X = "2.x"  # Aggregator on the primary reads S3 (2.9 included: see chartkeys for its keys)
+
+
+def parse_version(version: str) -> Version:
     """MAJOR.MINOR.PATCH as integers; anything else is refused."""
     match = _SEMVER.match(version.strip()) if isinstance(version, str) else None
     if not match:
@@ -36,24 +65,66 @@ def parse_version(version: str) -> tuple[int, int, int]:
     return major, minor, patch
 
 
+def show(version: Version) -> str:
+    return ".".join(str(part) for part in version)
+
+
 def chart_line(version: str) -> ChartLine:
-    """The chart line of a supported version; refuse every other version with the supported range."""
+    """The chart line of a released, supported version; refuse every other version with the reason."""
     parsed = parse_version(version)
-    for line, low, high in _RANGES:
-        if low <= parsed < high:
-            return line
-    if parsed[0] == 2:
-        why = "2.9 and later need the remote finops-agent and a different federated-storage Secret"
-    elif parsed[0] >= 3:
-        why = "the 3.x chart is renamed `kubecost` and rejects global.amp and sigV4Proxy"
-    else:
-        why = "global.amp and sigV4Proxy first appear in 1.97.0"
-    raise _unsupported(version, why)
+    if parsed[0] >= 3:
+        raise AmpctlError(
+            f"Kubecost {version} is not supported: Kubecost 3 removed the bundled Prometheus and the AMP "
+            "integration (global.amp, sigV4Proxy)",
+            f"stay on AMP with {FLAG} 2.9.7 (federated, the bridge to 3.x) or {DEFAULT_VERSION}; to move to "
+            "Kubecost 3, follow Kubecost's 3.0 upgrade guide without ampctl",
+        )
+    if parsed < RELEASED[0]:
+        raise _unsupported(version, "global.amp and sigV4Proxy first appear in 1.97.0")
+    if parsed not in RELEASED:
+        raise AmpctlError(
+            f"Kubecost chart {version} was never released",
+            f"pass {FLAG} with a released version: {' or '.join(nearest(parsed))} is nearest",
+        )
+    return ChartLine.FEDERATOR_1X if parsed[0] == 1 else ChartLine.AGGREGATOR_2X
+
+
+def nearest(version: Version) -> list[str]:
+    """The released versions just below and just above `version` (one of them at the ends)."""
+    below = [v for v in RELEASED if v < version]
+    above = [v for v in RELEASED if v > version]
+    return [show(v) for v in (below[-1:] + above[:1])]
+
+
+def check_mode(version: str, federated: bool) -> ChartLine:
+    """The chart line, after refusing a mode the version cannot run (quick-start or federated)."""
+    line = chart_line(version)
+    parsed = parse_version(version)
+    if parsed[:2] == (2, 9) and not federated:
+        raise AmpctlError(
+            f"Kubecost {version} runs federated only: the 2.9 chart requires federated storage "
+            "(global.federatedStorage), so quick-start is not possible",
+            f"add --federated (every cluster writes to the shared bucket), or use {FLAG} {DEFAULT_VERSION} "
+            "for quick-start",
+        )
+    if (2, 0, 0) <= parsed <= (2, 2, 1) and not federated:
+        raise AmpctlError(
+            f"Kubecost {version} refuses quick-start with AMP: the chart fails with 'Multi-Cluster-Prometheus "
+            "Error' (multi-cluster Prometheus without federated storage is unsupported on 2.0.0–2.2.1)",
+            f"use {FLAG} 2.2.2 or later (for example {DEFAULT_VERSION}), or add --federated",
+        )
+    if parsed[:2] == (1, 97) and federated:
+        raise AmpctlError(
+            f"Kubecost {version} has no federated ETL (it starts at 1.98.0): the object-store Secret "
+            "would be mounted and never used",
+            f"use {FLAG} 1.98.0 or later (for example 1.108.1), or drop --federated for quick-start",
+        )
+    return line
 
 
 def _unsupported(version: object, why: str) -> AmpctlError:
     shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."
     return AmpctlError(
         f"unsupported Kubecost chart version {shown}: ampctl supports {SUPPORTED_RANGE}",
-        f"{why}; pass --chart-version {DEFAULT_VERSION} (the default) or another version in that range",
+        f"{why}; pass {FLAG} {DEFAULT_VERSION} (the default) or another released version in that range",
     )

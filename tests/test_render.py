@@ -19,18 +19,17 @@ import yaml
 
 from ampctl.errors import AmpctlError
 from ampctl.provision.values import deep_merge
-from ampctl.render import (
-    RenderedFile,
+from ampctl.render.command import helm_command
+from ampctl.render.objects import (
     federated_store_yaml,
-    helm_command,
     object_store_secret,
     product_key_secret,
     recording_rules,
-    render_all,
     service_account,
-    values_files,
-    write_all,
 )
+from ampctl.render.templating import RenderedFile
+from ampctl.render.tree import render_all, write_all
+from ampctl.render.values import values_files
 from ampctl.resources import templates_dir
 from ampctl.spec import (
     DEFAULT_CHART,
@@ -67,6 +66,10 @@ CASES: dict[str, tuple[ClusterSpec, dict[str, Any]]] = {
         make("prod-west", primary=False, federated=True, bucket=BUCKET, product_key_secret=PRODUCT_KEY_SECRET),
         {},
     ),
+    "v29-federated-primary": (
+        make("bridge", federated=True, bucket=BUCKET, chart_version="2.9.7"),
+        {"product_key": "EXAMPLE-PRODUCT-KEY"},
+    ),
     "v1-federated-primary": (make("legacy-primary", federated=True, bucket=BUCKET, chart_version="1.103.4"), {}),
     "v1-federated-agent": (
         make(
@@ -92,7 +95,7 @@ CASES: dict[str, tuple[ClusterSpec, dict[str, Any]]] = {
             "analytics-platform-shared-services-eu-central-1-blue-green-canary",
             region="ap-southeast-2",
             primary=False,
-            chart_version="2.0.0",
+            chart_version="2.2.2",
             namespace="cost",
             release="kc",
         ),
@@ -125,8 +128,17 @@ def test_goldens_have_no_stale_cases() -> None:
 
 # --- properties of every values set ----------------------------------------------------------------
 
-VERSIONS = ["1.97.0", "1.103.4", "1.108.1", "2.0.0", "2.8.7"]
+VERSIONS = ["1.97.0", "1.103.4", "1.104.3", "1.108.1", "2.0.1", "2.2.2", "2.8.7", "2.9.7"]
 REGION_RE = re.compile(r"\b[a-z]{2}(?:-[a-z]+)+-\d{1,2}\b")
+
+
+def runs(version: str, federated: bool) -> bool:
+    """Whether ampctl installs this version in this mode (the refusals are tested on their own)."""
+    if version.startswith("2.9"):
+        return federated
+    if version in ("2.0.1",):
+        return federated
+    return not (version.startswith("1.97") and federated)
 
 
 def matrix() -> list[ClusterSpec]:
@@ -134,6 +146,8 @@ def matrix() -> list[ClusterSpec]:
     for version in VERSIONS:
         for primary in (True, False):
             for federated in (True, False):
+                if not runs(version, federated):
+                    continue
                 for label in (None, "cluster"):
                     extra: dict[str, Any] = {"bucket": BUCKET} if federated else {}
                     if federated and version.startswith("2."):
@@ -187,8 +201,11 @@ FEDERATION_KEYS = [
     "federatedETL.federatedCluster",
     "federatedETL.primaryCluster",
     "federatedETL.agentOnly",
-    "federatedETL.federator",
+    "federatedETL.federator.enabled",
+    "federatedETL.federator.primaryClusterID",
     "kubecostModel.federatedStorageConfigSecret",
+    "global.federatedStorage",
+    "upgrade",
     "kubecostAggregator",
     "kubecostProductConfigs.productKey",
 ]
@@ -216,7 +233,21 @@ def test_values_properties(spec: ClusterSpec) -> None:
     assert get(v, "serviceAccount.name") == SA_COST_ANALYZER
     assert get(v, "prometheus.serviceAccounts.server.create") is False
     assert get(v, "prometheus.serviceAccounts.server.name") == SA_PROMETHEUS
-    assert get(v, "federatedETL.useMultiClusterDB") is True
+    bridge = spec.chart_version.startswith("2.9")
+    assert get(v, "global.clusterId") == (spec.cluster if bridge else None)
+    filter_keys = {"federatedETL.useMultiClusterDB", "federatedETL.federator.useMultiClusterDB"}
+    filter_set = {key for key in filter_keys if get(v, key) is not None}
+    sees_fleet = spec.line.value == "1.x" and spec.primary and not spec.federated
+    if spec.chart_version in ("1.97.0", "1.103.4") or sees_fleet:
+        assert filter_set == set(), "no key renders the filter there, or the primary must see the fleet"
+    elif spec.chart_version == "1.104.3":
+        assert filter_set == {"federatedETL.federator.useMultiClusterDB"}
+    else:
+        assert filter_set == {"federatedETL.useMultiClusterDB"}
+    assert all(get(v, key) is True for key in filter_set)
+    assert get(v, "upgrade.toV2") is (True if spec.chart_version == "2.0.1" else None)
+    assert get(v, "finopsagent.serviceAccount.name") == (SA_COST_ANALYZER if bridge else None)
+    assert get(v, "kubecostModel.etlStoreDurationDays") is None
     assert get(v, "kubecostModel.promClusterIDLabel") == spec.prom_cluster_id_label
     assert "kubecost-irsa-s3" not in strings
 
@@ -228,11 +259,16 @@ def test_values_properties(spec: ClusterSpec) -> None:
     if not spec.federated:
         for key in FEDERATION_KEYS:
             assert get(v, key) is None, key
-        assert get(v, "federatedETL") == {"useMultiClusterDB": True}
+        assert set(get(v, "federatedETL") or {}) <= {"useMultiClusterDB", "federator"}
         return
 
     assert get(v, "federatedETL.federatedCluster") is True
-    assert get(v, "kubecostModel.federatedStorageConfigSecret") == OBJECT_STORE_SECRET
+    if bridge:
+        assert get(v, "global.federatedStorage.existingSecret") == OBJECT_STORE_SECRET
+        assert get(v, "kubecostModel.federatedStorageConfigSecret") is None, "the 2.9 chart fails on it"
+    else:
+        assert get(v, "kubecostModel.federatedStorageConfigSecret") == OBJECT_STORE_SECRET
+        assert get(v, "global.federatedStorage") is None
     if spec.line.value == "2.x":
         assert get(v, "kubecostProductConfigs.productKey.secretname") == PRODUCT_KEY_SECRET
         assert get(v, "federatedETL.primaryCluster") is None
@@ -253,14 +289,30 @@ def test_values_properties(spec: ClusterSpec) -> None:
             assert get(v, "federatedETL.federator.primaryClusterID") == spec.cluster
         else:
             assert get(v, "federatedETL.primaryCluster") is False
-            assert get(v, "federatedETL.federator") is None
+            assert set(get(v, "federatedETL.federator") or {}) <= {"useMultiClusterDB"}
 
 
-@pytest.mark.parametrize("version", VERSIONS)
-def test_quick_start_agent_values_equal_primary_values(version: str) -> None:
+@pytest.mark.parametrize("version", [v for v in VERSIONS if runs(v, False) and v.startswith("2.")])
+def test_quick_start_agent_values_equal_primary_values_on_2x(version: str) -> None:
     primary = make("qs", chart_version=version)
     agent = dataclasses.replace(primary, primary=False)
     assert values_files(agent) == values_files(primary)
+
+
+def test_quick_start_1x_primary_has_no_cluster_filter_but_agents_do() -> None:
+    """Defect: the 1.x quick-start primary on 1.106.1+ got the filter and showed only itself."""
+    primary = merged(make("qs", chart_version="1.108.1"))
+    agent = merged(make("qs", chart_version="1.108.1", primary=False))
+    assert get(primary, "federatedETL.useMultiClusterDB") is None
+    assert get(agent, "federatedETL.useMultiClusterDB") is True
+
+
+def test_1104_agents_get_the_filter_under_the_federator_key() -> None:
+    """Defect: agents on 1.104.1-1.104.5 got no filter (only federatedETL.federator.useMultiClusterDB renders it)."""
+    for version in ("1.104.1", "1.104.5"):
+        agent = merged(make("a", chart_version=version, primary=False, federated=True, bucket=BUCKET))
+        assert get(agent, "federatedETL.federator.useMultiClusterDB") is True
+        assert get(agent, "federatedETL.useMultiClusterDB") is None
 
 
 def test_values_file_names_and_order() -> None:
@@ -306,7 +358,11 @@ def test_eks_overlay_moves_images_to_ecr_public() -> None:
         assert overlay["global"]["grafana"] == {"enabled": False, "proxy": False}
     v1 = yaml.safe_load(values_files(make(chart_version="1.103.4"))[0].content)
     assert v1["prometheus"]["server"]["image"] == {"repository": "public.ecr.aws/kubecost/prometheus", "tag": "v2.35.0"}
-    assert v1["kubecostModel"]["etlStoreDurationDays"] == 120
+    assert v1["kubecostModel"]["etlDailyStoreDurationDays"] == 120, "the key the 1.x chart reads"
+    assert "etlStoreDurationDays" not in v1["kubecostModel"]
+    v2 = yaml.safe_load(values_files(make(chart_version="2.8.7"))[0].content)
+    assert {"networkCosts", "clusterController"}.isdisjoint(v2), "images of components the chart does not render"
+    assert "configmapReload" not in v2["prometheus"]
 
 
 # --- refusals ------------------------------------------------------------------------------------
@@ -315,7 +371,10 @@ def test_eks_overlay_moves_images_to_ecr_public() -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        make(chart_version="2.9.0"),
+        make(chart_version="2.9.0"),  # quick-start
+        make(chart_version="2.2.1"),  # quick-start
+        make(chart_version="1.97.0", federated=True, bucket=BUCKET),
+        make(chart_version="2.8.8"),
         make(chart_version="3.0.0"),
         make(federated=True),  # no bucket
         make(product_key_secret=PRODUCT_KEY_SECRET),  # quick-start
@@ -558,12 +617,11 @@ def test_templates_dir_holds_every_template() -> None:
     names = {p.name for p in templates_dir().iterdir()}
     for line in ("1.x", "2.x"):
         assert f"eks-overlay-{line}.yaml.j2" in names
-        assert f"federation-{line}-primary.yaml.j2" in names
-        assert f"federation-{line}-agent.yaml.j2" in names
-    assert {"config-values.yaml.j2", "cluster-values.yaml.j2", "federated-store.yaml.j2"} <= names
+    assert {"federation-1.x-primary.yaml.j2", "federation-1.x-agent.yaml.j2"} <= names
+    assert {"config-values.yaml.j2", "federated-store.yaml.j2"} <= names
     assert "recording-rules.yaml.j2" in names
 
 
 def test_importing_render_does_not_import_jinja2() -> None:
-    code = "import sys, ampctl.render; assert 'jinja2' not in sys.modules, 'jinja2 imported eagerly'"
+    code = "import sys, ampctl.render.tree; assert 'jinja2' not in sys.modules, 'jinja2 imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,7 +9,6 @@ import pytest
 
 from ampctl import naming, validate
 from ampctl.errors import AmpctlError
-from ampctl.versions import DEFAULT_VERSION, SUPPORTED_RANGE, ChartLine, chart_line
 
 IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
@@ -73,40 +72,6 @@ def test_validators_refuse_with_one_line_and_a_hint(fn: Callable[[str], str], va
 def test_validators_refuse_non_strings() -> None:
     with pytest.raises(AmpctlError):
         validate.account(123456789012)  # type: ignore[arg-type]
-
-
-# --- versions ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("version", "line"),
-    [
-        ("1.97.0", ChartLine.FEDERATOR_1X),
-        ("1.103.4", ChartLine.FEDERATOR_1X),
-        ("1.108.1", ChartLine.FEDERATOR_1X),
-        ("1.108.9", ChartLine.FEDERATOR_1X),
-        ("2.0.0", ChartLine.AGGREGATOR_2X),
-        ("2.8.7", ChartLine.AGGREGATOR_2X),
-        ("2.8.99", ChartLine.AGGREGATOR_2X),
-    ],
-)
-def test_supported_versions(version: str, line: ChartLine) -> None:
-    assert chart_line(version) is line
-
-
-@pytest.mark.parametrize(
-    "version", ["1.96.9", "1.109.0", "2.9.0", "2.9.1", "3.0.0", "0.1.0", "latest", "", "2.8", "v2.8.7", "2.8.7-rc.1"]
-)
-def test_unsupported_versions_name_the_range(version: str) -> None:
-    with pytest.raises(AmpctlError) as info:
-        chart_line(version)
-    assert SUPPORTED_RANGE in info.value.message
-    assert info.value.hint
-
-
-def test_default_version_is_the_newest_supported_2x() -> None:
-    assert DEFAULT_VERSION == "2.8.7"
-    assert chart_line(DEFAULT_VERSION) is ChartLine.AGGREGATOR_2X
 
 
 # --- naming ----------------------------------------------------------------------------------------

@@ -101,10 +101,10 @@ def build_request(
     """Validate every name and the version before anything touches AWS or Kubernetes."""
     from ampctl import validate
     from ampctl.errors import AmpctlError
-    from ampctl.versions import DEFAULT_VERSION, ChartLine, chart_line
+    from ampctl.versions import DEFAULT_VERSION, ChartLine, check_mode
 
     chart_version = version or DEFAULT_VERSION
-    line = chart_line(chart_version)
+    line = check_mode(chart_version, federated)
     validate.workspace_alias(alias)
     validate.namespace(namespace)
     validate.release_name(release)

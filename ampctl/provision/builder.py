@@ -27,7 +27,7 @@ def role_policies(run: ClusterRun) -> dict[str, list[str]]:
 
 
 def steps_for(run: ClusterRun) -> list[Step]:
-    from ampctl.render import object_store_secret, product_key_secret
+    from ampctl.render.objects import object_store_secret, product_key_secret
     from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
 
     r = run.request

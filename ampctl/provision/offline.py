@@ -31,7 +31,7 @@ def render_cluster(
 ) -> dict[str, Any]:
     from ampctl import validate
     from ampctl.naming import default_bucket
-    from ampctl.render import render_all, write_all
+    from ampctl.render.tree import render_all, write_all
     from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
 
     target = _target(context, kubeconfig, cluster, region)

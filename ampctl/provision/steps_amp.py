@@ -106,7 +106,7 @@ class EnsureRecordingRules(Step):
         self.title = f"recording rules namespace {self.name} ({form})"
 
     def _desired(self, run: ClusterRun) -> bytes:
-        from ampctl.render import recording_rules
+        from ampctl.render.objects import recording_rules
 
         return recording_rules(run.request.seed_recording_rules).encode()
 

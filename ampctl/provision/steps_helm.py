@@ -17,7 +17,7 @@ class InstallKubecost(Step):
         self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"
 
     def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
-        from ampctl.render import values_files
+        from ampctl.render.values import values_files
 
         files = values_files(run.spec())
         return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)

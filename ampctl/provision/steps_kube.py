@@ -58,7 +58,7 @@ class EnsureServiceAccount(Step):
         return Change.update("; ".join(drift)) if drift else Change.unchanged()
 
     def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.render import service_account
+        from ampctl.render.objects import service_account
 
         body = service_account(run.spec(), self.name, self.role_arn)
         ns = run.request.namespace

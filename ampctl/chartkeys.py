@@ -1,0 +1,177 @@
+"""The one table of which chart keys hold each fact of the install contract, per chart line (1.x, 2.x, 2.9),
+and the values that follow from it for one cluster. Rendering, doctor and the real-chart tests all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ampctl.spec import OBJECT_STORE_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS, ClusterSpec
+from ampctl.versions import parse_version
+
+CLUSTER = "<cluster>"  # placeholder in the table for the cluster's own id
+Role = str  # "primary" | "agent"
+
+
+@dataclass(frozen=True)
+class LineKeys:
+    """Where one chart line keeps each contract fact."""
+
+    name: str
+    cluster_id_keys: tuple[str, ...]  # every key that must hold the cluster id
+    object_store_key: str  # names the object-store Secret (its key is federated-store.yaml)
+    forbidden_keys: tuple[str, ...]  # keys the chart fails on (or ignores wrongly) when set
+    federation: dict[Role, dict[str, Any]]  # federated mode, per role
+    federation_workload: str  # where the primary combines the bucket: Deployment/StatefulSet name suffix
+    aws_sdk_auth: bool  # the object store config asks for the AWS SDK (IRSA) credentials
+    finops_agent_sa_key: str | None = None  # the subchart's ServiceAccount, when the line has one
+    service_accounts: dict[str, str] = field(
+        default_factory=lambda: {
+            "serviceAccount.name": SA_COST_ANALYZER,
+            "prometheus.serviceAccounts.server.name": SA_PROMETHEUS,
+        }
+    )
+
+
+_EXTERNAL_LABEL = "prometheus.server.global.external_labels.cluster_id"
+_CLUSTER_NAME = "kubecostProductConfigs.clusterName"
+_FEDERATED_2X: dict[Role, dict[str, Any]] = {
+    "primary": {"kubecostAggregator.deployMethod": "statefulset", "federatedETL.federatedCluster": True},
+    "agent": {
+        "kubecostAggregator.deployMethod": "disabled",
+        "federatedETL.federatedCluster": True,
+        "federatedETL.agentOnly": True,
+    },
+}
+
+LINES: dict[str, LineKeys] = {
+    "1.x": LineKeys(
+        name="1.x",
+        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL),
+        object_store_key="kubecostModel.federatedStorageConfigSecret",
+        forbidden_keys=("federatedETL.useExistingS3Config",),
+        federation={
+            "primary": {
+                "federatedETL.primaryCluster": True,
+                "federatedETL.federatedCluster": True,
+                "federatedETL.federator.enabled": True,
+                "federatedETL.federator.primaryClusterID": CLUSTER,
+            },
+            "agent": {"federatedETL.primaryCluster": False, "federatedETL.federatedCluster": True},
+        },
+        federation_workload="federator",
+        aws_sdk_auth=False,
+    ),
+    "2.x": LineKeys(
+        name="2.x",
+        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL),
+        object_store_key="kubecostModel.federatedStorageConfigSecret",
+        forbidden_keys=("federatedETL.useExistingS3Config",),
+        federation=_FEDERATED_2X,
+        federation_workload="aggregator",
+        aws_sdk_auth=True,
+    ),
+    "2.9": LineKeys(
+        name="2.9",
+        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL, "global.clusterId"),
+        object_store_key="global.federatedStorage.existingSecret",
+        forbidden_keys=("federatedETL.useExistingS3Config", "kubecostModel.federatedStorageConfigSecret"),
+        federation=_FEDERATED_2X,
+        federation_workload="aggregator",
+        aws_sdk_auth=True,
+        # The finops-agent subchart reads and writes the bucket too; it runs as the cost-analyzer's
+        # ServiceAccount (the chart's documented way to give it that account's IAM role).
+        finops_agent_sa_key="finopsagent.serviceAccount.name",
+    ),
+}
+
+
+def line_keys(version: str) -> LineKeys:
+    major, minor, _ = parse_version(version)
+    if major == 1:
+        return LINES["1.x"]
+    return LINES["2.9"] if minor >= 9 else LINES["2.x"]
+
+
+def cluster_filter_key(version: str) -> str | None:
+    """The key that renders CURRENT_CLUSTER_ID_FILTER_ENABLED on this version, or None when none does."""
+    parsed = parse_version(version)
+    if (1, 104, 1) <= parsed <= (1, 104, 5):
+        return "federatedETL.federator.useMultiClusterDB"
+    if parsed >= (1, 106, 1):
+        return "federatedETL.useMultiClusterDB"
+    return None
+
+
+def wants_cluster_filter(spec: ClusterSpec) -> bool:
+    """Every cluster computes only its own cluster_id, except a 1.x quick-start primary (it shows the fleet)."""
+    return not (spec.primary and not spec.federated and parse_version(spec.chart_version)[0] == 1)
+
+
+def needs_upgrade_ack(spec: ClusterSpec) -> bool:
+    """2.0.0–2.0.2 fail on AMP even with federated storage unless upgrade.toV2 is set: correct only there."""
+    return spec.federated and (2, 0, 0) <= parse_version(spec.chart_version) <= (2, 0, 2)
+
+
+def _role(spec: ClusterSpec) -> Role:
+    return "primary" if spec.primary else "agent"
+
+
+def identity_values(spec: ClusterSpec) -> dict[str, Any]:
+    """Flat key -> value for who the cluster is and which identities its pods use (every mode)."""
+    keys = line_keys(spec.chart_version)
+    flat: dict[str, Any] = dict.fromkeys(keys.cluster_id_keys, spec.cluster)
+    flat["kubecostProductConfigs.projectID"] = spec.account
+    if spec.product_key_secret:
+        flat["kubecostProductConfigs.productKey.enabled"] = True
+        flat["kubecostProductConfigs.productKey.secretname"] = spec.product_key_secret
+    flat["serviceAccount.create"] = False
+    flat["prometheus.serviceAccounts.server.create"] = False
+    flat.update(keys.service_accounts)
+    if keys.finops_agent_sa_key:
+        flat["finopsagent.serviceAccount.create"] = False
+        flat[keys.finops_agent_sa_key] = SA_COST_ANALYZER
+    filter_key = cluster_filter_key(spec.chart_version)
+    if filter_key and wants_cluster_filter(spec):
+        flat[filter_key] = True
+    if spec.prom_cluster_id_label:
+        flat["kubecostModel.promClusterIDLabel"] = spec.prom_cluster_id_label
+    return flat
+
+
+def federation_values(spec: ClusterSpec) -> dict[str, Any]:
+    """Flat key -> value for federated ETL on this cluster's role (empty in quick-start)."""
+    if not spec.federated:
+        return {}
+    keys = line_keys(spec.chart_version)
+    flat = {k: (spec.cluster if v == CLUSTER else v) for k, v in keys.federation[_role(spec)].items()}
+    flat[keys.object_store_key] = OBJECT_STORE_SECRET
+    if needs_upgrade_ack(spec):
+        flat["upgrade.toV2"] = True
+    return flat
+
+
+def nest(flat: dict[str, Any], into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Dotted keys to nested maps (later keys win), optionally merged into an existing tree."""
+    tree: dict[str, Any] = into if into is not None else {}
+    for dotted, value in flat.items():
+        node = tree
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[leaf] = value
+    return tree
+
+
+def lookup(values: dict[str, Any], dotted: str, default: Any = None) -> Any:
+    """The value at a dotted key of a nested values tree."""
+    node: Any = values
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return default
+        node = node[part]
+    return node

@@ -1,0 +1,81 @@
+"""What ampctl applies besides the chart: the object-store and product-key Secrets, the IRSA
+ServiceAccounts, and the AMP recording rules."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from ampctl import endpoints, naming
+from ampctl.chartkeys import line_keys
+from ampctl.errors import AmpctlError
+from ampctl.render.templating import render
+from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, ClusterSpec
+
+OBJECT_STORE_KEY = "federated-store.yaml"
+PRODUCT_KEY_KEY = "productkey.json"
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+
+def federated_store_yaml(spec: ClusterSpec) -> str:
+    """The object-store configuration Kubecost reads from the Secret's federated-store.yaml key."""
+    if not spec.bucket:
+        raise AmpctlError(
+            f"cluster {spec.cluster}: federated mode needs an S3 bucket for the ETL data",
+            "pass --bucket (every cluster of the fleet uses the primary's bucket)",
+        )
+    return render(
+        "federated-store.yaml.j2",
+        bucket=spec.bucket,
+        endpoint=endpoints.s3_endpoint(spec.region),
+        region=spec.region,
+        aws_sdk_auth=line_keys(spec.chart_version).aws_sdk_auth,
+    )
+
+
+def _secret(spec: ClusterSpec, name: str, key: str, value: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": spec.namespace, "labels": naming.managed_labels()},
+        "type": "Opaque",
+        "data": {key: base64.b64encode(value.encode()).decode()},
+    }
+
+
+def object_store_secret(spec: ClusterSpec) -> dict[str, Any]:
+    return _secret(spec, OBJECT_STORE_SECRET, OBJECT_STORE_KEY, federated_store_yaml(spec))
+
+
+def product_key_secret(spec: ClusterSpec, key: str) -> dict[str, Any]:
+    """The Enterprise product key as the chart expects it: productkey.json = {"key": "..."}."""
+    if not key.strip():
+        raise AmpctlError("the product key is empty", "pass the Kubecost Enterprise key you were given")
+    name = spec.product_key_secret or PRODUCT_KEY_SECRET
+    return _secret(spec, name, PRODUCT_KEY_KEY, json.dumps({"key": key.strip()}))
+
+
+def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {
+            "name": name,
+            "namespace": spec.namespace,
+            "labels": naming.managed_labels(),
+            "annotations": {ROLE_ARN_ANNOTATION: role_arn},
+        },
+    }
+
+
+def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:
+    """(service account, IAM role name) for each IRSA component of the cluster."""
+    return [(sa, naming.role_name(spec.cluster, component)) for component, sa in naming.COMPONENTS.items()]
+
+
+def recording_rules(seed_form: bool) -> str:
+    """The two recording-rule groups, with current cAdvisor labels unless the AWS guide's form is wanted."""
+    if seed_form:
+        return render("recording-rules.yaml.j2", container="container_name", pod="pod_name", form="AWS guide form")
+    return render("recording-rules.yaml.j2", container="container", pod="pod", form="current cAdvisor labels")

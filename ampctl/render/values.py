@@ -1,0 +1,74 @@
+"""Helm values for one cluster, in the order helm takes them (later files win). The keys that carry the
+install contract come from ampctl.chartkeys; the templates hold only tuning and the AMP endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl import chartkeys, endpoints, validate
+from ampctl.render.templating import RenderedFile, dump_values, render
+from ampctl.spec import ClusterSpec
+
+_FEDERATION_ROLE = {
+    ("1.x", "primary"): "runs the Federator that combines every cluster's ETL from the bucket",
+    ("1.x", "agent"): "pushes its ETL to the bucket for the primary's Federator",
+    ("2.x", "primary"): "pushes its ETL to the bucket and runs the Aggregator (a StatefulSet) that reads it all",
+    ("2.x", "agent"): "an agent that only pushes its ETL to the bucket; no Aggregator and no frontend run here",
+}
+
+
+def _role(spec: ClusterSpec) -> str:
+    return "primary" if spec.primary else "agent"
+
+
+def _yaml(header: list[str], tree: dict[str, Any]) -> str:
+    return "".join(f"# {line}\n" for line in header) + dump_values(tree)
+
+
+def values_files(spec: ClusterSpec) -> list[RenderedFile]:
+    """The values files in the order helm takes them (later files win)."""
+    validate.cluster_spec(spec)
+    keys = chartkeys.line_keys(spec.chart_version)
+    family = "1.x" if keys.name == "1.x" else "2.x"
+    files = [
+        RenderedFile("eks-overlay.yaml", render(f"eks-overlay-{family}.yaml.j2", version=spec.chart_version)),
+        RenderedFile(
+            "config-values.yaml",
+            render(
+                "config-values.yaml.j2",
+                workspace_id=spec.workspace_id,
+                region=spec.region,
+                query_url=endpoints.sidecar_query_url(spec.workspace_id),
+                remote_write_url=endpoints.remote_write_url(spec.region, spec.workspace_id),
+                amp_host=endpoints.amp_host(spec.region),
+            ),
+        ),
+    ]
+    if spec.federated:
+        files.append(RenderedFile(f"federation-{_role(spec)}.yaml", _federation(spec, keys.name, family)))
+    files.append(RenderedFile("cluster-values.yaml", _cluster(spec, keys.name)))
+    return files
+
+
+def _federation(spec: ClusterSpec, line: str, family: str) -> str:
+    import yaml
+
+    tuning: dict[str, Any] = {}
+    if family == "1.x":
+        tuning = yaml.safe_load(render(f"federation-1.x-{_role(spec)}.yaml.j2")) or {}
+    tree = chartkeys.nest(chartkeys.federation_values(spec), into=tuning)
+    header = [
+        f"Federated ETL, chart {line}, {'primary' if spec.primary else 'additional'} cluster: "
+        f"{_FEDERATION_ROLE[family, _role(spec)]}.",
+        "The object-store Secret holds federated-store.yaml; ampctl creates it before installing.",
+    ]
+    return _yaml(header, tree)
+
+
+def _cluster(spec: ClusterSpec, line: str) -> str:
+    role = f"federated {_role(spec)}" if spec.federated else "quick-start: every cluster alike"
+    header = [
+        f"Cluster {spec.cluster} ({role}), chart line {line}: names and identities, one value each.",
+        "The service accounts are created by ampctl with their IRSA role annotations.",
+    ]
+    return _yaml(header, chartkeys.nest(chartkeys.identity_values(spec)))

@@ -1,0 +1,113 @@
+"""Released chart versions, their lines, and the modes each version can run (all refused before AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ampctl.errors import AmpctlError
+from ampctl.versions import (
+    DEFAULT_VERSION,
+    RELEASED,
+    SUPPORTED_RANGE,
+    ChartLine,
+    chart_line,
+    check_mode,
+    show,
+)
+
+# The real packages in ../shared/charts are ground truth for these.
+SHARED = ["1.103.4", "1.108.1", "2.4.2", "2.8.7", "2.9.7"]
+
+
+@pytest.mark.parametrize(
+    ("version", "line"),
+    [
+        ("1.97.0", ChartLine.FEDERATOR_1X),
+        ("1.103.4", ChartLine.FEDERATOR_1X),
+        ("1.104.5", ChartLine.FEDERATOR_1X),
+        ("1.108.1", ChartLine.FEDERATOR_1X),
+        ("2.0.0", ChartLine.AGGREGATOR_2X),
+        ("2.8.7", ChartLine.AGGREGATOR_2X),
+        ("2.9.0", ChartLine.AGGREGATOR_2X),
+        ("2.9.7", ChartLine.AGGREGATOR_2X),
+    ],
+)
+def test_released_versions_have_a_line(version: str, line: ChartLine) -> None:
+    assert chart_line(version) is line
+
+
+def test_the_table_holds_the_shared_charts_and_the_line_ends() -> None:
+    shown = {show(v) for v in RELEASED}
+    assert set(SHARED) <= shown
+    assert show(RELEASED[0]) == "1.97.0" and show(RELEASED[-1]) == "2.9.7"
+    assert "1.108.1" in shown and "2.0.0" in shown
+    assert len(shown) == len(RELEASED)
+
+
+@pytest.mark.parametrize(
+    ("version", "nearest"),
+    [
+        ("2.8.8", "2.8.7 or 2.9.0"),
+        ("1.108.2", "1.108.1 or 2.0.0"),
+        ("2.7.3", "2.7.2 or 2.8.0"),
+        ("2.9.4", "2.9.3 or 2.9.5"),
+    ],
+)
+def test_unreleased_versions_are_refused_naming_the_nearest(version: str, nearest: str) -> None:
+    """Defect: versions that were never released were accepted until helm failed to pull them."""
+    with pytest.raises(AmpctlError) as info:
+        chart_line(version)
+    assert "never released" in info.value.message
+    assert nearest in (info.value.hint or "")
+    assert "--kubecost-version" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("version", ["1.96.9", "0.1.0", "latest", "", "2.8", "v2.8.7", "2.8.7-rc.1"])
+def test_unsupported_versions_name_the_range(version: str) -> None:
+    with pytest.raises(AmpctlError) as info:
+        chart_line(version)
+    assert SUPPORTED_RANGE in info.value.message
+    assert "--kubecost-version" in (info.value.hint or "")
+    assert "--chart-version" not in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("version", ["3.0.0", "3.2.1"])
+def test_kubecost_3_is_refused_with_the_way_forward(version: str) -> None:
+    with pytest.raises(AmpctlError) as info:
+        chart_line(version)
+    assert "removed the bundled Prometheus and the AMP integration" in info.value.message
+    assert "\n" not in info.value.message
+    assert "--kubecost-version 2.9.7" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("version", ["2.9.0", "2.9.7"])
+def test_2_9_runs_federated_only(version: str) -> None:
+    """Defect: 2.9 was refused outright; it is the last AMP line and runs federated."""
+    assert check_mode(version, federated=True) is ChartLine.AGGREGATOR_2X
+    with pytest.raises(AmpctlError, match="federated only") as info:
+        check_mode(version, federated=False)
+    assert "--federated" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("version", ["2.0.0", "2.0.2", "2.1.2", "2.2.1"])
+def test_2_0_to_2_2_1_refuse_quick_start(version: str) -> None:
+    """Defect: the chart fails with its Multi-Cluster-Prometheus Error on quick-start there."""
+    with pytest.raises(AmpctlError, match="Multi-Cluster-Prometheus Error") as info:
+        check_mode(version, federated=False)
+    assert "2.2.2" in (info.value.hint or "")
+    assert check_mode(version, federated=True) is ChartLine.AGGREGATOR_2X
+    assert check_mode("2.2.2", federated=False) is ChartLine.AGGREGATOR_2X
+
+
+def test_1_97_refuses_federated() -> None:
+    """Defect: 1.97.x has no federated ETL; the Secret was mounted and never used."""
+    with pytest.raises(AmpctlError, match="no federated ETL") as info:
+        check_mode("1.97.0", federated=True)
+    assert "1.98.0" in (info.value.hint or "")
+    assert check_mode("1.97.0", federated=False) is ChartLine.FEDERATOR_1X
+    assert check_mode("1.98.0", federated=True) is ChartLine.FEDERATOR_1X
+
+
+def test_default_version_is_the_newest_2x_that_runs_quick_start() -> None:
+    assert DEFAULT_VERSION == "2.8.7"
+    assert check_mode(DEFAULT_VERSION, federated=False) is ChartLine.AGGREGATOR_2X
