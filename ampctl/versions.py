@@ -84,7 +84,7 @@ def chart_line(version: str) -> ChartLine:
     if parsed not in RELEASED:
         raise AmpctlError(
             f"Kubecost chart {version} was never released",
-            f"pass {FLAG} with a released version: {' or '.join(nearest(parsed))} is nearest",
+            f"the nearest released versions are {' and '.join(nearest(parsed))}: pass one of them with {FLAG}",
         )
     return ChartLine.FEDERATOR_1X if parsed[0] == 1 else ChartLine.AGGREGATOR_2X
 

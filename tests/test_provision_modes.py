@@ -59,8 +59,7 @@ def test_chart_line_1x_installs_with_its_overlays(sandbox: Sandbox, tmp_path: Pa
     overlay = yaml.safe_load((tmp_path / ".ampctl" / PRIMARY / "03-federation-primary.yaml").read_text())
     assert overlay["federatedETL"]["federator"]["enabled"] is True
     assert overlay["federatedETL"]["primaryCluster"] is True
-    cluster_values = yaml.safe_load((tmp_path / ".ampctl" / PRIMARY / "04-cluster-values.yaml").read_text())
-    assert cluster_values["federatedETL"]["federator"]["primaryClusterID"] == PRIMARY
+    assert overlay["federatedETL"]["federator"]["primaryClusterID"] == PRIMARY
 
 
 def test_bootstrap_waits_for_a_creating_workspace(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -47,10 +47,10 @@ def test_the_table_holds_the_shared_charts_and_the_line_ends() -> None:
 @pytest.mark.parametrize(
     ("version", "nearest"),
     [
-        ("2.8.8", "2.8.7 or 2.9.0"),
-        ("1.108.2", "1.108.1 or 2.0.0"),
-        ("2.7.3", "2.7.2 or 2.8.0"),
-        ("2.9.4", "2.9.3 or 2.9.5"),
+        ("2.8.8", "2.8.7 and 2.9.0"),
+        ("1.108.2", "1.108.1 and 2.0.0"),
+        ("2.7.3", "2.7.2 and 2.8.0"),
+        ("2.9.4", "2.9.3 and 2.9.5"),
     ],
 )
 def test_unreleased_versions_are_refused_naming_the_nearest(version: str, nearest: str) -> None:
