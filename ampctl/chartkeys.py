@@ -34,8 +34,8 @@ class LineKeys:
     )
 
 
-_EXTERNAL_LABEL = "prometheus.server.global.external_labels.cluster_id"
-_CLUSTER_NAME = "kubecostProductConfigs.clusterName"
+EXTERNAL_LABEL = "prometheus.server.global.external_labels.cluster_id"
+CLUSTER_NAME = "kubecostProductConfigs.clusterName"
 _FEDERATED_2X: dict[Role, dict[str, Any]] = {
     "primary": {"kubecostAggregator.deployMethod": "statefulset", "federatedETL.federatedCluster": True},
     "agent": {
@@ -48,7 +48,7 @@ _FEDERATED_2X: dict[Role, dict[str, Any]] = {
 LINES: dict[str, LineKeys] = {
     "1.x": LineKeys(
         name="1.x",
-        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL),
+        cluster_id_keys=(CLUSTER_NAME, EXTERNAL_LABEL),
         object_store_key="kubecostModel.federatedStorageConfigSecret",
         forbidden_keys=("federatedETL.useExistingS3Config",),
         federation={
@@ -65,7 +65,7 @@ LINES: dict[str, LineKeys] = {
     ),
     "2.x": LineKeys(
         name="2.x",
-        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL),
+        cluster_id_keys=(CLUSTER_NAME, EXTERNAL_LABEL),
         object_store_key="kubecostModel.federatedStorageConfigSecret",
         forbidden_keys=("federatedETL.useExistingS3Config",),
         federation=_FEDERATED_2X,
@@ -74,7 +74,7 @@ LINES: dict[str, LineKeys] = {
     ),
     "2.9": LineKeys(
         name="2.9",
-        cluster_id_keys=(_CLUSTER_NAME, _EXTERNAL_LABEL, "global.clusterId"),
+        cluster_id_keys=(CLUSTER_NAME, EXTERNAL_LABEL, "global.clusterId"),
         object_store_key="global.federatedStorage.existingSecret",
         forbidden_keys=("federatedETL.useExistingS3Config", "kubecostModel.federatedStorageConfigSecret"),
         federation=_FEDERATED_2X,
@@ -104,9 +104,9 @@ def cluster_filter_key(version: str) -> str | None:
     return None
 
 
-def wants_cluster_filter(spec: ClusterSpec) -> bool:
+def wants_cluster_filter(version: str, primary: bool, federated: bool) -> bool:
     """Every cluster computes only its own cluster_id, except a 1.x quick-start primary (it shows the fleet)."""
-    return not (spec.primary and not spec.federated and parse_version(spec.chart_version)[0] == 1)
+    return not (primary and not federated and parse_version(version)[0] == 1)
 
 
 def needs_upgrade_ack(spec: ClusterSpec) -> bool:
@@ -133,7 +133,7 @@ def identity_values(spec: ClusterSpec) -> dict[str, Any]:
         flat["finopsagent.serviceAccount.create"] = False
         flat[keys.finops_agent_sa_key] = SA_COST_ANALYZER
     filter_key = cluster_filter_key(spec.chart_version)
-    if filter_key and wants_cluster_filter(spec):
+    if filter_key and wants_cluster_filter(spec.chart_version, spec.primary, spec.federated):
         flat[filter_key] = True
     if spec.prom_cluster_id_label:
         flat["kubecostModel.promClusterIDLabel"] = spec.prom_cluster_id_label

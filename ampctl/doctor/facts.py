@@ -177,8 +177,16 @@ class Facts(KubeReads):
         return None
 
     @property
+    def store_secret(self) -> str | None:
+        """The object-store Secret the values name (the key moved to global.federatedStorage in 2.9)."""
+        for key in ("global.federatedStorage.existingSecret", "kubecostModel.federatedStorageConfigSecret"):
+            if self.value(key, None):
+                return str(self.value(key))
+        return None
+
+    @property
     def federated(self) -> bool:
-        return bool(self.value("kubecostModel.federatedStorageConfigSecret", None))
+        return self.store_secret is not None
 
     @property
     def primary(self) -> bool:

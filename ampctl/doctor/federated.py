@@ -14,7 +14,7 @@ STORE_KEY = "federated-store.yaml"
 
 
 def secret_name(facts: Facts) -> str:
-    return str(facts.value("kubecostModel.federatedStorageConfigSecret", None) or OBJECT_STORE_SECRET)
+    return facts.store_secret or OBJECT_STORE_SECRET
 
 
 def store_config(facts: Facts) -> tuple[dict[str, Any] | None, str]:
@@ -97,7 +97,7 @@ def _location(facts: Facts, name: str) -> str | None:
 
 def secret(facts: Facts) -> Result:
     if not facts.federated:
-        return skip("not federated (no kubecostModel.federatedStorageConfigSecret)")
+        return skip("not federated (the values name no object-store Secret)")
     config, problem = facts.once("store-config", lambda: store_config(facts))
     if config is None:
         return fail(f"{problem}: cost-model cannot save or read federated ETL", f"{facts.repair()} re-creates it")

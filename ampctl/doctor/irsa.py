@@ -160,6 +160,14 @@ def policies(facts: Facts, component: str) -> Result:
     return ok(f"{name}: {', '.join(present)}")
 
 
+def role_grants(facts: Facts, role_name: str, action: str, resource: str) -> bool:
+    """Whether any policy of the role (attached or inline) allows `action` on `resource`."""
+    from ampctl.aws.iam import attached_policy_arns
+
+    iam = facts.client("iam")
+    return _grants(_documents(iam, role_name, attached_policy_arns(iam, role_name)), action, resource)
+
+
 def facts_bucket(facts: Facts) -> str:
     from ampctl.doctor.federated import bucket
 

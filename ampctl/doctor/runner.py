@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import federated, identity, irsa, logs, promql, release, workloads
+from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, workloads
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.target import Target
 
-STATIC: list[CheckSpec] = [*identity.SPECS, *irsa.SPECS, *release.SPECS, *workloads.SPECS, *federated.SPECS]
+STATIC: list[CheckSpec] = [
+    *identity.SPECS,
+    *irsa.SPECS,
+    *release.SPECS,
+    *chartline.RELEASE_SPECS,
+    *workloads.SPECS,
+    *federated.SPECS,
+    *chartline.FEDERATED_SPECS,
+]
 LIVE: list[CheckSpec] = list(promql.SPECS)
 AFTER: list[CheckSpec] = list(logs.SPECS)
 ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]

@@ -51,4 +51,5 @@ def secret_mounts(obj: dict[str, Any], secret: str) -> set[str]:
 
 def filter_expected(spec: ClusterSpec) -> bool:
     """The cluster filter is on wherever a key renders it, except on a 1.x quick-start primary."""
-    return cluster_filter_key(spec.chart_version) is not None and wants_cluster_filter(spec)
+    wanted = wants_cluster_filter(spec.chart_version, spec.primary, spec.federated)
+    return cluster_filter_key(spec.chart_version) is not None and wanted
