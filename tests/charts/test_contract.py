@@ -147,3 +147,47 @@ def test_cluster_filter_expectations_cover_both_sides(rendered: dict[str, Render
     """The filter test above can fail both ways: agents that need it, a 1.x quick-start primary that must not."""
     assert filter_expected(rendered["1.108.1-agent-quick"].spec)
     assert not filter_expected(rendered["1.108.1-primary-quick"].spec)
+
+
+def _overlay_images(r: Rendered) -> set[str]:
+    """Image repositories ampctl's EKS overlay sets (as `image: repo` or `image: {repository: repo}`)."""
+    from ampctl.render.values import values_files
+
+    overlay = yaml.safe_load(values_files(r.spec)[0].content)
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "image" and isinstance(value, str):
+                    found.add(value)
+                elif key == "image" and isinstance(value, dict) and "repository" in value:
+                    found.add(str(value["repository"]))
+                else:
+                    walk(value)
+
+    walk(overlay)
+    return found
+
+
+def test_every_overlay_image_is_rendered_by_the_chart(rendered: dict[str, Rendered]) -> None:
+    """Defect: image settings for components the chart does not render (network costs, cluster controller,
+    config reloader on 2.x). Each image the overlay sets must show up in some role or mode of the chart."""
+    by_version: dict[str, list[Rendered]] = {}
+    for result in rendered.values():
+        by_version.setdefault(result.case.version, []).append(result)
+    for version, results in by_version.items():
+        images = {
+            str(c["image"])
+            for r in results
+            for w in r.of_kind(*WORKLOADS)
+            for c in [*pod_spec(w)["containers"], *(pod_spec(w).get("initContainers") or [])]
+        }
+        for wanted in _overlay_images(results[0]):
+            assert any(image.startswith(wanted + ":") for image in images), (version, wanted)
+
+
+def test_1x_keeps_daily_etl_for_120_days(r: Rendered) -> None:
+    """Defect: the 1.x overlay set kubecostModel.etlStoreDurationDays, which the chart never reads."""
+    days = env(cost_model(r)).get("ETL_DAILY_STORE_DURATION_DAYS")
+    assert days == ("120" if r.case.version.startswith("1.") else days)
