@@ -23,7 +23,6 @@ class LineKeys:
     object_store_key: str  # names the object-store Secret (its key is federated-store.yaml)
     forbidden_keys: tuple[str, ...]  # keys the chart fails on (or ignores wrongly) when set
     federation: dict[Role, dict[str, Any]]  # federated mode, per role
-    federation_workload: str  # where the primary combines the bucket: Deployment/StatefulSet name suffix
     aws_sdk_auth: bool  # the object store config asks for the AWS SDK (IRSA) credentials
     finops_agent_sa_key: str | None = None  # the subchart's ServiceAccount, when the line has one
     service_accounts: dict[str, str] = field(
@@ -60,7 +59,6 @@ LINES: dict[str, LineKeys] = {
             },
             "agent": {"federatedETL.primaryCluster": False, "federatedETL.federatedCluster": True},
         },
-        federation_workload="federator",
         aws_sdk_auth=False,
     ),
     "2.x": LineKeys(
@@ -69,7 +67,6 @@ LINES: dict[str, LineKeys] = {
         object_store_key="kubecostModel.federatedStorageConfigSecret",
         forbidden_keys=("federatedETL.useExistingS3Config",),
         federation=_FEDERATED_2X,
-        federation_workload="aggregator",
         aws_sdk_auth=True,
     ),
     "2.9": LineKeys(
@@ -78,7 +75,6 @@ LINES: dict[str, LineKeys] = {
         object_store_key="global.federatedStorage.existingSecret",
         forbidden_keys=("federatedETL.useExistingS3Config", "kubecostModel.federatedStorageConfigSecret"),
         federation=_FEDERATED_2X,
-        federation_workload="aggregator",
         aws_sdk_auth=True,
         # The finops-agent subchart reads and writes the bucket too; it runs as the cost-analyzer's
         # ServiceAccount (the chart's documented way to give it that account's IAM role).

@@ -58,7 +58,7 @@ def _federation(spec: ClusterSpec, line: str, family: str) -> str:
         tuning = yaml.safe_load(render(f"federation-1.x-{_role(spec)}.yaml.j2")) or {}
     tree = chartkeys.nest(chartkeys.federation_values(spec), into=tuning)
     header = [
-        f"Federated ETL, chart {line}, {'primary' if spec.primary else 'additional'} cluster: "
+        f"Federated ETL, chart {line}, {'primary' if spec.primary else 'additional'} cluster:",
         f"{_FEDERATION_ROLE[family, _role(spec)]}.",
         "The object-store Secret holds federated-store.yaml; ampctl creates it before installing.",
     ]
