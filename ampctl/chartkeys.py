@@ -161,13 +161,3 @@ def nest(flat: dict[str, Any], into: dict[str, Any] | None = None) -> dict[str, 
             node = child
         node[leaf] = value
     return tree
-
-
-def lookup(values: dict[str, Any], dotted: str, default: Any = None) -> Any:
-    """The value at a dotted key of a nested values tree."""
-    node: Any = values
-    for part in dotted.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return default
-        node = node[part]
-    return node
