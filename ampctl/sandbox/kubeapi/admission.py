@@ -107,18 +107,24 @@ def _workload(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
             f"Invalid value: {labels}: `selector` does not match template `labels`",
         )
     if rt.kind == "Deployment":
-        spec.setdefault(
-            "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
-        )
+        _strategy(spec, "strategy", {"maxUnavailable": "25%", "maxSurge": "25%"})
         spec.setdefault("progressDeadlineSeconds", 600)
     elif rt.kind == "StatefulSet":
-        spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+        _strategy(spec, "updateStrategy", {"partition": 0})
         spec.setdefault("podManagementPolicy", "OrderedReady")
         spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
     elif rt.kind == "DaemonSet":
-        spec.setdefault(
-            "updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
-        )
+        _strategy(spec, "updateStrategy", {"maxUnavailable": 1, "maxSurge": 0})
+
+
+def _strategy(spec: dict[str, Any], key: str, rolling: dict[str, Any]) -> None:
+    """Default the update strategy field by field, as the API server does (a chart may give only `type`)."""
+    given = spec.get(key)
+    strategy = {k: v for k, v in given.items() if v is not None} if isinstance(given, dict) else {}
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        strategy["rollingUpdate"] = {**rolling, **(strategy.get("rollingUpdate") or {})}
+    spec[key] = strategy
 
 
 def _job(obj: dict[str, Any]) -> None:
