@@ -14,7 +14,11 @@ STORE_KEY = "federated-store.yaml"
 
 
 def secret_name(facts: Facts) -> str:
-    return str(facts.value("kubecostModel.federatedStorageConfigSecret", None) or OBJECT_STORE_SECRET)
+    """The object-store Secret the installed values name (2.9 moved the key to global.federatedStorage)."""
+    for key in ("global.federatedStorage.existingSecret", "kubecostModel.federatedStorageConfigSecret"):
+        if facts.value(key, None):
+            return str(facts.value(key, None))
+    return OBJECT_STORE_SECRET
 
 
 def store_config(facts: Facts) -> tuple[dict[str, Any] | None, str]:

@@ -190,6 +190,10 @@ class KubecostStandIn:
         now = time.monotonic()
         for workload in self.kube.store(cluster).list("apps/v1", "deployments"):
             key = (cluster, ko.namespace_of(workload), str(workload["metadata"]["name"]))
-            if is_cost_analyzer(workload) and now - self._last_etl.get(key, -1e9) >= self.etl_interval:
+            due = now - self._last_etl.get(key, -1e9) >= self.etl_interval
+            if due and is_cost_analyzer(workload):
                 self._last_etl[key] = now
                 self.etl.build(cluster, workload)
+            elif due and ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT) is not None:
+                self._last_etl[key] = now
+                self.etl.export(cluster, workload)

@@ -1,6 +1,8 @@
 """Federated ETL: once cost-model's queries succeed, it puts its ETL files under
-`federated/<cluster_id>/` in the bucket its mounted object-store Secret names, with its role's
-credentials (judged by IAM as S3 would)."""
+`federated/<cluster_id>/` in the bucket named by the object-store configuration it reads (the file
+`FEDERATED_STORE_CONFIG` points at, wherever the chart mounts the Secret), with its role's
+credentials (judged by IAM as S3 would). On 2.9 the finops-agent also writes to that bucket, as its
+own service account; the sandbox puts its exports under `finops-agent/<cluster_id>/`."""
 
 from __future__ import annotations
 
@@ -29,9 +31,17 @@ class EtlError(Exception):
     pass
 
 
-def etl_key(cluster_id: str, now: float | None = None) -> str:
+def _day(now: float | None) -> str:
     start = int((now if now is not None else time.time()) // DAY * DAY)
-    return f"federated/{cluster_id}/etl/bingen/allocations/1d/{start}-{start + DAY}"
+    return f"{start}-{start + DAY}"
+
+
+def etl_key(cluster_id: str, now: float | None = None) -> str:
+    return f"federated/{cluster_id}/etl/bingen/allocations/1d/{_day(now)}"
+
+
+def finops_key(cluster_id: str, now: float | None = None) -> str:
+    return f"finops-agent/{cluster_id}/export/1d/{_day(now)}"
 
 
 class FederatedEtl:
@@ -41,32 +51,53 @@ class FederatedEtl:
         self.cost_model = cost_model
 
     def build(self, cluster: str, workload: ko.Obj) -> None:
-        """One ETL build of a cost-analyzer Deployment; a no-op when it has no object store mounted."""
+        """One ETL build of a cost-analyzer Deployment; a no-op when it is not a federated install."""
         store = self.kube.store(cluster)
         spec = ko.pod_spec(workload)
         model = ko.container(spec, ko.COST_MODEL)
-        secret = ko.mounted_secret(spec, model, ko.OBJECT_STORE_MOUNT) if model else None
         serving = ko.serving_pod(store, workload)
-        if model is None or secret is None or serving is None:
+        if model is None or serving is None:
             return
-        pod = str(serving["metadata"]["name"])
         namespace, name = ko.namespace_of(workload), str(workload["metadata"]["name"])
+        path = ko.env_value(store, namespace, model, "FEDERATED_STORE_CONFIG")
+        if path is None and ko.mounted_secret_file(spec, model, ko.OBJECT_STORE_CONFIG) is None:
+            return
         if not self.cost_model.probe(cluster, namespace, name, PROBE_QUERY):
             return
         cluster_id = ko.env_value(store, namespace, model, "CLUSTER_ID") or "cluster-one"
         key = etl_key(cluster_id)
         try:
-            bucket = self._put(cluster, store, workload, secret, key, cluster_id)
+            bucket = self._put(cluster, store, workload, model, path or ko.OBJECT_STORE_CONFIG, key, cluster_id)
         except (EtlError, CredentialError) as exc:
             line = zerolog("ERR", f"ETL: Allocation[1d]: failed to save to federated storage: {exc}")
         else:
             line = zerolog("INF", f"ETL: Allocation[1d]: saved s3://{bucket}/{key}")
-        self.kube.append_pod_log(cluster, namespace, pod, ko.COST_MODEL, line)
+        self.kube.append_pod_log(cluster, namespace, str(serving["metadata"]["name"]), ko.COST_MODEL, line)
 
-    def _put(self, cluster: str, store: ko.Store, workload: ko.Obj, secret: str, key: str, cluster_id: str) -> str:
+    def export(self, cluster: str, workload: ko.Obj) -> None:
+        """One export of a finops-agent Deployment (2.9) to the bucket, as its own service account."""
+        store = self.kube.store(cluster)
+        agent = ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT)
+        serving = ko.serving_pod(store, workload)
+        if agent is None or serving is None:
+            return
         namespace = ko.namespace_of(workload)
-        path = f"{ko.OBJECT_STORE_MOUNT}/{ko.OBJECT_STORE_KEY}"
-        text = ko.secret_value(store, namespace, secret, ko.OBJECT_STORE_KEY)
+        cluster_id = ko.env_value(store, namespace, agent, "CLUSTER_ID") or ""
+        key = finops_key(cluster_id)
+        try:
+            bucket = self._put(cluster, store, workload, agent, ko.FINOPS_STORE_CONFIG, key, cluster_id)
+        except (EtlError, CredentialError) as exc:
+            line = zerolog("ERR", f"export: failed to write to the federated store: {exc}")
+        else:
+            line = zerolog("INF", f"export: wrote s3://{bucket}/{key}")
+        self.kube.append_pod_log(cluster, namespace, str(serving["metadata"]["name"]), ko.FINOPS_AGENT, line)
+
+    def _put(
+        self, cluster: str, store: ko.Store, workload: ko.Obj, writer: ko.Obj, path: str, key: str, cluster_id: str
+    ) -> str:
+        namespace = ko.namespace_of(workload)
+        found = ko.mounted_secret_file(ko.pod_spec(workload), writer, path)
+        text = ko.secret_value(store, namespace, found[0], found[1]) if found else None
         if text is None:
             raise EtlError(f"open {path}: no such file or directory")
         try:
