@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from kubernetes import client, config
 
 from ampctl.sandbox.kubeapi import KubeEmulator
 from ampctl.sandbox.kubeapi.resources import by_kind
@@ -104,6 +105,10 @@ def test_real_chart_installs_and_comes_up(
 
     pods = store.list("v1", "pods", NS)
     assert pods and all(p["status"]["phase"] == "Running" for p in pods)
+    # The official client parses them (the charts' bare-number resource quantities come back as strings).
+    api = config.new_client_from_config(config_file=str(kubeconfig), context=cluster)
+    listed = client.CoreV1Api(api).list_namespaced_pod(NS).items
+    assert sorted(p.metadata.name for p in listed) == sorted(p["metadata"]["name"] for p in pods)
     if version.startswith("2.9."):  # the finops-agent subchart, with its own service account
         agent_pods = [p for p in pods if p["metadata"]["name"].startswith("kubecost-finopsagent-")]
         assert [p["spec"]["serviceAccountName"] for p in agent_pods] == ["kubecost-finopsagent"]

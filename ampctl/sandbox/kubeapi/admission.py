@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ampctl.sandbox.kubeapi.quantities import canonicalize
 from ampctl.sandbox.kubeapi.resources import ResourceType
 from ampctl.sandbox.kubeapi.selectors import from_label_selector_object
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request, invalid
@@ -220,6 +221,7 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], alloc: Allocator, exis
     name, namespace = meta["name"], meta.get("namespace", "")
     validate_name(rt, name)
     _defaults(rt, obj, name)
+    canonicalize(obj.get("spec"))
     if rt.kind == "Namespace":
         _spec(obj).setdefault("finalizers", ["kubernetes"])
         obj["status"] = {"phase": "Active"}
@@ -253,6 +255,7 @@ def prepare_update(rt: ResourceType, old: dict[str, Any], new: dict[str, Any], a
     meta = new["metadata"]
     name = meta["name"]
     _defaults(rt, new, name)
+    canonicalize(new.get("spec"))
     old_spec, new_spec = old.get("spec") or {}, new.get("spec")
     if rt.kind in ("Secret", "ConfigMap") and old.get("immutable"):
         for field in ("data", "binaryData", "stringData"):
