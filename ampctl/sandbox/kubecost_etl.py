@@ -10,13 +10,10 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-import yaml
-
 from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.iam_eval import role_policies
-from ampctl.sandbox.iam_policy import evaluate
 from ampctl.sandbox.kubecost_aws import CredentialError
 from ampctl.sandbox.kubecost_logs import zerolog
+from ampctl.sandbox.kubecost_s3 import EtlError, read_store_config, s3_denial, store_object
 
 if TYPE_CHECKING:
     from ampctl.sandbox.aws import AwsEmulator
@@ -25,10 +22,6 @@ if TYPE_CHECKING:
 
 DAY = 86400
 PROBE_QUERY = "up"
-
-
-class EtlError(Exception):
-    pass
 
 
 def _day(now: float | None) -> str:
@@ -96,69 +89,13 @@ class FederatedEtl:
         self, cluster: str, store: ko.Store, workload: ko.Obj, writer: ko.Obj, path: str, key: str, cluster_id: str
     ) -> str:
         namespace = ko.namespace_of(workload)
-        found = ko.mounted_secret_file(ko.pod_spec(workload), writer, path)
-        text = ko.secret_value(store, namespace, found[0], found[1]) if found else None
-        if text is None:
-            raise EtlError(f"open {path}: no such file or directory")
-        try:
-            config = (yaml.safe_load(text) or {}).get("config") or {}
-            bucket = str(config["bucket"])
-        except (yaml.YAMLError, AttributeError, KeyError, TypeError) as exc:
-            raise EtlError(f"{path}: invalid object store configuration: {exc}") from None
+        config = read_store_config(store, workload, writer, path)
+        bucket = str(config["bucket"])
         self.cost_model.credentials(cluster, store, workload)  # CredentialError when the pod has none
         role = ko.irsa_role(store, namespace, ko.service_account_of(store, workload)) or ""
-        denial = self._put_denial(role, bucket, key, secure=not config.get("insecure"))
+        denial = s3_denial(self.aws, role, "s3:PutObject", bucket, key, secure=not config.get("insecure"))
         if denial:
             raise EtlError(f"upload {key}: {denial}")
         body = json.dumps({"cluster_id": cluster_id, "window": key.rsplit("/", 1)[-1], "allocations": {}})
-        self._store_object(bucket, key, body.encode())
+        store_object(self.aws, bucket, key, body.encode())
         return bucket
-
-    def _put_denial(self, role_arn: str, bucket: str, key: str, secure: bool) -> str | None:
-        """Why S3 would refuse the role's PutObject (its policies and the bucket policy), or None."""
-        resource = f"arn:aws:s3:::{bucket}/{key}"
-        context = {"aws:SecureTransport": str(secure).lower(), "aws:PrincipalArn": role_arn}
-        identity = evaluate(role_policies(self.aws, role_arn), "s3:PutObject", resource, context)
-        try:
-            policy = [json.loads(self.aws.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])]
-        except Exception as exc:
-            code = _error_code(exc)
-            if code == "NoSuchBucket":
-                return "NoSuchBucket: The specified bucket does not exist"
-            if code != "NoSuchBucketPolicy":
-                raise
-            policy = []
-        resource_side = evaluate(policy, "s3:PutObject", resource, context, principal=("AWS", role_arn))
-        user = _assumed_role_arn(role_arn)
-        if "Deny" in (identity, resource_side):
-            where = "resource-based" if resource_side == "Deny" else "identity-based"
-            return (
-                f"AccessDenied: User: {user} is not authorized to perform: s3:PutObject on resource: "
-                f'"{resource}" with an explicit deny in a {where} policy'
-            )
-        if "Allow" not in (identity, resource_side):
-            return (
-                f"AccessDenied: User: {user} is not authorized to perform: s3:PutObject on resource: "
-                f'"{resource}" because no identity-based policy allows the s3:PutObject action'
-            )
-        return None
-
-    def _store_object(self, bucket: str, key: str, body: bytes) -> None:
-        """Write the object as S3 would after allowing it.
-
-        moto judges bucket policies without their conditions, so a TLS-only policy would deny every
-        write made over the emulator's plain HTTP; the decision is `_put_denial`'s."""
-        from moto.s3.models import s3_backends
-
-        s3_backends[self.aws.config.account]["aws"].put_object(bucket, key, body)
-
-
-def _error_code(exc: Exception) -> str:
-    return str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", ""))
-
-
-def _assumed_role_arn(role_arn: str) -> str:
-    """arn:aws:iam::<account>:role/<path/name> -> the session ARN S3 names in AccessDenied."""
-    fields = role_arn.split(":")
-    account = fields[4] if len(fields) > 5 else ""
-    return f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/kubecost"

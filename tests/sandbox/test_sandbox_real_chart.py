@@ -96,3 +96,19 @@ def test_2_9_etl_and_the_finops_agent_on_the_sandbox(primary: Sandbox, helm3: st
     written = wait_for("the finops-agent's export", lambda: objects(sandbox, f"finops-agent/{PRIMARY}/"))
     assert written[0].startswith(f"finops-agent/{PRIMARY}/export/1d/")
     assert f"wrote s3://{bucket}/finops-agent/{PRIMARY}/" in agent_log(sandbox)
+
+
+def test_the_aggregator_reads_the_bucket_with_its_role(primary: Sandbox) -> None:
+    sandbox, iam = primary, primary.client("iam")
+    prefix = f"s3://kubecost-etl-{sandbox.state.account}-{sandbox.state.region}/federated/"
+    ingested = f"aggregator: ingested 1 ETL file(s) of 1 cluster(s) ({PRIMARY}) from {prefix}"
+    aggregator = "app.kubernetes.io/name=aggregator"
+    wait_for("the aggregator's read", lambda: ingested in pod_log(sandbox, aggregator, "aggregator"))
+
+    role = f"kubecost-{PRIMARY}-cost-analyzer"
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    s3_policy = next(p["PolicyArn"] for p in attached if "s3" in p["PolicyName"])
+    iam.detach_role_policy(RoleName=role, PolicyArn=s3_policy)
+    denied = f"ERR aggregator: reading federated storage: AccessDenied: User: arn:aws:sts::{sandbox.state.account}:"
+    wait_for("the aggregator's AccessDenied", lambda: denied in pod_log(sandbox, aggregator, "aggregator"))
+    assert "s3:ListBucket" in pod_log(sandbox, aggregator, "aggregator").rsplit(denied, 1)[1]
