@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ampctl's main job on the local sandbox: start the sandbox, bootstrap the primary cluster
-# (federated), add the two other clusters, and check them. The sandbox keeps running afterwards
+# (federated), add the two other clusters, and check them. The sandbox serves the real Kubecost
+# charts from ../shared/charts when that folder exists (else its stand-in charts). The sandbox keeps running afterwards
 # (stop it with `.venv/bin/ampctl sandbox down`); pass --down to stop it at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +12,11 @@ export AMPCTL_SANDBOX_DIR="${AMPCTL_SANDBOX_DIR:-$root/.sandbox}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ampctl sandbox up --feeder-interval 1
+charts=()
+if [ -d "$root/../shared/charts" ]; then
+  charts=(--charts "$(cd "$root/../shared/charts" && pwd)")
+fi
+ampctl sandbox up --feeder-interval 1 "${charts[@]}"
 eval "$(ampctl sandbox env)"
 ctx() { echo "arn:aws:eks:${AWS_REGION}:123456789012:cluster/$1"; }
 

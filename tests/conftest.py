@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The real Kubecost chart packages, beside the clone (read-only in CI); absent: the stand-in charts.
+REAL_CHARTS = ROOT.parent / "shared" / "charts"
 TOOLS = Path(os.environ.get("AMPCTL_TOOLS_DIR", Path(sys.executable).parent))
 
 
@@ -139,7 +141,9 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> It
     from ampctl.sandbox.config import SandboxConfig
 
     state_dir = tmp_path_factory.mktemp("sandbox")
-    manager.up(SandboxConfig(state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin))
+    charts = REAL_CHARTS if REAL_CHARTS.is_dir() else None
+    config = SandboxConfig(state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin, charts_dir=charts)
+    manager.up(config)
     try:
         yield Sandbox(state_dir)
     finally:

@@ -41,6 +41,12 @@ def up(
     lost_rate: float = typer.Option(0.0, "--lost-rate", min=0, max=1, help="P(change made, 500 answered)."),
     fault_seed: Optional[int] = typer.Option(None, "--fault-seed", help="Seed for fault injection."),  # noqa: UP045
     feeder_interval: float = typer.Option(5.0, "--feeder-interval", min=0.1, help="Seconds between writes."),
+    charts: Optional[Path] = typer.Option(  # noqa: UP045
+        None,
+        "--charts",
+        help="Serve the chart packages (*.tgz) in this directory instead of the stand-in charts.",
+        show_default=False,
+    ),
     output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
@@ -56,6 +62,7 @@ def up(
         oidc_providers=not no_oidc_providers,
         faults=Faults(latency_ms, throttle_rate, error_rate, lost_rate, fault_seed),
         feeder_interval=feeder_interval,
+        charts_dir=charts.resolve() if charts else None,
     )
     output.info("starting the sandbox…")
     state, started = manager.up(config)
@@ -128,7 +135,8 @@ def _report(state: object, status: str) -> None:
     table.add_column("endpoint")
     table.add_row("AWS emulator (STS, IAM, S3, EKS, AMP)", state.aws_endpoint)
     table.add_row("AMP query/remote-write emulator", state.amp_endpoint)
-    table.add_row("stand-in chart repository", state.chart_repo)
+    where = f"charts from {state.charts}" if state.charts else "stand-in charts"
+    table.add_row(f"chart repository ({where})", state.chart_repo)
     for cluster in state.clusters.values():
         table.add_row(f"Kubernetes API {cluster.name}", f"{cluster.api_url}  ({cluster.context})")
     table.add_row("kubeconfig", state.kubeconfig)

@@ -1,8 +1,10 @@
-"""A helm chart repository holding the sandbox's stand-in `cost-analyzer` charts.
+"""The sandbox's helm chart repository: real chart packages from a directory, or the stand-ins.
 
-Each chart directory under `charts/` is packaged as `helm package` would (a gzipped tar whose
-top directory is the chart name) and listed in an `index.yaml`, so `helm pull cost-analyzer
---repo <base_url> --version <v>` and `helm install` work against any static file server.
+With a packages directory (`ampctl sandbox up --charts DIR`) every `*.tgz` in it is copied into the
+repository and listed in its `index.yaml` (the directory itself is never written: it may be
+read-only). Without one, each stand-in chart directory under `charts/` is packaged as `helm
+package` would (a gzipped tar whose top directory is the chart name). Either way `helm pull
+cost-analyzer --repo <base_url> --version <v>` and `helm install` work against any static file server.
 """
 
 from __future__ import annotations
@@ -48,13 +50,55 @@ def _skipped(rel: Path) -> bool:
     return any(part in _SKIP_NAMES for part in rel.parts) or rel.name.endswith(_SKIP_SUFFIXES)
 
 
-def build_chart_repo(dest: Path, base_url: str) -> None:
-    """Write `cost-analyzer-<version>.tgz` for every stand-in chart and the repo's `index.yaml`."""
+class ChartPackageError(ValueError):
+    """A file in the packages directory is not a chart package."""
+
+
+def packaged_charts(packages_dir: Path) -> list[tuple[dict[str, Any], bytes]]:
+    """(Chart.yaml metadata, archive bytes) of every `*.tgz` in `packages_dir`, by file name."""
+    found = []
+    for path in sorted(packages_dir.glob("*.tgz")):
+        archive = path.read_bytes()
+        found.append((chart_metadata(path.name, archive), archive))
+    return found
+
+
+def cost_analyzer_versions(packages_dir: Path) -> list[str]:
+    """The cost-analyzer versions a packages directory holds; ChartPackageError when it holds none."""
+    if not packages_dir.is_dir():
+        raise ChartPackageError(f"{packages_dir} is not a directory")
+    versions = [str(m["version"]) for m, _ in packaged_charts(packages_dir) if m["name"] == "cost-analyzer"]
+    if not versions:
+        raise ChartPackageError(f"{packages_dir} holds no cost-analyzer chart package (cost-analyzer-<version>.tgz)")
+    return sorted(versions, key=_version_key)
+
+
+def chart_metadata(filename: str, archive: bytes) -> dict[str, Any]:
+    """The top-level Chart.yaml of a packaged chart (`<name>/Chart.yaml` inside the archive)."""
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            for member in tar:
+                parts = member.name.split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    handle = tar.extractfile(member)
+                    meta = yaml.safe_load(handle.read()) if handle else None
+                    if isinstance(meta, dict) and meta.get("name") and meta.get("version"):
+                        return meta
+                    break
+    except (tarfile.TarError, OSError, EOFError, yaml.YAMLError) as exc:
+        raise ChartPackageError(f"{filename} is not a chart package: {exc}") from None
+    raise ChartPackageError(f"{filename} is not a chart package: no Chart.yaml with a name and version")
+
+
+def build_chart_repo(dest: Path, base_url: str, packages_dir: Path | None = None) -> None:
+    """Write the charts (from `packages_dir`, else the stand-ins) and the repo's `index.yaml` into `dest`."""
     dest.mkdir(parents=True, exist_ok=True)
     now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
     entries: dict[str, list[dict[str, Any]]] = {}
-    for chart_dir in chart_dirs():
-        meta, archive = package_chart(chart_dir)
+    charts = packaged_charts(packages_dir) if packages_dir else [package_chart(d) for d in chart_dirs()]
+    for stale in dest.glob("*.tgz"):  # a previous run may have served other charts
+        stale.unlink()
+    for meta, archive in charts:
         filename = f"{meta['name']}-{meta['version']}.tgz"
         (dest / filename).write_bytes(archive)
         entry = dict(meta)

@@ -41,10 +41,12 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     prometheus_bin: str = "prometheus"
     feeder_interval: float = 5.0
+    charts_dir: Path | None = None  # real chart packages to serve; None: the stand-in charts
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["state_dir"] = str(self.state_dir)
+        data["charts_dir"] = str(self.charts_dir) if self.charts_dir else None
         data["clusters"] = list(self.clusters)
         return data
 
@@ -52,6 +54,7 @@ class SandboxConfig:
     def from_json(cls, data: dict[str, Any]) -> SandboxConfig:
         data = dict(data)
         data["state_dir"] = Path(data["state_dir"])
+        data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
         data["faults"] = Faults(**data.get("faults", {}))
         return cls(**data)
@@ -83,6 +86,7 @@ class SandboxState:
     kubeconfig: str
     clusters: dict[str, ClusterState]
     child_pids: list[int] = field(default_factory=list)
+    charts: str = ""  # where the served charts come from: a packages directory, or "" for the stand-ins
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

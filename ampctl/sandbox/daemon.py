@@ -42,7 +42,7 @@ def run(config: SandboxConfig) -> None:
     )
     control = ControlServer(state_dir / "charts", standin)
     control_url = control.start()
-    build_chart_repo(state_dir / "charts", f"{control_url}/charts")
+    build_chart_repo(state_dir / "charts", f"{control_url}/charts", config.charts_dir)
     standin.start()
     try:
         clusters = {
@@ -67,6 +67,7 @@ def run(config: SandboxConfig) -> None:
             kubeconfig=str(kubeconfig),
             clusters=clusters,
             child_pids=[],
+            charts=str(config.charts_dir or ""),
         )
         _write_state(state_dir, state)
         while not stop.wait(1.0):

@@ -4,7 +4,8 @@ It watches each emulated cluster. For a Deployment `<x>-cost-analyzer` with a `s
 container it serves Service `<x>-cost-analyzer`'s cost-model port through the API server's service
 proxy (see `kubecost_costmodel`); for a `<x>-prometheus-server` Deployment it remote-writes the
 series a working install produces to the AMP emulator (see `kubecost_feeder`); with an object store
-mounted it uploads federated ETL files to S3 (see `kubecost_etl`). Everything is read from the
+mounted it uploads federated ETL files to S3 (see `kubecost_etl`, also 2.9's finops-agent), and the
+primary's aggregator (2.x) or federator (1.x) reads them back (see `kubecost_federation`). Everything is read from the
 cluster and IAM at the time of use, so misconfiguration fails as it does on EKS, with the same
 lines in the pods' logs.
 """
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ampctl.sandbox import kubecost_objects as ko
 from ampctl.sandbox.kubecost_costmodel import CostModel, CostModelServer, cost_analyzer_start_lines
 from ampctl.sandbox.kubecost_etl import FederatedEtl
+from ampctl.sandbox.kubecost_federation import FederationReader, reader_container
 from ampctl.sandbox.kubecost_feeder import ExtraWriter, Feeder, is_prometheus_server, prometheus_start_lines
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_WATCHED = {"deployments", "pods", "services", "configmaps", "serviceaccounts"}
+_WATCHED = {"deployments", "statefulsets", "pods", "services", "configmaps", "serviceaccounts"}
 # Service port (name and number) -> which server answers it.
 _PORTS = {"tcp-model": "model", "9003": "model", "tcp-frontend": "frontend", "9090": "frontend"}
 Registration = tuple[str, str, str]  # (namespace, service, port)
@@ -60,6 +62,7 @@ class KubecostStandIn:
         self.server = CostModelServer(self.cost_model)
         self.feeder = Feeder(kube, amp_url, self.cost_model)
         self.etl = FederatedEtl(kube, aws, self.cost_model)
+        self.federation = FederationReader(kube, aws, self.cost_model)
         self._lock = threading.Lock()
         self._paused: set[str] = set()
         self._extra: list[ExtraWriter] = []
@@ -188,8 +191,15 @@ class KubecostStandIn:
 
     def _etl_round(self, cluster: str) -> None:
         now = time.monotonic()
-        for workload in self.kube.store(cluster).list("apps/v1", "deployments"):
-            key = (cluster, ko.namespace_of(workload), str(workload["metadata"]["name"]))
-            if is_cost_analyzer(workload) and now - self._last_etl.get(key, -1e9) >= self.etl_interval:
-                self._last_etl[key] = now
+        store = self.kube.store(cluster)
+        for workload in store.list("apps/v1", "deployments") + store.list("apps/v1", "statefulsets"):
+            key = (cluster, ko.namespace_of(workload), f"{workload['kind']}/{workload['metadata']['name']}")
+            if now - self._last_etl.get(key, -1e9) < self.etl_interval:
+                continue
+            self._last_etl[key] = now
+            if workload["kind"] == "Deployment" and is_cost_analyzer(workload):
                 self.etl.build(cluster, workload)
+            elif ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT) is not None:
+                self.etl.export(cluster, workload)
+            elif reader_container(workload) is not None:
+                self.federation.read(cluster, workload)

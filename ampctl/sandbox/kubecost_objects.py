@@ -12,8 +12,11 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 SIGV4PROXY = "sigv4proxy"
 COST_MODEL = "cost-model"
 PROMETHEUS_SERVER = "prometheus-server"
-OBJECT_STORE_MOUNT = "/var/configs/etl/federated"
-OBJECT_STORE_KEY = "federated-store.yaml"
+FINOPS_AGENT = "finops-agent"
+# Where cost-model reads the object store configuration unless FEDERATED_STORE_CONFIG says otherwise,
+# and where the finops-agent (2.9) has it mounted.
+OBJECT_STORE_CONFIG = "/var/configs/etl/federated/federated-store.yaml"
+FINOPS_STORE_CONFIG = "/var/configs/federated-store.yaml"
 
 Obj = dict[str, Any]
 
@@ -135,13 +138,30 @@ class Sidecar:
         )
 
 
-def mounted_secret(spec: Obj, container_spec: Obj, mount_path: str) -> str | None:
-    """Name of the Secret a container has mounted at `mount_path`."""
-    mount = next((m for m in container_spec.get("volumeMounts") or [] if m.get("mountPath") == mount_path), None)
-    if mount is None:
+def mounted_secret_file(spec: Obj, container_spec: Obj, path: str) -> tuple[str, str] | None:
+    """(Secret name, key) of the file a container sees at `path`, or None when no Secret provides it.
+
+    Follows the mount that holds `path` (the longest mountPath above it, or a subPath mount of the
+    file itself) to its volume, and the volume's `items` when it maps keys to other file names."""
+    best: tuple[Obj, str] | None = None
+    for mount in container_spec.get("volumeMounts") or []:
+        at = str(mount.get("mountPath") or "").rstrip("/")
+        if mount.get("subPath"):
+            inside = str(mount["subPath"]) if at == path else None
+        else:
+            inside = path[len(at) + 1 :] if path.startswith(at + "/") else None
+        if inside and (best is None or len(at) > len(str(best[0].get("mountPath") or "").rstrip("/"))):
+            best = (mount, inside)
+    if best is None:
         return None
+    mount, inside = best
     volume = next((v for v in spec.get("volumes") or [] if v.get("name") == mount.get("name")), None)
-    return None if volume is None else ((volume.get("secret") or {}).get("secretName"))
+    secret = (volume or {}).get("secret") or {}
+    if not secret.get("secretName"):
+        return None
+    items = secret.get("items")
+    key = next((str(i.get("key")) for i in items if i.get("path") == inside), None) if items else inside
+    return (str(secret["secretName"]), key) if key else None
 
 
 def prometheus_config(store: Store, workload: Obj) -> tuple[str, str | None]:

@@ -62,7 +62,16 @@ def up(config: SandboxConfig) -> tuple[SandboxState, bool]:
     """Start the sandbox (or return the running one). Returns (state, started_now)."""
     import shutil
 
+    from ampctl.sandbox.chartrepo import ChartPackageError, cost_analyzer_versions
+
     state_dir = config.state_dir
+    if config.charts_dir is not None:
+        try:
+            cost_analyzer_versions(config.charts_dir)
+        except ChartPackageError as exc:
+            raise AmpctlError(
+                f"--charts: {exc}", "pass a directory of packaged charts, e.g. ../shared/charts"
+            ) from None
     if shutil.which(config.prometheus_bin) is None:
         raise AmpctlError(
             f"Prometheus ({config.prometheus_bin}) is not installed: the AMP emulator needs it",

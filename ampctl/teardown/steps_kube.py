@@ -86,11 +86,19 @@ _KINDS = ("pod", "service_account", "secret", "config_map", "service", "persiste
 
 
 def leftovers(run: TeardownRun) -> list[str]:
+    """What the namespace still holds that is neither built in nor the uninstalled release's.
+
+    helm uninstall leaves the claims of the release's StatefulSets (the 2.x aggregator's); they
+    carry the release's instance label and go with the namespace."""
     found = []
     for kind in _KINDS:
         for obj in run.kube.list(kind, run.namespace):
-            name = str(obj.get("metadata", {}).get("name"))
+            meta = obj.get("metadata") or {}
+            name = str(meta.get("name"))
             if name in _BUILT_IN.get(kind, set()) or obj.get("type") == "kubernetes.io/service-account-token":
+                continue
+            release = (meta.get("labels") or {}).get("app.kubernetes.io/instance")
+            if kind == "persistent_volume_claim" and release == run.release:
                 continue
             found.append(f"{kind.replace('_', '')}/{name}")
     return found

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ampctl.sandbox.kubeapi.quantities import canonicalize
 from ampctl.sandbox.kubeapi.resources import ResourceType
 from ampctl.sandbox.kubeapi.selectors import from_label_selector_object
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request, invalid
@@ -107,18 +108,24 @@ def _workload(rt: ResourceType, obj: dict[str, Any], name: str) -> None:
             f"Invalid value: {labels}: `selector` does not match template `labels`",
         )
     if rt.kind == "Deployment":
-        spec.setdefault(
-            "strategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
-        )
+        _strategy(spec, "strategy", {"maxUnavailable": "25%", "maxSurge": "25%"})
         spec.setdefault("progressDeadlineSeconds", 600)
     elif rt.kind == "StatefulSet":
-        spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+        _strategy(spec, "updateStrategy", {"partition": 0})
         spec.setdefault("podManagementPolicy", "OrderedReady")
         spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
     elif rt.kind == "DaemonSet":
-        spec.setdefault(
-            "updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
-        )
+        _strategy(spec, "updateStrategy", {"maxUnavailable": 1, "maxSurge": 0})
+
+
+def _strategy(spec: dict[str, Any], key: str, rolling: dict[str, Any]) -> None:
+    """Default the update strategy field by field, as the API server does (a chart may give only `type`)."""
+    given = spec.get(key)
+    strategy = {k: v for k, v in given.items() if v is not None} if isinstance(given, dict) else {}
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        strategy["rollingUpdate"] = {**rolling, **(strategy.get("rollingUpdate") or {})}
+    spec[key] = strategy
 
 
 def _job(obj: dict[str, Any]) -> None:
@@ -214,6 +221,7 @@ def prepare_create(rt: ResourceType, obj: dict[str, Any], alloc: Allocator, exis
     name, namespace = meta["name"], meta.get("namespace", "")
     validate_name(rt, name)
     _defaults(rt, obj, name)
+    canonicalize(obj.get("spec"))
     if rt.kind == "Namespace":
         _spec(obj).setdefault("finalizers", ["kubernetes"])
         obj["status"] = {"phase": "Active"}
@@ -247,6 +255,7 @@ def prepare_update(rt: ResourceType, old: dict[str, Any], new: dict[str, Any], a
     meta = new["metadata"]
     name = meta["name"]
     _defaults(rt, new, name)
+    canonicalize(new.get("spec"))
     old_spec, new_spec = old.get("spec") or {}, new.get("spec")
     if rt.kind in ("Secret", "ConfigMap") and old.get("immutable"):
         for field in ("data", "binaryData", "stringData"):

@@ -7,12 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ampctl.sandbox.kubeapi import proxy, tables
+from ampctl.sandbox.kubeapi import proxy, scale, tables
 from ampctl.sandbox.kubeapi.cluster import Cluster
 from ampctl.sandbox.kubeapi.logs import pick_container
 from ampctl.sandbox.kubeapi.messages import Request, Response, json_response
 from ampctl.sandbox.kubeapi.objects import PATCH_TYPES
-from ampctl.sandbox.kubeapi.patches import merge_patch, strategic_merge_patch
 from ampctl.sandbox.kubeapi.resources import REVIEWS
 from ampctl.sandbox.kubeapi.routing import Target
 from ampctl.sandbox.kubeapi.selectors import parse_field_selector, parse_label_selector
@@ -52,7 +51,7 @@ def handle(cluster: Cluster, req: Request, target: Target) -> Response | WatchSt
     if method == "GET" and _is_watch(req, target):
         return _watch(cluster, req, target)
     if sub == "scale":
-        return _scale(cluster, req, target)
+        return scale.handle(cluster, req, target)
     if method == "GET":
         obj = cluster.store.get_raw(target.rt.group_version, target.rt.plural, target.namespace, target.name)
         if obj is None:
@@ -218,56 +217,6 @@ def _delete_collection(cluster: Cluster, req: Request, target: Target) -> Respon
             "items": deleted,
         },
     )
-
-
-def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
-    meta = obj["metadata"]
-    selector = ((obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-    return {
-        "kind": "Scale",
-        "apiVersion": "autoscaling/v1",
-        "metadata": {
-            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
-        },
-        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
-        "status": {
-            "replicas": (obj.get("status") or {}).get("replicas", 0),
-            "selector": ",".join(f"{k}={v}" for k, v in selector.items()),
-        },
-    }
-
-
-def _scale(cluster: Cluster, req: Request, target: Target) -> Response:
-    rt, store = target.rt, cluster.store
-    assert target.name is not None
-    obj = store.get(rt.group_version, rt.plural, target.namespace, target.name)
-    if obj is None:
-        raise not_found(rt, target.name)
-    scale = _scale_of(obj)
-    if req.method == "GET":
-        return json_response(200, scale)
-    body = req.decode()
-    if req.method == "PUT":
-        wanted = body
-    elif req.method == "PATCH" and req.content_type == "application/merge-patch+json":
-        wanted = merge_patch(scale, body)
-    elif req.method == "PATCH" and req.content_type == "application/strategic-merge-patch+json":
-        wanted = strategic_merge_patch(scale, body)
-    else:
-        raise method_not_allowed()
-    if not isinstance(wanted, dict) or not isinstance((wanted.get("spec") or {}).get("replicas", 0), int):
-        raise bad_request("spec.replicas of a Scale must be an integer")
-    replicas = (wanted.get("spec") or {}).get("replicas", 0)
-    updated = store.replace(
-        rt.group_version,
-        rt.plural,
-        {"metadata": {"name": target.name}, "spec": {"replicas": replicas}},
-        namespace=target.namespace,
-        name=target.name,
-        subresource="scale",
-        dry_run=req.dry_run,
-    )
-    return json_response(200, _scale_of(updated))
 
 
 def _log(cluster: Cluster, req: Request, target: Target) -> Response:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ampctl.sandbox.kubeapi import workloads
+from ampctl.sandbox.kubeapi import crds, deployments, workloads
 from ampctl.sandbox.kubeapi.defaults import default_service_account
 from ampctl.sandbox.kubeapi.objects import clone
 from ampctl.sandbox.kubeapi.pods import controller_of, sync_pod
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 Item = tuple[str, str, str, str, str]  # (event, group_version, plural, namespace, name)
 Reconciler = Callable[[ObjectStore, dict[str, Any]], None]
 RECONCILERS: dict[tuple[str, str], Reconciler] = {
-    ("apps/v1", "deployments"): workloads.reconcile_deployment,
-    ("apps/v1", "replicasets"): workloads.reconcile_replicaset,
+    ("apps/v1", "deployments"): deployments.reconcile_deployment,
+    ("apps/v1", "replicasets"): deployments.reconcile_replicaset,
     ("apps/v1", "statefulsets"): workloads.reconcile_statefulset,
     ("apps/v1", "daemonsets"): workloads.reconcile_daemonset,
     ("batch/v1", "jobs"): workloads.reconcile_job,
@@ -102,6 +102,10 @@ class Controller:
             RECONCILERS[(group_version, plural)](self.store, obj)
             if plural == "replicasets":
                 self._reconcile_owner(obj)
+        elif (group_version, plural) == (crds.GROUP_VERSION, crds.PLURAL):
+            crd = self._current(group_version, plural, namespace, name)
+            if crd is not None and not crd["metadata"].get("deletionTimestamp"):
+                crds.establish(self.store, crd)
         elif (group_version, plural) == ("v1", "namespaces") and event == "ADDED":
             self._ensure_default_account(name)
         elif (group_version, plural) == ("v1", "serviceaccounts") and event == "ADDED":

@@ -6,7 +6,7 @@ import json
 import random
 from typing import Any
 
-from ampctl.sandbox.kubeapi.resources import ResourceType, lookup
+from ampctl.sandbox.kubeapi.resources import ResourceType, by_kind, lookup
 from ampctl.sandbox.kubeapi.status import no_such_path
 
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -28,6 +28,13 @@ def random_suffix(length: int = 5) -> str:
 
 def resolve(group_version: str, plural: str) -> ResourceType:
     rt = lookup(group_version, plural)
+    if rt is None:
+        raise no_such_path()
+    return rt
+
+
+def resolve_kind(group_version: str, kind: str) -> ResourceType:
+    rt = by_kind(group_version, kind)
     if rt is None:
         raise no_such_path()
     return rt
