@@ -180,9 +180,8 @@ def unreachable(target: Target, error: AmpctlError) -> ClusterReport:
 
 
 def run(
-    targets: Sequence[Target], options: DoctorOptions, *, profile: str | None, parallel: int, progress: Progress
+    targets: Sequence[Target], options: DoctorOptions, *, sessions: Sessions, parallel: int, progress: Progress
 ) -> list[ClusterReport]:
-    sessions = Sessions(profile)
     done: dict[int, Facts | ClusterReport] = {}
 
     def one(item: tuple[int, Target]) -> None:
