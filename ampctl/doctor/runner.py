@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import federated, identity, irsa, logs, promql, release, workloads
+from ampctl.doctor import federated, identity, irsa, logs, promql, release, shape, workloads
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.target import Target
 
-STATIC: list[CheckSpec] = [*identity.SPECS, *irsa.SPECS, *release.SPECS, *workloads.SPECS, *federated.SPECS]
+STATIC: list[CheckSpec] = [
+    *identity.SPECS,
+    *irsa.SPECS,
+    *release.SPECS,
+    *workloads.SPECS,
+    *federated.SPECS,
+    *shape.SPECS,
+]
 LIVE: list[CheckSpec] = list(promql.SPECS)
 AFTER: list[CheckSpec] = list(logs.SPECS)
 ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]
@@ -167,6 +174,12 @@ def finish(facts: Facts) -> ClusterReport:
     checks = [facts.results[spec.id] for spec in ORDER]
     settle(checks, ORDER)
     report = ClusterReport(facts.cluster, facts.target.context, facts.region, checks)
+    found = facts.release()
+    if found is not None:
+        from ampctl.fleetshape import mode_of
+
+        report.mode, report.chart_version = mode_of(facts.federated), found.chart_version
+        report.role = shape.role(facts, facts.fleet_shape() if facts.known_workspace_id() else None)
     erring = sorted({way for (way, _), outcome in facts.queries.items() if outcome.error})
     report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts), erring)
     return report
