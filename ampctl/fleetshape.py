@@ -60,7 +60,7 @@ class FleetShape:
         return tags
 
     def describe(self) -> str:
-        bucket = f" (bucket {self.bucket})" if self.bucket else ""
+        bucket = f", bucket {self.bucket}" if self.bucket else ""
         chart = f", cost-analyzer {self.chart_version} ({self.chart_line})" if self.chart_version else ""
         return f"{self.mode}{bucket}{chart}"
 

@@ -32,7 +32,7 @@ def table(result: dict[str, Any]) -> None:
     fleet = result.get("fleet")
     if fleet:
         chart = f", chart {fleet['chart_version']}" if fleet["chart_version"] else ""
-        bucket = f" (bucket {fleet['bucket']})" if fleet["bucket"] else ""
+        bucket = f", bucket {fleet['bucket']}" if fleet["bucket"] else ""
         title += f"; fleet: {fleet['mode']}{bucket}{chart}"
         title += "" if fleet["source"] == "recorded" else f" ({fleet['source']})"
     else:

@@ -11,7 +11,7 @@ class RecordFleetShape(Step):
         from ampctl.provision.follow import shape_of
 
         self.shape = shape_of(run.request, run.cluster)
-        self.title = f"record the fleet's shape on the AMP workspace ({self.shape.describe()})"
+        self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()})"
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.aws import amp as ampapi
