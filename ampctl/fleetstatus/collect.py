@@ -51,7 +51,7 @@ class ClusterStatus:
 
 
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
-    from ampctl.cli.errorhandler import translate
+    from ampctl.aws.errors import translate
 
     try:
         fn()
