@@ -166,7 +166,9 @@ def load(path: str) -> Fleet:
     try:
         root = yaml.compose(Path(path).read_text())
     except OSError as exc:
-        raise AmpctlError(f"cannot read fleet file {path}: {exc.strerror}", "check the path given with -f") from exc
+        raise AmpctlError(
+            f"cannot read fleet file {path}: {exc.strerror}", "check the path given with --fleet/-F"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -118,7 +118,7 @@ def refusal(shape: FleetShape, conflicts: list[str], workspace: str, command: st
     return AmpctlError(
         f"the fleet of workspace {workspace} is {shape.describe()} ({shape.source}), but {what}",
         f"drop the flag to follow the fleet, or add {OVERRIDE_FLAG} to {command} on purpose "
-        "(see `Fleet shape` in the README)",
+        '(README: "The fleet\'s shape")',
     )
 
 

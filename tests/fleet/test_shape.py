@@ -64,6 +64,8 @@ def test_a_contradicting_flag_is_refused_with_the_override(sandbox: Sandbox, fle
     assert "is federated" in text and "--no-federated asks for quick-start" in text, text
     assert "--override-fleet-shape" in text and "Traceback" not in text
     assert sandbox.aws_mutations() == []
+    primary = sandbox.ampctl("bootstrap", "--no-federated", "--dry-run", "--context", sandbox.context(PRIMARY))
+    assert primary.returncode == 1 and "add --override-fleet-shape to bootstrap" in " ".join(primary.stderr.split())
     version = sandbox.ampctl("add-cluster", "--kubecost-version", "1.108.1", "--context", sandbox.context(WEST))
     assert version.returncode == 1 and "chart line 1.x" in " ".join(version.stderr.split())
 
