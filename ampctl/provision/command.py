@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ampctl.selection import Selection
+
+if TYPE_CHECKING:
+    from ampctl.fleet import Fleet
+    from ampctl.target import Target
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ def run(order: ProvisionOrder) -> None:
     request = build_request(order.primary, order.given, fleet)
     chosen = choose(order.selection, "primary" if order.primary else "additional", fleet)
     members = {m.name: m for m in fleet.members} if fleet is not None else {}
+    if fleet is not None and not order.primary:
+        request = dataclasses.replace(request, fleet_primary=_primary(fleet, order.selection))
     jobs = []
     for target in chosen.targets:
         member = members.get(target.cluster)
@@ -39,3 +45,14 @@ def run(order: ProvisionOrder) -> None:
         jobs, sessions=chosen.sessions, yes=order.yes, dry_run=order.dry_run,
         parallel=1 if order.primary else order.parallel, title=title,
     )  # fmt: skip
+
+
+def _primary(fleet: Fleet, selection: Selection) -> Target | None:
+    """The fleet file's primary, when its context is in the kubeconfig."""
+    from ampctl import fleet as fleetmod
+    from ampctl.errors import AmpctlError
+
+    try:
+        return fleetmod.target(fleet, fleet.primary, selection.kubeconfig)
+    except AmpctlError:
+        return None

@@ -76,10 +76,16 @@ def fleet_request(
     aws: AwsSession, request: ProvisionRequest, cluster: str
 ) -> tuple[ProvisionRequest, FleetShape | None]:
     """(the request after following the fleet's shape, the shape found) for one cluster."""
-    from ampctl.fleetshape import read
+    from ampctl.fleetshape import from_tags, read, workspace_tags
 
     workspace = find_workspace(aws, request)
-    shape = read(aws, workspace, bucket=request.bucket, fleet=request.fleet)
+    shape = None
+    recorded = workspace is not None and from_tags(workspace_tags(workspace)) is not None
+    if workspace is not None and not recorded and request.fleet_primary is not None and not request.primary:
+        from ampctl.provision.infer import from_primary
+
+        shape = from_primary(request.fleet_primary, request)  # no record: the primary's release says
+    shape = shape or read(aws, workspace, bucket=request.bucket, fleet=request.fleet)
     if shape is not None and workspace is not None:
         request = follow(request, shape, cluster, str(workspace["workspaceId"]))
     request = request.with_default_bucket(aws.account(), aws.region)

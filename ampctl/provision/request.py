@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ampctl.spec import (
     DEFAULT_ALIAS,
@@ -14,6 +15,9 @@ from ampctl.spec import (
     DEFAULT_VALUES_DIR,
 )
 from ampctl.versions import DEFAULT_VERSION
+
+if TYPE_CHECKING:
+    from ampctl.target import Target
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class ProvisionRequest:
     # fleet's recorded shape. A chosen one that contradicts the shape is refused unless override_shape.
     given: frozenset[str] = frozenset()
     override_shape: bool = False
+    fleet_primary: Target | None = None  # the fleet file's primary, read when the workspace has no record
 
     def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:
         """Fill in the default bucket name once the account is known (federated mode only)."""

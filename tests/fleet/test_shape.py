@@ -108,3 +108,22 @@ def test_a_workspace_without_a_record_is_inferred_then_recorded(sandbox: Sandbox
     assert plan["clusters"][0]["mode"] == "federated"  # inferred from the bucket ampctl made
     ok(sandbox.ampctl("bootstrap", "--yes", "--context", sandbox.context(PRIMARY), cwd=fleet))
     assert workspace(sandbox)["tags"][MODE] == "federated"
+
+
+def test_without_a_record_the_fleet_files_primary_release_is_read(sandbox: Sandbox, tmp_path: Path) -> None:
+    """A custom bucket cannot be guessed from its name: the primary's release and Secret name it."""
+    sandbox.reset()
+    bucket = "custom-etl-bucket"
+    args = ("bootstrap", "--federated", "--bucket", bucket, "--yes", "--context", sandbox.context(PRIMARY))
+    ok(sandbox.ampctl(*args, cwd=tmp_path))
+    amp = sandbox.client("amp")
+    ws = workspace(sandbox)
+    amp.untag_resource(resourceArn=ws["arn"], tagKeys=[k for k in ws["tags"] if k != "managed-by"])
+    (tmp_path / "ampctl.yaml").write_text(
+        f"apiVersion: ampctl/v1\nkind: Fleet\nname: demo\nregion: {sandbox.state.region}\n"
+        f"primary:\n  context: {sandbox.context(PRIMARY)}\nclusters:\n  - context: {sandbox.context(EAST)}\n"
+    )
+    plan = ok(sandbox.ampctl("add-cluster", "--dry-run", "-o", "json", cwd=tmp_path))
+    assert [(c["cluster"], c["mode"], c["bucket"]) for c in plan["clusters"]] == [(EAST, "federated", bucket)]
+    alone = ok(sandbox.ampctl("add-cluster", "--dry-run", "-o", "json", "--context", sandbox.context(EAST)))
+    assert alone["clusters"][0]["mode"] == "quick-start"  # nothing says otherwise without the fleet file
