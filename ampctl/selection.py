@@ -163,7 +163,7 @@ def choose(selection: Selection, scope: Scope, fleet: Fleet | None = None, *, of
         whole = scope == "fleet" and not selection.only
         chosen = Chosen(fleet, targets, str(home), whole, f"fleet file {fleet.path} (fleet {fleet.name})", sessions)
     if scope == "primary" and len(chosen.targets) > 1:
-        raise AmpctlError("bootstrap sets up one primary cluster", "pass one --context")
+        raise AmpctlError("this command acts on one cluster (the primary, or --agent for render)", "pass one --context")
     names = [t.cluster for t in chosen.targets]
     if len(set(names)) != len(names):
         raise AmpctlError(f"a cluster is named twice: {', '.join(names)}", "give each context once")
