@@ -36,6 +36,12 @@ TOP_KEYS: dict[str, tuple[type, str]] = {
     "primary": (dict, "a mapping"),
     "clusters": (list, "a list"),
 }
+# setting (as the requests of every command name it) -> fleet file key
+SETTINGS = {
+    "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
+    "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
+    "chart_version": "kubecost_version",
+}  # fmt: skip
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "a string"),
     "context": (str, "a string"),
@@ -60,6 +66,10 @@ class Fleet:
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
+
+    def given(self) -> dict[str, Any]:
+        """The settings this file gives, named as the commands' requests name them."""
+        return {name: self.settings[key] for name, key in SETTINGS.items() if key in self.settings}
 
     @property
     def members(self) -> tuple[FleetCluster, ...]:
@@ -156,7 +166,9 @@ def load(path: str) -> Fleet:
     try:
         root = yaml.compose(Path(path).read_text())
     except OSError as exc:
-        raise AmpctlError(f"cannot read fleet file {path}: {exc.strerror}", "check the path given with -f") from exc
+        raise AmpctlError(
+            f"cannot read fleet file {path}: {exc.strerror}", "check the path given with --fleet/-F"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -12,6 +12,10 @@ OBJECT_STORE_SECRET = "kubecost-object-store"
 PRODUCT_KEY_SECRET = "kubecost-product-key"
 DEFAULT_CHART = "oci://public.ecr.aws/kubecost/cost-analyzer"
 DEFAULT_ALIAS = "kubecost-amp"
+DEFAULT_NAMESPACE = "kubecost"
+DEFAULT_RELEASE = "kubecost"
+DEFAULT_TIMEOUT = "10m"
+DEFAULT_VALUES_DIR = ".ampctl"
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,8 @@ class ClusterSpec:
     account: str
     oidc_issuer: str  # "https://oidc.eks.<region>.amazonaws.com/id/XXXX"
     workspace_id: str
-    namespace: str = "kubecost"
-    release: str = "kubecost"
+    namespace: str = DEFAULT_NAMESPACE
+    release: str = DEFAULT_RELEASE
     primary: bool = True
     federated: bool = False
     bucket: str | None = None

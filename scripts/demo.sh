@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ampctl's main job on the local sandbox: start the sandbox, bootstrap the primary cluster
-# (federated), add the two other clusters, and check them. The sandbox serves the real Kubecost
-# charts from ../shared/charts when that folder exists (else its stand-in charts). The sandbox keeps running afterwards
+# (federated), add the two other clusters (they follow the fleet's recorded shape), and check them.
+# The sandbox serves the real Kubecost charts from ../shared/charts when that folder exists (else its
+# stand-in charts). The sandbox keeps running afterwards
 # (stop it with `.venv/bin/ampctl sandbox down`); pass --down to stop it at the end.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,10 +24,12 @@ ctx() { echo "arn:aws:eks:${AWS_REGION}:123456789012:cluster/$1"; }
 cd "$work"
 echo "== ampctl bootstrap --federated (sandbox-primary)"
 ampctl bootstrap --federated --yes --context "$(ctx sandbox-primary)"
-echo "== ampctl add-cluster --federated (sandbox-east, sandbox-west)"
-ampctl add-cluster --federated --yes --context "$(ctx sandbox-east)" --context "$(ctx sandbox-west)"
+echo "== ampctl add-cluster (sandbox-east, sandbox-west: federated, as the fleet)"
+ampctl add-cluster --yes --context "$(ctx sandbox-east)" --context "$(ctx sandbox-west)"
 echo "== ampctl doctor --all --wait 2m"
 ampctl doctor --all --wait 2m
+echo "== ampctl status --all"
+ampctl status --all
 cd "$root"
 if [ "${1:-}" = "--down" ]; then
   ampctl sandbox down

@@ -40,8 +40,8 @@ def bring_up(sandbox: Sandbox, work: Path) -> Path:
     path = work / "ampctl.yaml"
     path.write_text(fleet_yaml(sandbox))
     (work / "west.yaml").write_text("kubecostProductConfigs:\n  labelMappingConfigs:\n    team_label: team\n")
-    ok(sandbox.ampctl("bootstrap", "-f", str(path), "--yes", cwd=work))
-    ok(sandbox.ampctl("add-cluster", "-f", str(path), "--parallel", "2", "--yes", cwd=work))
+    ok(sandbox.ampctl("bootstrap", "-F", str(path), "--yes", cwd=work))
+    ok(sandbox.ampctl("add-cluster", "-F", str(path), "--parallel", "2", "--yes", cwd=work))
     return path
 
 
@@ -65,7 +65,7 @@ def test_fleet_file_brings_up_three_tagged_clusters(sandbox: Sandbox, fleet_file
             assert {"Key": "ampctl/fleet", "Value": FLEET_NAME} in tags
             assert {"Key": "ampctl/cluster", "Value": cluster} in tags
     west = json.loads(
-        sandbox.ampctl("add-cluster", "-f", str(fleet_file), "--only", WEST, "--dry-run", "-o", "json").stdout
+        sandbox.ampctl("add-cluster", "-F", str(fleet_file), "--only", WEST, "--dry-run", "-o", "json").stdout
     )
     assert [c["cluster"] for c in west["clusters"]] == [WEST]
     assert all(s["action"] == "unchanged" for s in west["clusters"][0]["steps"])
@@ -76,11 +76,11 @@ def test_fleet_file_brings_up_three_tagged_clusters(sandbox: Sandbox, fleet_file
 
 def test_flags_override_the_file(sandbox: Sandbox, fleet_file: Path) -> None:
     proc = sandbox.ampctl(
-        "add-cluster", "-f", str(fleet_file), "--only", EAST, "--namespace", "other", "--dry-run", "-o", "json"
+        "add-cluster", "-F", str(fleet_file), "--only", EAST, "--namespace", "other", "--dry-run", "-o", "json"
     )
     steps = {s["step"]: s["action"] for s in ok(proc)["clusters"][0]["steps"]}
     assert steps["namespace other"] == "create"
-    unknown = sandbox.ampctl("add-cluster", "-f", str(fleet_file), "--only", "nope", "--dry-run")
+    unknown = sandbox.ampctl("add-cluster", "-F", str(fleet_file), "--only", "nope", "--dry-run")
     assert unknown.returncode == 1 and "--only nope: not among the clusters" in unknown.stderr
 
 
@@ -149,7 +149,7 @@ def test_malformed_files_are_refused_precisely(tmp_path: Path, change: tuple[str
 def test_cli_refuses_a_malformed_file_before_any_change(sandbox: Sandbox, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("name: prod", "name: prod\nclusterz: []"))
     sandbox.clear_aws_calls()
-    proc = sandbox.ampctl("bootstrap", "-f", path, "--yes")
+    proc = sandbox.ampctl("bootstrap", "-F", path, "--yes")
     assert proc.returncode == 1
     assert f"{path}:4: unknown key 'clusterz'" in " ".join(proc.stderr.split())
     assert sandbox.aws_mutations() == []

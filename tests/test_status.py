@@ -25,7 +25,7 @@ def by_cluster(document: dict) -> dict[str, dict]:
 
 def test_all_three_report_in_one_table_and_in_json(sandbox: Sandbox, fleet_file: Path) -> None:
     sandbox.clear_aws_calls()
-    found = by_cluster(ok(sandbox.ampctl("status", "-f", str(fleet_file), "-o", "json")))
+    found = by_cluster(ok(sandbox.ampctl("status", "-F", str(fleet_file), "-o", "json")))
     assert set(found) == {PRIMARY, EAST, WEST}
     for cluster in (PRIMARY, EAST, WEST):
         row = found[cluster]
@@ -35,7 +35,7 @@ def test_all_three_report_in_one_table_and_in_json(sandbox: Sandbox, fleet_file:
         assert row["service_accounts"] == {"cost-analyzer": True, "prometheus-server": True}
         assert row["federated"] and row["etl_objects"] is not None
         assert row["last_sample_age"] < 60 and row["errors"] == []
-    table = sandbox.ampctl("status", "-f", str(fleet_file))
+    table = sandbox.ampctl("status", "-F", str(fleet_file))
     assert table.returncode == 0, table.stderr
     lines = [line for line in table.stdout.splitlines() if line.strip().startswith(("│ sandbox", "┃ sandbox"))]
     assert len(lines) == 3 and all("reporting" in line and "deployed" in line for line in lines), table.stdout
@@ -46,7 +46,7 @@ def test_all_three_report_in_one_table_and_in_json(sandbox: Sandbox, fleet_file:
 
 
 def test_stopped_feeder_is_stale_and_a_stranger_is_not_in_fleet(sandbox: Sandbox, fleet_file: Path) -> None:
-    first = ok(sandbox.ampctl("status", "-f", str(fleet_file), "-o", "json"))
+    first = ok(sandbox.ampctl("status", "-F", str(fleet_file), "-o", "json"))
     control = sandbox.state.control_url
     sandbox._post(f"{control}/_sandbox/feeder", {"cluster": WEST, "paused": True})
     try:
@@ -55,7 +55,7 @@ def test_stopped_feeder_is_stale_and_a_stranger_is_not_in_fleet(sandbox: Sandbox
             {"cluster_id": "stranger", "workspace_id": first["workspace_id"], "region": sandbox.state.region},
         )
         time.sleep(4)
-        found = by_cluster(ok(sandbox.ampctl("status", "-f", str(fleet_file), "--stale-after", "3s", "-o", "json")))
+        found = by_cluster(ok(sandbox.ampctl("status", "-F", str(fleet_file), "--stale-after", "3s", "-o", "json")))
     finally:
         sandbox._post(f"{control}/_sandbox/feeder", {"cluster": WEST, "paused": False})
     assert found[WEST]["state"] == "stale", found[WEST]

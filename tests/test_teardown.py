@@ -71,12 +71,12 @@ def test_full_teardown_leaves_nothing_of_ampctl_but_spares_unmanaged(sandbox: Sa
     s3.delete_bucket_policy(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="federated/x/keep", Body=b"x")
     sandbox.clear_aws_calls()
-    refused = sandbox.ampctl("teardown", "-f", str(fleet_file), "--delete-bucket", "--yes")
+    refused = sandbox.ampctl("teardown", "-F", str(fleet_file), "--delete-bucket", "--yes")
     assert refused.returncode == 1 and "--force" in refused.stderr
     assert sandbox.aws_mutations() == []
 
     done = sandbox.ampctl(
-        "teardown", "-f", str(fleet_file), "--delete-workspace", "--delete-bucket", "--force", "--yes"
+        "teardown", "-F", str(fleet_file), "--delete-workspace", "--delete-bucket", "--force", "--yes"
     )
     assert done.returncode == 0, done.stderr
     assert f"IAM role {unmanaged} exists but ampctl did not create it: left alone" in " ".join(done.stderr.split())
@@ -92,7 +92,7 @@ def test_full_teardown_leaves_nothing_of_ampctl_but_spares_unmanaged(sandbox: Sa
 
     sandbox.clear_aws_calls()
     again = sandbox.ampctl(
-        "teardown", "-f", str(fleet_file), "--delete-workspace", "--delete-bucket", "--force", "--yes"
+        "teardown", "-F", str(fleet_file), "--delete-workspace", "--delete-bucket", "--force", "--yes"
     )
     assert again.returncode == 0, again.stderr
     assert "nothing to do" in again.stderr

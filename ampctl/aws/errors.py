@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ampctl.errors import AmpctlError
 
 _ACCESS_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
@@ -34,4 +36,13 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
             )
         if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
+    return None
+
+
+def translate(exc: BaseException) -> AmpctlError | None:
+    """Turn a known failure (ampctl's own, AWS credentials, region, access) into a user error, else None."""
+    if isinstance(exc, AmpctlError):
+        return exc
+    if "botocore" in sys.modules:
+        return translate_aws_error(exc)
     return None

@@ -55,3 +55,18 @@ def oidc_provider_exists(iam: Any, arn: str) -> bool:
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def managed_clusters(iam: Any) -> set[str]:
+    """Cluster names from the IAM roles tagged managed-by=ampctl (tag ampctl/cluster)."""
+    from ampctl.naming import CLUSTER_TAG
+
+    found: set[str] = set()
+    for page in iam.get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if not role["RoleName"].startswith("kubecost-"):
+                continue
+            tags = role_tags(iam, role["RoleName"])
+            if is_managed(tags):
+                found.update(t["Value"] for t in tags if t.get("Key") == CLUSTER_TAG and t.get("Value"))
+    return found

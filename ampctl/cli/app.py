@@ -1,4 +1,4 @@
-"""The Typer application: global options, command registration and the error handler."""
+"""The Typer application: command registration, the global options and the error handler."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ampctl import __version__, output
 from ampctl.cli import add_cluster, bootstrap, doctor, render, sandbox
 from ampctl.cli import status as status_cmd
 from ampctl.cli import teardown as teardown_cmd
+from ampctl.cli.globals import EPILOG, GLOBALS, hoist
 from ampctl.cli.options import OutputFormat
 
 app = typer.Typer(
@@ -21,12 +22,12 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("bootstrap")(bootstrap.bootstrap)
-app.command("add-cluster")(add_cluster.add_cluster)
-app.command("render")(render.render)
-app.command("doctor")(doctor.doctor)
-app.command("status")(status_cmd.status)
-app.command("teardown")(teardown_cmd.teardown)
+app.command("bootstrap", epilog=EPILOG)(bootstrap.bootstrap)
+app.command("add-cluster", epilog=EPILOG)(add_cluster.add_cluster)
+app.command("render", epilog=EPILOG)(render.render)
+app.command("doctor", epilog=EPILOG)(doctor.doctor)
+app.command("status", epilog=EPILOG)(status_cmd.status)
+app.command("teardown", epilog=EPILOG)(teardown_cmd.teardown)
 app.add_typer(sandbox.app, name="sandbox")
 
 
@@ -36,26 +37,36 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@app.callback(epilog=EPILOG)
 def root(
     output_format: OutputFormat = typer.Option(
         OutputFormat.text, "--output", "-o", help="Output format: text for people, json for machines."
     ),
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail (repeatable)."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Name every AWS call and helm command."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the result."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: AWS_PROFILE)."),  # noqa: UP045
+    region: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--region", help="AWS region of a cluster whose context is not an EKS context ARN."
+    ),
+    kubeconfig: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--kubeconfig", help="kubeconfig file (default: KUBECONFIG, else ~/.kube/config)."
+    ),
     version: Optional[bool] = typer.Option(  # noqa: UP045 - Typer needs Optional on 3.10
         None, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
+    """Provision and troubleshoot Kubecost on Amazon EKS with Amazon Managed Service for Prometheus."""
     output.settings.output = output_format.value
     output.settings.verbosity = -1 if quiet else verbose
     if verbose:
         output.trace_helm()
+    GLOBALS.profile, GLOBALS.region, GLOBALS.kubeconfig = profile, region, kubeconfig
 
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the app and map every outcome to an exit code."""
     from ampctl.cli.errorhandler import handle
 
-    code = handle(lambda: app(args=argv, standalone_mode=False, prog_name="ampctl"))
+    args = hoist(list(sys.argv[1:] if argv is None else argv))
+    code = handle(lambda: app(args=args, standalone_mode=False, prog_name="ampctl"))
     sys.exit(code)

@@ -6,43 +6,41 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import provision_opts as o
-from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
+from ampctl.cli import options as o
+
+SETTINGS = ("namespace", "release", "alias", "workspace_id", "bucket", "wait", "max_sample_age", "log_window", "helm")
 
 
 def doctor(
+    ctx: typer.Context,
     contexts: list[str] = o.Contexts,
+    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
+    fleet: Optional[str] = o.Fleet,  # noqa: UP045
+    only: list[str] = o.Only,
     all_clusters: bool = o.AllClusters,
-    kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045
-    region: Optional[str] = o.Region,  # noqa: UP045
-    profile: Optional[str] = o.Profile,  # noqa: UP045
-    namespace: str = o.Namespace,
-    release: str = o.Release,
-    alias: str = o.Alias,
+    namespace: Optional[str] = o.Namespace,  # noqa: UP045
+    release: Optional[str] = o.Release,  # noqa: UP045
+    alias: Optional[str] = o.Alias,  # noqa: UP045
     workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
     bucket: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--bucket", help="Expected ETL bucket (default: from ampctl's policy)."
+        None, "--bucket", help="Expected ETL bucket (default: the fleet's, else from ampctl's policy)."
     ),
-    wait: str = typer.Option("0", "--wait", help="Poll the PromQL checks until data arrives, up to e.g. 90s, 15m."),
-    max_sample_age: str = typer.Option("3m", "--max-sample-age", help="Newer samples count as fresh data."),
-    log_window: str = typer.Option("15m", "--log-window", help="Log lines older than this are ignored."),
+    wait: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--wait", help="Poll the PromQL checks until data arrives, up to e.g. 90s, 15m.", show_default="0"
+    ),
+    max_sample_age: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--max-sample-age", help="Newer samples count as fresh data.", show_default="3m"
+    ),
+    log_window: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--log-window", help="Log lines older than this are ignored.", show_default="15m"
+    ),
     helm: Optional[str] = o.Helm,  # noqa: UP045
     parallel: int = o.Parallel,
-    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
-    """Check IRSA, values, workloads, logs, federated ETL and both PromQL paths; exit 2 when a check fails."""
-    from ampctl.doctor.command import doctor as run
-    from ampctl.doctor.options import DoctorOptions, parse_duration
+    """Check IRSA, values, workloads, logs, federated ETL, both PromQL paths and the fleet's shape; exit 2 on failure.
 
-    apply_output(output_format)
-    options = DoctorOptions(
-        namespace=namespace, release=release, alias=alias, workspace_id=workspace_id, bucket=bucket, helm=helm,
-        wait=parse_duration(wait, "--wait"), max_sample_age=parse_duration(max_sample_age, "--max-sample-age"),
-        log_window=parse_duration(log_window, "--log-window"),
-    )  # fmt: skip
-    code = run(
-        contexts, all_clusters=all_clusters, kubeconfig=kubeconfig, cluster=cluster, region=region,
-        profile=profile, parallel=parallel, options=options,
-    )  # fmt: skip
-    raise typer.Exit(code)
+    Without a target: the clusters of ./ampctl.yaml when present, else the current context.
+    """
+    from ampctl.doctor.command import doctor as run
+
+    raise typer.Exit(run(o.selection(ctx.params), o.given(ctx.params, *SETTINGS), parallel))

@@ -17,6 +17,7 @@ from typing import Any
 import typer
 
 from ampctl import output
+from ampctl.aws.errors import translate
 from ampctl.errors import (
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
@@ -41,17 +42,6 @@ def _write_crash_log(exc: BaseException) -> Path:
     with os.fdopen(fd, "w") as f:
         f.write(f"ampctl {' '.join(sys.argv[1:])}\n{text}")
     return path
-
-
-def translate(exc: BaseException) -> AmpctlError | None:
-    """Turn a known third-party failure (AWS credentials, region, access) into a user error."""
-    if isinstance(exc, AmpctlError):
-        return exc
-    if "botocore" in sys.modules:
-        from ampctl.aws.errors import translate_aws_error
-
-        return translate_aws_error(exc)
-    return None
 
 
 def _report(error: AmpctlError) -> None:

@@ -8,57 +8,51 @@ from typing import Optional
 import typer
 
 from ampctl import output
-from ampctl.cli import provision_opts as o
-from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
+from ampctl.cli import options as o
+
+SETTINGS = (
+    "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_version",
+    "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
+)  # fmt: skip
 
 
 def render(
+    ctx: typer.Context,
     out_dir: Path = typer.Option(..., "--out-dir", help="Directory to write the files to."),
-    context: Optional[str] = o.Context,  # noqa: UP045
-    kubeconfig: Optional[str] = o.Kubeconfig,  # noqa: UP045
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045
-    region: Optional[str] = o.Region,  # noqa: UP045
-    profile: Optional[str] = o.Profile,  # noqa: UP045
+    contexts: list[str] = o.Contexts,
+    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
+    fleet: Optional[str] = o.Fleet,  # noqa: UP045
     account: Optional[str] = typer.Option(None, "--account", help="AWS account id (else from STS)."),  # noqa: UP045
     oidc_issuer: Optional[str] = typer.Option(  # noqa: UP045
         None, "--oidc-issuer", help="Cluster OIDC issuer URL (else from EKS)."
     ),
     agent: bool = typer.Option(False, "--agent", help="Render for an additional (non-primary) cluster."),
-    federated: bool = o.Federated,
-    alias: str = o.Alias,
+    federated: Optional[bool] = o.Federated,  # noqa: UP045
+    alias: Optional[str] = o.Alias,  # noqa: UP045
     workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
     bucket: Optional[str] = o.Bucket,  # noqa: UP045
-    namespace: str = o.Namespace,
-    release: str = o.Release,
-    chart: str = o.Chart,
-    version: Optional[str] = o.Version,  # noqa: UP045
-    values: list[str] = o.Values,
+    namespace: Optional[str] = o.Namespace,  # noqa: UP045
+    release: Optional[str] = o.Release,  # noqa: UP045
+    chart: Optional[str] = o.Chart,  # noqa: UP045
+    chart_version: Optional[str] = o.Version,  # noqa: UP045
+    extra_values: list[str] = o.Values,
     set_values: list[str] = o.Set,
-    timeout: str = o.Timeout,
-    seed_rules: bool = o.SeedRules,
+    timeout: Optional[str] = o.Timeout,  # noqa: UP045
+    seed_recording_rules: bool = o.SeedRules,
     product_key_file: Optional[Path] = o.ProductKey,  # noqa: UP045
-    prom_label: Optional[str] = o.PromLabel,  # noqa: UP045
-    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
+    prom_cluster_id_label: Optional[str] = o.PromLabel,  # noqa: UP045
 ) -> None:
     """Write values files (in helm's order), Secret manifests (0600), IAM documents and the helm command.
 
     Fully offline with --workspace-id, --account and --oidc-issuer (plus --cluster/--region or an
     EKS context); otherwise the missing facts are looked up with read-only AWS calls.
     """
-    from ampctl.provision.offline import render_cluster
+    from ampctl.provision.offline import RenderOrder
+    from ampctl.provision.offline import render as run
 
-    apply_output(output_format)
-    request = o.build_request(
-        primary=not agent, federated=federated, alias=alias, workspace_id=workspace_id, bucket=bucket,
-        kms_key=None, namespace=namespace, release=release, chart=chart, chart_repo=None,
-        version=version, values=values, set_values=set_values, timeout=timeout, no_rules=False,
-        seed_rules=seed_rules, create_oidc=False, seed_policies=False,
-        product_key_file=product_key_file, prom_label=prom_label, values_dir=str(out_dir), helm=None,
-    )  # fmt: skip
-    written = render_cluster(
-        request, out_dir, context=context, kubeconfig=kubeconfig, cluster=cluster, region=region,
-        profile=profile, account=account, oidc_issuer=oidc_issuer,
-    )  # fmt: skip
+    given = o.given(ctx.params, *SETTINGS)
+    order = RenderOrder(o.selection(ctx.params), out_dir, agent, given, account, oidc_issuer)
+    written = run(order)
     if output.is_json():
         output.emit_json(written)
         return

@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 
 from ampctl import output
-from ampctl.cli.options import OutputFormat, OutputOpt, apply_output
 
 app = typer.Typer(help="Run a local AWS + EKS + AMP sandbox on 127.0.0.1.", no_args_is_help=True)
 
@@ -16,7 +15,7 @@ StateDirOpt = typer.Option(
     None,
     "--state-dir",
     envvar="AMPCTL_SANDBOX_DIR",
-    help="Where the sandbox keeps its state (default: ./.sandbox).",
+    help="Where the sandbox keeps its state (default: $XDG_STATE_HOME/ampctl/sandbox).",
     show_default=False,
 )
 
@@ -47,13 +46,11 @@ def up(
         help="Serve the chart packages (*.tgz) in this directory instead of the stand-in charts.",
         show_default=False,
     ),
-    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
     from ampctl.sandbox import manager
     from ampctl.sandbox.config import DEFAULT_CLUSTERS, Faults, SandboxConfig
 
-    apply_output(output_format)
     names = list(DEFAULT_CLUSTERS[:clusters]) + [f"sandbox-{i}" for i in range(4, clusters + 1)]
     config = SandboxConfig(
         state_dir=_state_dir(state_dir),
@@ -72,12 +69,10 @@ def up(
 @app.command()
 def down(
     state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
-    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Stop the sandbox and every process it started."""
     from ampctl.sandbox import manager
 
-    apply_output(output_format)
     result = manager.down(_state_dir(state_dir))
     if output.is_json():
         output.emit_json({"stopped": result.stopped, "already_stopped": result.already_stopped})
@@ -90,13 +85,11 @@ def down(
 @app.command()
 def status(
     state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
-    output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Show whether the sandbox runs, and its endpoints."""
     from ampctl.errors import AmpctlError
     from ampctl.sandbox import manager
 
-    apply_output(output_format)
     state = manager.running_state(_state_dir(state_dir))
     if state is None:
         if output.is_json():

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ampctl import output
 from ampctl.doctor.model import Check, ClusterReport, Diagnosis, Status
-from ampctl.doctor.options import DoctorOptions, format_age
-from ampctl.errors import AmpctlError
+from ampctl.doctor.options import format_age
+
+if TYPE_CHECKING:
+    from ampctl.selection import Selection
 
 
 def _no_context(cluster: str) -> ClusterReport:
@@ -27,33 +29,20 @@ def progress(message: str) -> None:
         output.err().print(escape(message), soft_wrap=True)
 
 
-def doctor(
-    contexts: Sequence[str],
-    *,
-    all_clusters: bool,
-    kubeconfig: str | None,
-    cluster: str | None,
-    region: str | None,
-    profile: str | None,
-    parallel: int,
-    options: DoctorOptions,
-) -> int:
-    from ampctl.doctor import discover, report, runner
+def doctor(selection: Selection, given: dict[str, object], parallel: int) -> int:
+    """Choose the clusters (default: ./ampctl.yaml, else the current context), check them, report; the exit code."""
+    from ampctl.doctor import report, runner
+    from ampctl.doctor.options import build
+    from ampctl.selection import choose, load_fleet
 
-    missing: list[str] = []
-    if all_clusters:
-        if contexts or cluster:
-            raise AmpctlError("--all finds the clusters itself", "drop --context/--cluster, or drop --all")
-        from ampctl.aws.session import AwsSession
+    fleet = load_fleet(selection)
+    options = build(given, fleet)
+    chosen = choose(selection, "fleet", fleet)
 
-        aws = AwsSession(profile, discover.discovery_region(region, kubeconfig))
-        targets, missing = discover.all_targets(aws, kubeconfig)
-    else:
-        targets = discover.targets(contexts, kubeconfig=kubeconfig, cluster=cluster, region=region)
-    names = [t.cluster for t in targets]
+    names = [t.cluster for t in chosen.targets]
     if options.wait:
         progress(f"checking {', '.join(names)}; waiting up to {format_age(options.wait)} for data")
-    reports = runner.run(targets, options, profile=profile, parallel=parallel, progress=progress)
-    reports += [_no_context(name) for name in missing]
+    reports = runner.run(chosen.targets, options, sessions=chosen.sessions, parallel=parallel, progress=progress)
+    reports += [_no_context(name) for name in chosen.missing]
     report.show(reports)
     return report.exit_code(reports)

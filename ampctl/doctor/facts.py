@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.doctor.model import Check
     from ampctl.doctor.promql import Outcome
+    from ampctl.fleetshape import FleetShape
     from ampctl.helm import Helm, Release
     from ampctl.target import Target
 
@@ -123,6 +124,17 @@ class Facts(KubeReads):
         if check is None or check.status.value not in ("pass", "warn"):
             return None
         return self.workspace_id()
+
+    def fleet_shape(self) -> FleetShape | None:
+        """The fleet's shape: recorded on the workspace by the primary, else inferred from what exists."""
+        from ampctl.fleetshape import read
+
+        def load() -> FleetShape | None:
+            ws, _ = self.workspace()
+            return read(self.aws, ws, bucket=self.options.bucket, fleet=None)
+
+        found: FleetShape | None = self.once("fleet-shape", load)
+        return found
 
     def role(self, name: str) -> dict[str, Any] | None:
         from ampctl.aws.iam import get_role

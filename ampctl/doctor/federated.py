@@ -42,9 +42,12 @@ def store_config(facts: Facts) -> tuple[dict[str, Any] | None, str]:
 
 
 def expected_bucket(facts: Facts) -> tuple[str, str]:
-    """(bucket, where that came from): --bucket, ampctl's S3 policy for the cluster, else ampctl's default name."""
+    """(bucket, where that came from): --bucket, the fleet's shape, the cluster's S3 policy, else the default name."""
     if facts.options.bucket:
         return facts.options.bucket, "--bucket"
+    shape = facts.fleet_shape() if facts.known_workspace_id() else None
+    if shape is not None and shape.bucket and shape.source == "recorded":
+        return shape.bucket, "the fleet's shape"
     from_policy = _policy_bucket(facts)
     if from_policy:
         return from_policy, "the cluster's S3 policy"

@@ -27,6 +27,7 @@ AREAS = {
     "logs": "Logs",
     "federated": "Federated ETL",
     "promql": "PromQL",
+    "fleet": "Fleet",
 }
 
 
@@ -118,6 +119,9 @@ class ClusterReport:
     region: str | None
     checks: list[Check]
     diagnosis: Diagnosis | None = None
+    mode: str | None = None  # federated / quick-start, from the release's values
+    role: str | None = None  # primary / agent
+    chart_version: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -135,6 +139,9 @@ class ClusterReport:
             "context": self.context,
             "region": self.region,
             "ok": not self.failed,
+            "mode": self.mode,
+            "role": self.role,
+            "chart_version": self.chart_version,
             "counts": self.counts(),
             "checks": [c.to_json() for c in self.checks],
             "diagnosis": self.diagnosis.to_json() if self.diagnosis else None,

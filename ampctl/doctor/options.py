@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ampctl.errors import AmpctlError
+from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
+
+if TYPE_CHECKING:
+    from ampctl.fleet import Fleet
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smh])")
@@ -13,9 +18,9 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)([smh])")
 
 @dataclass(frozen=True)
 class DoctorOptions:
-    namespace: str = "kubecost"
-    release: str = "kubecost"
-    alias: str = "kubecost-amp"
+    namespace: str = DEFAULT_NAMESPACE
+    release: str = DEFAULT_RELEASE
+    alias: str = DEFAULT_ALIAS
     workspace_id: str | None = None
     bucket: str | None = None
     helm: str | None = None
@@ -45,3 +50,19 @@ def format_age(seconds: float) -> str:
         return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
     hours, rest = divmod(total, 3600)
     return f"{hours}h{rest // 60}m" if rest // 60 else f"{hours}h"
+
+
+DURATIONS = {"wait": "--wait", "max_sample_age": "--max-sample-age", "log_window": "--log-window"}
+
+
+def build(given: dict[str, object], fleet: Fleet | None) -> DoctorOptions:
+    """Flags win over the fleet file, which wins over the defaults; durations are parsed here."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(DoctorOptions)}
+    from_file = {k: v for k, v in (fleet.given() if fleet is not None else {}).items() if k in names}
+    settings: dict[str, object] = {**from_file, **{k: v for k, v in given.items() if v is not None}}
+    for key, option in DURATIONS.items():
+        if key in settings:
+            settings[key] = parse_duration(str(settings[key]), option)
+    return DoctorOptions(**settings)  # type: ignore[arg-type]

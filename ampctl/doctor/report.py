@@ -36,8 +36,9 @@ def table(report: ClusterReport) -> RenderableType:
     from rich.markup import escape
     from rich.table import Table
 
+    shape = f"  {report.mode} {report.role}, cost-analyzer {report.chart_version}" if report.mode else ""
     grid = Table(
-        title=f"[bold]{escape(report.cluster)}[/bold]  [dim]{escape(report.context or '')}[/dim]",
+        title=f"[bold]{escape(report.cluster)}[/bold]{escape(shape)}  [dim]{escape(report.context or '')}[/dim]",
         title_justify="left",
         expand=True,
     )
@@ -81,6 +82,8 @@ def show(reports: Sequence[ClusterReport]) -> None:
         output.show(table(report))
         output.show(diagnosis(report))
         output.show("")
+    if len(reports) > 1:
+        output.show(fleet_table(reports))
     failing = [r.cluster for r in reports if r.failed]
     counts = {s: sum(r.counts()[s.value] for r in reports) for s in Status}
     tally = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
@@ -89,3 +92,24 @@ def show(reports: Sequence[ClusterReport]) -> None:
                     f"({', '.join(failing)}); {tally}")  # fmt: skip
     else:
         output.show(f"[green]{len(reports)} cluster(s): no failing checks[/green] ({tally})")
+
+
+def fleet_table(reports: Sequence[ClusterReport]) -> RenderableType:
+    """One row per cluster: its role, mode and chart, and whether it matches the fleet's shape."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    grid = Table(title="[bold]Fleet[/bold]", title_justify="left")
+    for column in ("CLUSTER", "ROLE", "MODE", "CHART", "FLEET SHAPE"):
+        grid.add_column(column)
+    for r in reports:
+        check = r.get("fleet.shape")
+        if check is None or check.status is Status.SKIP:
+            verdict = "-"
+        elif check.status is Status.PASS:
+            verdict = "[green]as the fleet[/green]"
+        else:
+            detail = check.evidence.split(": ", 1)[-1]
+            verdict = f"{ICONS[check.status]} {escape(detail)}"
+        grid.add_row(escape(r.cluster), r.role or "-", r.mode or "-", r.chart_version or "-", verdict)
+    return grid

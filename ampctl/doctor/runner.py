@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, workloads
+from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, shape, workloads
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
@@ -27,6 +27,7 @@ STATIC: list[CheckSpec] = [
     *workloads.SPECS,
     *federated.SPECS,
     *chartline.FEDERATED_SPECS,
+    *shape.SPECS,
 ]
 LIVE: list[CheckSpec] = list(promql.SPECS)
 AFTER: list[CheckSpec] = list(logs.SPECS)
@@ -38,7 +39,7 @@ Progress = Callable[[str], None]
 
 def _failure(exc: Exception) -> Result:
     """A check that could not finish: known failures become a failed check, anything else propagates."""
-    from ampctl.cli.errorhandler import translate
+    from ampctl.aws.errors import translate
 
     error = translate(exc)
     if error is not None:
@@ -175,6 +176,12 @@ def finish(facts: Facts) -> ClusterReport:
     checks = [facts.results[spec.id] for spec in ORDER]
     settle(checks, ORDER)
     report = ClusterReport(facts.cluster, facts.target.context, facts.region, checks)
+    found = facts.release()
+    if found is not None:
+        from ampctl.fleetshape import mode_of
+
+        report.mode, report.chart_version = mode_of(facts.federated), found.chart_version
+        report.role = shape.role(facts, facts.fleet_shape() if facts.known_workspace_id() else None)
     erring = sorted({way for (way, _), outcome in facts.queries.items() if outcome.error})
     report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts), erring)
     return report
@@ -188,9 +195,8 @@ def unreachable(target: Target, error: AmpctlError) -> ClusterReport:
 
 
 def run(
-    targets: Sequence[Target], options: DoctorOptions, *, profile: str | None, parallel: int, progress: Progress
+    targets: Sequence[Target], options: DoctorOptions, *, sessions: Sessions, parallel: int, progress: Progress
 ) -> list[ClusterReport]:
-    sessions = Sessions(profile)
     done: dict[int, Facts | ClusterReport] = {}
 
     def one(item: tuple[int, Target]) -> None:

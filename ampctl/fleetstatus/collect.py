@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
+from ampctl.fleetshape import FleetShape, differences, mode_of
+from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -20,13 +23,12 @@ LABEL = "cluster_id"
 @dataclass(frozen=True)
 class Scope:
     targets: list[Target]
-    alias: str
-    workspace_id: str | None
-    namespace: str
-    release: str
-    bucket: str | None
-    federated: bool | None  # None: per cluster, from its S3 policy
-    stale_after: float
+    alias: str = DEFAULT_ALIAS
+    workspace_id: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    release: str = DEFAULT_RELEASE
+    bucket: str | None = None
+    stale_after: float = 300.0
     helm: str | None = None
 
 
@@ -40,6 +42,8 @@ class ClusterStatus:
     roles: dict[str, bool] = field(default_factory=dict)
     service_accounts: dict[str, bool] = field(default_factory=dict)
     federated: bool = False
+    mode: str | None = None  # from the release's values
+    differs: list[str] = field(default_factory=list)  # how it differs from the fleet's shape
     etl_objects: int | None = None
     last_sample_age: float | None = None
     state: str = "no data"
@@ -47,7 +51,7 @@ class ClusterStatus:
 
 
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
-    from ampctl.cli.errorhandler import translate
+    from ampctl.aws.errors import translate
 
     try:
         fn()
@@ -60,7 +64,7 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
 
 def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> None:
     from ampctl.aws import iam as iamapi
-    from ampctl.naming import COMPONENTS, default_bucket, role_name, s3_policy_name
+    from ampctl.naming import COMPONENTS, default_bucket, role_name
 
     iam = aws.client("iam")
 
@@ -88,12 +92,13 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         found = Helm(target.kubeconfig, target.context, scope.helm).release(scope.release, scope.namespace)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
+        if found is not None:
+            store = (found.values.get("kubecostModel") or {}).get("federatedStorageConfigSecret")
+            status.federated = bool(store)
+            status.mode = mode_of(status.federated)
 
     def etl() -> None:
-        arn = f"arn:aws:iam::{aws.account()}:policy/{s3_policy_name(target.cluster)}"
-        federated = scope.federated if scope.federated is not None else iamapi.get_policy(iam, arn) is not None
-        status.federated = federated
-        if federated:
+        if status.federated:
             bucket = scope.bucket or default_bucket(aws.account(), target.region)
             prefix = f"federated/{target.cluster}/"
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
@@ -103,20 +108,27 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         _guard(status, part)
 
 
-def workspace(aws: AwsSession, scope: Scope) -> str | None:
+def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | None]:
+    """(the workspace id, the fleet's shape recorded on it or inferred)."""
     from ampctl.aws import amp
+    from ampctl.fleetshape import read
 
-    if scope.workspace_id:
-        return scope.workspace_id
-    found = amp.one_by_alias(aws.client("amp"), scope.alias, aws.region)
-    return str(found["workspaceId"]) if found else None
+    client = aws.client("amp")
+    found = amp.describe(client, scope.workspace_id) if scope.workspace_id else None
+    if not scope.workspace_id:
+        by_alias = amp.one_by_alias(client, scope.alias, aws.region)
+        found = amp.describe(client, str(by_alias["workspaceId"])) if by_alias else None
+    ws_id = scope.workspace_id or (str(found["workspaceId"]) if found else None)
+    return ws_id, read(aws, found, bucket=scope.bucket, fleet=None)
 
 
 def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, parallel: int) -> dict[str, Any]:
     from ampctl.aws.ampquery import last_samples
 
     aws = aws_for(region)
-    ws = workspace(aws, scope)
+    ws, shape = workspace(aws, scope)
+    if shape is not None and shape.bucket and not scope.bucket:
+        scope = dataclasses.replace(scope, bucket=shape.bucket)
     statuses = {t.cluster: ClusterStatus(t.cluster, t.context) for t in scope.targets}
     ages: dict[str, float] = {}
     problems: list[str] = []
@@ -137,6 +149,10 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
     for cluster_id in sorted(set(ages) - set(statuses)):
         statuses[cluster_id] = ClusterStatus(cluster_id, in_fleet=False)
     for status in statuses.values():
+        if shape is not None and status.mode is not None:
+            status.differs = differences(
+                shape, federated=status.federated, bucket=None, chart_version=status.chart_version, skew=True
+            )
         status.last_sample_age = ages.get(status.cluster)
         if not status.in_fleet:
             status.state = "not in fleet"
@@ -144,4 +160,6 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
             status.state = "no data"
         else:
             status.state = "stale" if status.last_sample_age > scope.stale_after else "reporting"
-    return {"workspace_id": ws, "region": region, "errors": problems, "clusters": list(statuses.values())}
+    fleet = shape.to_json() if shape is not None else None
+    clusters = list(statuses.values())
+    return {"workspace_id": ws, "region": region, "fleet": fleet, "errors": problems, "clusters": clusters}

@@ -29,18 +29,30 @@ def table(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     title = f"workspace {result['workspace_id'] or '(not found)'} in {result['region']}"
+    fleet = result.get("fleet")
+    if fleet:
+        chart = f", chart {fleet['chart_version']}" if fleet["chart_version"] else ""
+        bucket = f", bucket {fleet['bucket']}" if fleet["bucket"] else ""
+        title += f"; fleet: {fleet['mode']}{bucket}{chart}"
+        title += "" if fleet["source"] == "recorded" else f" ({fleet['source']})"
+    else:
+        title += "; fleet shape not recorded (`ampctl bootstrap` on the primary records it)"
     grid = Table(title=title, title_justify="left")
-    for column in ("CLUSTER", "RELEASE", "CHART", "ROLES", "SERVICEACCOUNTS", "LAST SAMPLE", "ETL OBJECTS", "STATE"):
+    columns = ("CLUSTER", "MODE", "CHART", "RELEASE", "ROLES", "SERVICEACCOUNTS", "LAST SAMPLE", "ETL OBJECTS", "STATE")
+    for column in columns:
         grid.add_column(column)
     for c in result["clusters"]:
         style = _STATE_STYLE.get(c.state, "")
         etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
+        mark = " [red]≠ fleet[/red]" if c.differs else ""
         grid.add_row(
-            escape(c.cluster), c.release_status or "-", c.chart_version or "-", _count(c.roles),
+            escape(c.cluster) + mark, c.mode or "-", c.chart_version or "-", c.release_status or "-", _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
         )  # fmt: skip
     output.out().print(grid)
     for c in result["clusters"]:
+        if c.differs:
+            output.warn(f"{c.cluster} differs from the fleet: {'; '.join(c.differs)}")
         for error in c.errors:
             output.warn(f"{c.cluster}: {error}")
     for error in result["errors"]:

@@ -9,6 +9,7 @@ from ampctl.provision.steps_helm import InstallKubecost
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
+from ampctl.provision.steps_shape import RecordFleetShape
 
 
 def role_policies(run: ClusterRun) -> dict[str, list[str]]:
@@ -37,6 +38,8 @@ def steps_for(run: ClusterRun) -> list[Step]:
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))
         steps.append(EnsureS3Policy(run))
+    if r.primary:
+        steps.append(RecordFleetShape(run))
     steps += [
         EnsureIrsaRole(run, "cost-analyzer", SA_COST_ANALYZER, policies["cost-analyzer"]),
         EnsureIrsaRole(run, "prometheus-server", SA_PROMETHEUS, policies["prometheus-server"]),

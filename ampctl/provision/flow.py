@@ -16,13 +16,15 @@ from ampctl.target import Target
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+    from ampctl.provision.follow import fleet_request
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
 
     cluster_name(target.cluster)
     aws = sessions.for_region(target.region)
     check_account(target, aws.account())
-    return ClusterRun(target, aws, request.with_default_bucket(aws.account(), target.region), progress=output.info)
+    followed, _ = fleet_request(aws, request, target.cluster)
+    return ClusterRun(target, aws, followed, progress=output.info)
 
 
 def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dict[str, Any]:
@@ -32,6 +34,9 @@ def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dic
     for p in plans:
         run = p.run
         item: dict[str, Any] = {"cluster": p.name, "ok": p.error is None}
+        if run is not None:
+            item["mode"] = "federated" if run.request.federated else "quick-start"
+            item["role"] = "primary" if run.request.primary else "agent"
         if p.error:
             item["error"] = p.error.message
             item["hint"] = p.error.hint
@@ -70,7 +75,7 @@ def confirm(changes: int, yes: bool) -> bool:
 def provision(
     jobs: Sequence[tuple[Target, ProvisionRequest]],
     *,
-    profile: str | None,
+    sessions: Sessions,
     yes: bool,
     dry_run: bool,
     parallel: int,
@@ -79,7 +84,6 @@ def provision(
     from ampctl.provision.builder import steps_for
 
     """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
-    sessions = Sessions(profile)
     runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
     executor.show_plan(plans, title)
@@ -117,7 +121,7 @@ def show_result(result: dict[str, Any], dry_run: bool) -> None:
             continue
         changed = sum(1 for s in item["steps"] if s["action"] != "unchanged")
         verb = "planned" if dry_run else "applied"
-        parts = [f"{changed} change(s) {verb}" if changed else "up to date"]
+        parts = [f"{item['mode']} {item['role']}", f"{changed} change(s) {verb}" if changed else "up to date"]
         workspace = item.get("workspace", {}).get("id")
         if workspace:
             parts.append(f"workspace {workspace}")

@@ -3,28 +3,46 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ampctl.errors import AmpctlError
 from ampctl.provision.request import ProvisionRequest
-from ampctl.target import Target, resolve
+from ampctl.selection import Selection
+from ampctl.target import Target
 
 
-def _target(context: str | None, kubeconfig: str | None, cluster: str | None, region: str | None) -> Target:
-    if context is None and cluster and region:
-        return Target(context="", cluster=cluster, region=region, account=None, kubeconfig=kubeconfig)
-    return resolve(context, kubeconfig=kubeconfig, cluster=cluster, region=region)
+@dataclass(frozen=True)
+class RenderOrder:
+    selection: Selection
+    out_dir: Path
+    agent: bool = False
+    given: dict[str, Any] = field(default_factory=dict)  # ProvisionRequest fields from the command line
+    account: str | None = None
+    oidc_issuer: str | None = None
+
+
+def render(order: RenderOrder) -> dict[str, Any]:
+    """One cluster's artifacts: the fleet file's primary, a context, or offline --cluster/--region."""
+    from ampctl.provision.settings import build_request
+    from ampctl.selection import choose, load_fleet
+
+    fleet = load_fleet(order.selection)
+    given = {**order.given, "values_dir": str(order.out_dir)}
+    request = build_request(not order.agent, given, fleet)
+    chosen = choose(order.selection, "primary", fleet, offline=True)
+    return render_cluster(
+        request, order.out_dir, target=chosen.targets[0], profile=order.selection.profile,
+        account=order.account, oidc_issuer=order.oidc_issuer,
+    )  # fmt: skip
 
 
 def render_cluster(
     request: ProvisionRequest,
     out_dir: Path,
     *,
-    context: str | None,
-    kubeconfig: str | None,
-    cluster: str | None,
-    region: str | None,
+    target: Target,
     profile: str | None,
     account: str | None,
     oidc_issuer: str | None,
@@ -34,7 +52,6 @@ def render_cluster(
     from ampctl.render.tree import render_all, write_all
     from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
 
-    target = _target(context, kubeconfig, cluster, region)
     validate.cluster_name(target.cluster)
     validate.region(target.region)
     account = account or target.account

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ampctl.spec import (
+    DEFAULT_ALIAS,
+    DEFAULT_CHART,
+    DEFAULT_NAMESPACE,
+    DEFAULT_RELEASE,
+    DEFAULT_TIMEOUT,
+    DEFAULT_VALUES_DIR,
+)
+from ampctl.versions import DEFAULT_VERSION
+
+if TYPE_CHECKING:
+    from ampctl.target import Target
 
 
 @dataclass(frozen=True)
 class ProvisionRequest:
     primary: bool = True
     federated: bool = False
-    alias: str = "kubecost-amp"
+    alias: str = DEFAULT_ALIAS
     workspace_id: str | None = None
     bucket: str | None = None
     kms_key: str | None = None
-    namespace: str = "kubecost"
-    release: str = "kubecost"
-    chart: str = "oci://public.ecr.aws/kubecost/cost-analyzer"
+    namespace: str = DEFAULT_NAMESPACE
+    release: str = DEFAULT_RELEASE
+    chart: str = DEFAULT_CHART
     chart_repo: str | None = None
-    chart_version: str = "2.8.7"
+    chart_version: str = DEFAULT_VERSION
     recording_rules: bool = True
     seed_recording_rules: bool = False
     create_oidc_provider: bool = False
@@ -27,11 +41,16 @@ class ProvisionRequest:
     prom_cluster_id_label: str | None = None
     extra_values: tuple[str, ...] = ()
     set_values: tuple[str, ...] = ()
-    timeout: str = "10m"
-    values_dir: str = ".ampctl"
+    timeout: str = DEFAULT_TIMEOUT
+    values_dir: str = DEFAULT_VALUES_DIR
     fleet: str | None = None
     helm: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # Which settings the user chose (flags or the fleet file), as opposed to defaults; those not chosen follow the
+    # fleet's recorded shape. A chosen one that contradicts the shape is refused unless override_shape.
+    given: frozenset[str] = frozenset()
+    override_shape: bool = False
+    fleet_primary: Target | None = None  # the fleet file's primary, read when the workspace has no record
 
     def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:
         """Fill in the default bucket name once the account is known (federated mode only)."""

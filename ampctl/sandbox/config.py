@@ -99,7 +99,12 @@ class SandboxState:
 
 
 def default_state_dir() -> Path:
-    return Path(os.environ.get("AMPCTL_SANDBOX_DIR", os.path.join(os.getcwd(), ".sandbox")))
+    """AMPCTL_SANDBOX_DIR, else one per-user place: $XDG_STATE_HOME/ampctl/sandbox (~/.local/state/ampctl/sandbox)."""
+    explicit = os.environ.get("AMPCTL_SANDBOX_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "ampctl" / "sandbox"
 
 
 def read_state(state_dir: Path) -> SandboxState | None:

@@ -9,8 +9,8 @@ from ampctl import output
 from ampctl.errors import AmpctlError
 from ampctl.plan import executor
 from ampctl.plan.step import Step
+from ampctl.selection import Chosen
 from ampctl.teardown.run import TeardownRun
-from ampctl.teardown.select import Chosen
 
 SHARED = "workspace and bucket"
 

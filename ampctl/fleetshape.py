@@ -1,0 +1,149 @@
+"""The fleet's shape: what every cluster of one fleet shares, recorded by the primary as tags on the AMP workspace.
+
+Tags (all under `ampctl/`): mode (federated | quick-start), bucket (federated ETL bucket, empty in quick-start),
+chart-line (1.x | 2.x), chart-version (the primary's), namespace, release, primary (the primary's cluster name),
+and ampctl/fleet when the fleet has a name. add-cluster follows the shape; doctor and status compare each cluster
+with it. Workspaces made before the record existed get a shape inferred from what exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ampctl.errors import AmpctlError
+from ampctl.spec import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+
+MODE_TAG = "ampctl/mode"
+BUCKET_TAG = "ampctl/bucket"
+LINE_TAG = "ampctl/chart-line"
+VERSION_TAG = "ampctl/chart-version"
+NAMESPACE_TAG = "ampctl/namespace"
+RELEASE_TAG = "ampctl/release"
+PRIMARY_TAG = "ampctl/primary"
+FEDERATED, QUICK_START = "federated", "quick-start"
+OVERRIDE_FLAG = "--override-fleet-shape"
+
+
+@dataclass(frozen=True)
+class FleetShape:
+    mode: str  # FEDERATED or QUICK_START
+    chart_version: str | None  # None when inferred (unknown)
+    bucket: str | None = None
+    namespace: str = DEFAULT_NAMESPACE
+    release: str = DEFAULT_RELEASE
+    primary: str | None = None
+    fleet: str | None = None
+    source: str = "recorded"  # "recorded" on the workspace, or what it was "inferred from ..."
+
+    @property
+    def federated(self) -> bool:
+        return self.mode == FEDERATED
+
+    @property
+    def chart_line(self) -> str | None:
+        from ampctl.versions import chart_line
+
+        return chart_line(self.chart_version).value if self.chart_version else None
+
+    def tags(self) -> dict[str, str]:
+        from ampctl.naming import FLEET_TAG
+
+        tags = {
+            MODE_TAG: self.mode, BUCKET_TAG: self.bucket or "", LINE_TAG: self.chart_line or "",
+            VERSION_TAG: self.chart_version or "", NAMESPACE_TAG: self.namespace, RELEASE_TAG: self.release,
+            PRIMARY_TAG: self.primary or "",
+        }  # fmt: skip
+        if self.fleet:
+            tags[FLEET_TAG] = self.fleet
+        return tags
+
+    def describe(self) -> str:
+        bucket = f", bucket {self.bucket}" if self.bucket else ""
+        chart = f", cost-analyzer {self.chart_version} ({self.chart_line})" if self.chart_version else ""
+        return f"{self.mode}{bucket}{chart}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "chart_line": self.chart_line}
+
+
+def mode_of(federated: bool) -> str:
+    return FEDERATED if federated else QUICK_START
+
+
+def from_tags(tags: dict[str, str]) -> FleetShape | None:
+    """The recorded shape, or None when the workspace carries no record (made before, or not by ampctl)."""
+    from ampctl.naming import FLEET_TAG
+
+    mode = tags.get(MODE_TAG)
+    if mode not in (FEDERATED, QUICK_START) or not tags.get(VERSION_TAG):
+        return None
+    return FleetShape(
+        mode=mode, chart_version=tags[VERSION_TAG], bucket=tags.get(BUCKET_TAG) or None,
+        namespace=tags.get(NAMESPACE_TAG) or DEFAULT_NAMESPACE, release=tags.get(RELEASE_TAG) or DEFAULT_RELEASE,
+        primary=tags.get(PRIMARY_TAG) or None, fleet=tags.get(FLEET_TAG) or None,
+    )  # fmt: skip
+
+
+def workspace_tags(workspace: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (workspace.get("tags") or {}).items()}
+
+
+def differences(
+    shape: FleetShape, *, federated: bool, bucket: str | None, chart_version: str | None, skew: bool = False
+) -> list[str]:
+    """What makes a cluster differ from its fleet: mode, bucket, chart line (and with skew, the chart version)."""
+    from ampctl.versions import chart_line
+
+    found = []
+    if federated != shape.federated:
+        found.append(f"mode {mode_of(federated)}, the fleet is {shape.mode}")
+    elif federated and shape.bucket and bucket and bucket != shape.bucket:
+        found.append(f"bucket {bucket}, the fleet's is {shape.bucket}")
+    if chart_version:
+        try:
+            line = chart_line(chart_version).value
+        except AmpctlError:
+            line = None
+        if line is not None and shape.chart_line is not None and line != shape.chart_line:
+            found.append(f"chart line {line} ({chart_version}), the fleet's is {shape.chart_line}")
+        elif skew and shape.chart_version and chart_version != shape.chart_version:
+            found.append(f"chart {chart_version}, the fleet's is {shape.chart_version}")
+    return found
+
+
+def refusal(shape: FleetShape, conflicts: list[str], workspace: str, command: str) -> AmpctlError:
+    what = "; ".join(conflicts)
+    return AmpctlError(
+        f"the fleet of workspace {workspace} is {shape.describe()} ({shape.source}), but {what}",
+        f"drop the flag to follow the fleet, or add {OVERRIDE_FLAG} to {command} on purpose "
+        '(README: "The fleet\'s shape")',
+    )
+
+
+def read(aws: Any, workspace: dict[str, Any] | None, *, bucket: str | None, fleet: str | None) -> FleetShape | None:
+    """The workspace's recorded shape; without a record, the shape inferred from what exists, else None.
+
+    Inference (workspaces made before the record): a bucket named like the fleet's (--bucket, else ampctl's default
+    name) that exists and carries ampctl's tags (and, with a fleet name, ampctl/fleet) means a federated fleet.
+    """
+    from ampctl.aws import s3 as s3api
+    from ampctl.naming import FLEET_TAG, MANAGED_BY_TAG, default_bucket
+
+    if workspace is None:
+        return None
+    recorded = from_tags(workspace_tags(workspace))
+    if recorded is not None:
+        return recorded
+    name = bucket or default_bucket(aws.account(), aws.region)
+    s3 = aws.client("s3")
+    try:
+        if s3api.bucket_state(s3, name) == "missing":
+            return None
+    except AmpctlError:
+        return None
+    tags = s3api.tags(s3, name)
+    if tags.get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1] or (fleet and tags.get(FLEET_TAG) not in (None, fleet)):
+        return None
+    return FleetShape(FEDERATED, None, bucket=name, fleet=fleet, source=f"inferred from bucket {name}, made by ampctl")

@@ -1,0 +1,94 @@
+"""A cluster's request, made to follow its fleet's shape (recorded on the workspace by the primary)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from ampctl.fleetshape import FleetShape, mode_of, refusal
+from ampctl.provision.request import ProvisionRequest
+
+if TYPE_CHECKING:
+    from ampctl.aws.session import AwsSession
+
+SHAPED = ("federated", "bucket", "chart_version", "namespace", "release")
+FLAG = {"federated": "--federated/--no-federated", "bucket": "--bucket", "chart_version": "--kubecost-version"}
+
+
+def find_workspace(aws: AwsSession, request: ProvisionRequest) -> dict[str, object] | None:
+    from ampctl.aws import amp as ampapi
+
+    amp = aws.client("amp")
+    if request.workspace_id:
+        return ampapi.describe(amp, request.workspace_id)
+    found = ampapi.one_by_alias(amp, request.alias, aws.region)
+    return ampapi.describe(amp, str(found["workspaceId"])) if found else None
+
+
+def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> list[str]:
+    """The user's choices that contradict the shape."""
+    from ampctl.versions import chart_line
+
+    found = []
+    if "federated" in request.given and request.federated != shape.federated:
+        found.append(f"{FLAG['federated']} asks for {mode_of(request.federated)}")
+    if shape.federated and "bucket" in request.given and shape.bucket and request.bucket != shape.bucket:
+        found.append(f"--bucket asks for {request.bucket}")
+    if "chart_version" in request.given and shape.chart_line:
+        line = chart_line(request.chart_version).value
+        if line != shape.chart_line:
+            found.append(f"--kubecost-version {request.chart_version} is on chart line {line}")
+    if request.primary and shape.primary and shape.primary != cluster:
+        found.append(f"its primary is {shape.primary}, not {cluster}")
+    return found
+
+
+def follow(request: ProvisionRequest, shape: FleetShape, cluster: str, workspace: str) -> ProvisionRequest:
+    """Settings not chosen take the shape's; a choice that contradicts it is refused unless overridden."""
+    clash = conflicts(request, shape, cluster)
+    if clash and not request.override_shape:
+        raise refusal(shape, clash, workspace, "bootstrap" if request.primary else "add-cluster")
+    followed: dict[str, Any] = {
+        "federated": shape.federated, "bucket": shape.bucket, "chart_version": shape.chart_version,
+        "namespace": shape.namespace, "release": shape.release,
+    }  # fmt: skip
+    changes = {
+        key: value
+        for key, value in followed.items()
+        if key not in request.given and value is not None and (key != "bucket" or shape.federated)
+    }
+    followed_request = dataclasses.replace(request, **changes)
+    if not followed_request.federated and "bucket" not in request.given:
+        followed_request = dataclasses.replace(followed_request, bucket=None)
+    return followed_request
+
+
+def shape_of(request: ProvisionRequest, cluster: str) -> FleetShape:
+    """The shape a primary records: its own settings."""
+    return FleetShape(
+        mode=mode_of(request.federated), chart_version=request.chart_version,
+        bucket=request.bucket if request.federated else None, namespace=request.namespace,
+        release=request.release, primary=cluster, fleet=request.fleet,
+    )  # fmt: skip
+
+
+def fleet_request(
+    aws: AwsSession, request: ProvisionRequest, cluster: str
+) -> tuple[ProvisionRequest, FleetShape | None]:
+    """(the request after following the fleet's shape, the shape found) for one cluster."""
+    from ampctl.fleetshape import from_tags, read, workspace_tags
+
+    workspace = find_workspace(aws, request)
+    shape = None
+    recorded = workspace is not None and from_tags(workspace_tags(workspace)) is not None
+    if workspace is not None and not recorded and request.fleet_primary is not None and not request.primary:
+        from ampctl.provision.infer import from_primary
+
+        shape = from_primary(request.fleet_primary, request)  # no record: the primary's release says
+    shape = shape or read(aws, workspace, bucket=request.bucket, fleet=request.fleet)
+    if shape is not None and workspace is not None:
+        request = follow(request, shape, cluster, str(workspace["workspaceId"]))
+    request = request.with_default_bucket(aws.account(), aws.region)
+    if request.primary:
+        request = dataclasses.replace(request, tags=request.tags | shape_of(request, cluster).tags())
+    return request, shape

@@ -1,0 +1,39 @@
+"""The primary records the fleet's shape as tags on the AMP workspace, for add-cluster, doctor and status."""
+
+from __future__ import annotations
+
+from ampctl.plan.step import Change, Step
+from ampctl.provision.context import ClusterRun
+
+
+class RecordFleetShape(Step):
+    def __init__(self, run: ClusterRun) -> None:
+        from ampctl.provision.follow import shape_of
+
+        self.shape = shape_of(run.request, run.cluster)
+        self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()})"
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.aws import amp as ampapi
+        from ampctl.fleetshape import workspace_tags
+
+        if run.workspace_id is None:
+            return Change.create("with the new workspace")
+        ws = ampapi.describe(run.client("amp"), run.workspace_id) or {}
+        current = workspace_tags(ws)
+        differ = sorted(k for k, v in self.shape.tags().items() if current.get(k) != v)
+        if not differ:
+            return Change.unchanged()
+        if not any(k in current for k in differ):
+            return Change.create("not recorded before")
+        return Change.update(", ".join(f"{k} {current.get(k) or '(none)'} -> {self.shape.tags()[k]}" for k in differ))
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.aws import amp as ampapi
+
+        amp = run.client("amp")
+        arn = run.workspace_arn
+        if arn is None:
+            assert run.workspace_id
+            arn = str((ampapi.describe(amp, run.workspace_id) or {})["arn"])
+        amp.tag_resource(resourceArn=arn, tags=self.shape.tags())

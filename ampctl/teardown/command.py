@@ -1,0 +1,37 @@
+"""`ampctl teardown` end to end: choose the clusters, build the request, hand it to the flow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ampctl.errors import AmpctlError
+
+if TYPE_CHECKING:
+    from ampctl.selection import Selection
+
+KEYS = ("alias", "workspace_id", "namespace", "release", "bucket")
+
+
+def teardown(selection: Selection, given: dict[str, Any], *, yes: bool, dry_run: bool, parallel: int) -> None:
+    from ampctl.selection import choose, load_fleet
+    from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
+    from ampctl.teardown import flow
+
+    fleet = load_fleet(selection)
+    chosen = choose(selection, "fleet", fleet)
+    delete_workspace, delete_bucket = bool(given.get("delete_workspace")), bool(given.get("delete_bucket"))
+    if (delete_workspace or delete_bucket) and not chosen.whole_fleet:
+        raise AmpctlError(
+            "--delete-workspace/--delete-bucket remove what the whole fleet shares",
+            "tear down the whole fleet (--fleet ampctl.yaml or --all), or leave them out",
+        )
+    from_file = fleet.given() if fleet is not None else {}
+    s: dict[str, Any] = {k: v for k, v in {**from_file, **given}.items() if k in KEYS and v is not None}
+    request = flow.Request(
+        namespace=str(s.get("namespace", DEFAULT_NAMESPACE)), release=str(s.get("release", DEFAULT_RELEASE)),
+        alias=str(s.get("alias", DEFAULT_ALIAS)), workspace_id=s.get("workspace_id"),
+        bucket=s.get("bucket"), delete_workspace=delete_workspace, delete_bucket=delete_bucket,
+        force=bool(given.get("force")), helm=given.get("helm"),
+    )  # fmt: skip
+    names = ", ".join(t.cluster for t in chosen.targets) or "no clusters"
+    flow.teardown(chosen, request, yes=yes, dry_run=dry_run, parallel=parallel, title=f"teardown ({names})")
