@@ -1,9 +1,8 @@
 """Doctor knows the chart line: the installed values must hold the line's contract keys, and on 2.9 the
 finops-agent must reach the bucket under its ServiceAccount's role.
 
-The sandbox serves stand-in charts for 1.108.1 and 2.8.7 only, so the 2.9 cases install the 2.8.7 stand-in
-relabelled 2.9.7 with the values `ampctl render --kubecost-version 2.9.7` writes: doctor reads the release's
-chart version and values, the ServiceAccounts and the IAM roles, all of which are real here.
+The 2.9 cases install the real 2.9.7 chart, served by the session sandbox from ../shared/charts, with the
+values `ampctl render --kubecost-version 2.9.7` writes (plus the breaks a case makes).
 """
 
 from __future__ import annotations
@@ -16,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from ampctl.sandbox.chartrepo import CHARTS_DIR
 from tests.conftest import TOOLS, Sandbox
+from tests.sandbox.real_charts import needs_real_charts
 
+pytestmark = needs_real_charts
 PRIMARY = "sandbox-primary"
 
 
 @pytest.fixture(scope="module")
 def primary(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A federated primary installed by ampctl (2.8.7 stand-in); its work directory."""
+    """A federated primary installed by ampctl (2.8.7); its work directory."""
     sandbox.reset()
     work = tmp_path_factory.mktemp("chartline")
     proc = sandbox.ampctl("bootstrap", "--federated", "--yes", "--context", sandbox.context(PRIMARY), cwd=work)
@@ -40,7 +40,7 @@ def doctor(sandbox: Sandbox, cwd: Path) -> dict:
 
 
 def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
-    """helm upgrade the release with ampctl's values for `version` on the stand-in chart labelled `version`."""
+    """helm upgrade the release to the real chart `version` with ampctl's values for it."""
     out = work / f"render-{version}"
     shutil.rmtree(out, ignore_errors=True)
     context = sandbox.context(PRIMARY)
@@ -48,12 +48,8 @@ def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
         "render", "--federated", "--context", context, "--kubecost-version", version, "--out-dir", str(out), cwd=work
     )
     assert proc.returncode == 0, proc.stderr
-    chart = work / f"chart-{version}"
-    if not chart.exists():
-        shutil.copytree(CHARTS_DIR / "cost-analyzer-2.8.7", chart)
-        meta = chart / "Chart.yaml"
-        meta.write_text(meta.read_text().replace("2.8.7", version))
-    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost", str(chart), "-n", "kubecost"]
+    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost", "cost-analyzer", "--repo", sandbox.state.chart_repo]
+    argv += ["--version", version, "-n", "kubecost"]
     argv += ["--kubeconfig", sandbox.state.kubeconfig, "--kube-context", context]
     for path in sorted(out.glob("0*.yaml")):
         argv += ["-f", str(path)]
@@ -90,12 +86,13 @@ def test_doctor_passes_2_9_values_and_fails_when_the_agent_role_loses_the_bucket
 
 
 def test_doctor_fails_2_9_values_that_break_the_line_contract(sandbox: Sandbox, primary: Path) -> None:
-    broken = ("global.clusterId=other", "finopsagent.serviceAccount.name=kubecost-finops")
+    # (a global.clusterId other than the cluster_id label does not install: the real chart fails on it)
+    broken = ("pricingConfigmapName=other-pricing", "finopsagent.serviceAccount.name=kubecost-finops")
     install(sandbox, primary, "2.9.7", *broken, "federatedETL.useMultiClusterDB=false")
     checks = doctor(sandbox, primary)
     contract = checks["values.line-contract"]
     assert contract["status"] == "fail"
-    assert "global.clusterId is other, the cluster_id label is sandbox-primary" in contract["evidence"]
+    assert "pricingConfigmapName is other-pricing: a subchart renders the default name" in contract["evidence"]
     assert "federatedETL.useMultiClusterDB is False: cost-model computes every cluster" in contract["evidence"]
     assert "ampctl bootstrap --federated" in contract["fix"]
     finops = checks["federated.finops-agent"]
