@@ -1,8 +1,9 @@
 """Doctor knows the chart line: the installed values must hold the line's contract keys, and on 2.9 the
 finops-agent must reach the bucket under its ServiceAccount's role.
 
-The 2.9 cases install the real 2.9.7 chart, served by the session sandbox from ../shared/charts, with the
-values `ampctl render --kubecost-version 2.9.7` writes (plus the breaks a case makes).
+ampctl installs the real 2.9.7 chart, served by the session sandbox from ../shared/charts, on the three
+clusters (bootstrap and add-cluster, federated), and doctor passes on all of them; the breaks are helm
+upgrades of the primary with the values `ampctl render --kubecost-version 2.9.7` writes plus the break.
 """
 
 from __future__ import annotations
@@ -20,16 +21,22 @@ from tests.sandbox.real_charts import needs_real_charts
 
 pytestmark = needs_real_charts
 PRIMARY = "sandbox-primary"
+AGENTS = ("sandbox-east", "sandbox-west")
 
 
 @pytest.fixture(scope="module")
 def primary(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A federated primary installed by ampctl (2.8.7); its work directory."""
+    """A federated 2.9.7 fleet installed by ampctl (primary, east and west); its work directory."""
     sandbox.reset()
     work = tmp_path_factory.mktemp("chartline")
-    proc = sandbox.ampctl("bootstrap", "--federated", "--yes", "--context", sandbox.context(PRIMARY), cwd=work)
+    version = ("--federated", "--yes", "--kubecost-version", "2.9.7")
+    proc = sandbox.ampctl("bootstrap", *version, "--context", sandbox.context(PRIMARY), cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    agents = [arg for cluster in AGENTS for arg in ("--context", sandbox.context(cluster))]
+    proc = sandbox.ampctl("add-cluster", *version, *agents, cwd=work)
     assert proc.returncode == 0, proc.stderr
     yield work
+    sandbox.reset()
 
 
 def doctor(sandbox: Sandbox, cwd: Path) -> dict:
@@ -59,10 +66,24 @@ def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_doctor_passes_on_a_2_9_fleet(sandbox: Sandbox, primary: Path) -> None:
+    proc = sandbox.ampctl("doctor", "--all", "--wait", "2m", "-o", "json", cwd=primary, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    clusters = {c["cluster"]: c["checks"] for c in json.loads(proc.stdout)["clusters"]}
+    assert sorted(clusters) == sorted((PRIMARY, *AGENTS))
+    for cluster, checks in clusters.items():
+        by_id = {c["id"]: c for c in checks}
+        role = "primary" if cluster == PRIMARY else "agent"
+        assert f"chart 2.9.7 (2.9), federated {role}" in by_id["values.line-contract"]["evidence"]
+        assert by_id["values.line-contract"]["status"] == by_id["federated.finops-agent"]["status"] == "pass"
+        assert by_id["promql.kubecost.memory"]["status"] == "pass", by_id["promql.kubecost.memory"]
+        # federated.objects may wait for the first ETL upload
+        assert {c["id"] for c in checks if c["status"] != "pass"} <= {"federated.objects"}, cluster
+
+
 def test_doctor_passes_2_9_values_and_fails_when_the_agent_role_loses_the_bucket(
     sandbox: Sandbox, primary: Path
 ) -> None:
-    install(sandbox, primary, "2.9.7")
     checks = doctor(sandbox, primary)
     assert checks["values.line-contract"]["status"] == "pass", checks["values.line-contract"]
     assert "chart 2.9.7 (2.9), federated primary" in checks["values.line-contract"]["evidence"]
