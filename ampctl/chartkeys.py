@@ -25,6 +25,8 @@ class LineKeys:
     federation: dict[Role, dict[str, Any]]  # federated mode, per role
     aws_sdk_auth: bool  # the object store config asks for the AWS SDK (IRSA) credentials
     finops_agent_sa_key: str | None = None  # the subchart's ServiceAccount, when the line has one
+    # Federated mode: names for cost-analyzer's objects that a subchart renders under the chart's default.
+    federated_names: dict[str, str] = field(default_factory=dict)
     service_accounts: dict[str, str] = field(
         default_factory=lambda: {
             "serviceAccount.name": SA_COST_ANALYZER,
@@ -79,6 +81,10 @@ LINES: dict[str, LineKeys] = {
         # The finops-agent subchart reads and writes the bucket too; it runs as the cost-analyzer's
         # ServiceAccount (the chart's documented way to give it that account's IAM role).
         finops_agent_sa_key="finopsagent.serviceAccount.name",
+        # With federated storage on, the finops-agent renders ConfigMap pricing-configs, cost-analyzer's default
+        # name for its own: a fresh install fails (`configmaps "pricing-configs" already exists`). Renamed,
+        # cost-model is told the name (PRICING_CONFIGMAP_NAME).
+        federated_names={"pricingConfigmapName": "kubecost-pricing-configs"},
     ),
 }
 
@@ -143,6 +149,7 @@ def federation_values(spec: ClusterSpec) -> dict[str, Any]:
     keys = line_keys(spec.chart_version)
     flat = {k: (spec.cluster if v == CLUSTER else v) for k, v in keys.federation[_role(spec)].items()}
     flat[keys.object_store_key] = OBJECT_STORE_SECRET
+    flat.update(keys.federated_names)
     if needs_upgrade_ack(spec):
         flat["upgrade.toV2"] = True
     return flat

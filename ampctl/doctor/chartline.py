@@ -43,6 +43,9 @@ def _problems(facts: Facts, version: str) -> list[str]:
             want = facts.cluster_id if want == CLUSTER else want
             if facts.value(key, None) != want:
                 problems.append(f"{key} is {facts.value(key, None)}, a federated {role} needs {want}")
+        for key, name in keys.federated_names.items():
+            if facts.value(key, None) != name:
+                problems.append(f"{key} is {facts.value(key, None)}: a subchart renders the default name, set {name}")
     filter_key = cluster_filter_key(version)
     if filter_key:
         wanted = wants_cluster_filter(version, facts.primary, facts.federated)

@@ -4,6 +4,7 @@ every chart in ../shared/charts x primary/agent x federated/quick-start where th
 from __future__ import annotations
 
 import posixpath
+from collections import Counter
 
 import pytest
 import yaml
@@ -43,6 +44,16 @@ def test_every_chart_line_is_covered() -> None:
 def test_no_chart_fail(r: Rendered) -> None:
     assert r.objects, "nothing rendered"
     assert "Error" not in r.stderr
+
+
+def test_no_object_rendered_twice(r: Rendered) -> None:
+    """Defect: on 2.9 with federated storage the finops-agent and cost-analyzer both rendered ConfigMap
+    pricing-configs, and a fresh install stopped with `configmaps "pricing-configs" already exists`."""
+    seen = Counter((o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in r.objects)
+    assert [key for key, count in seen.items() if count > 1] == []
+    if r.case.version.startswith("2.9"):  # cost-model reads its renamed pricing ConfigMap
+        assert env(cost_model(r))["PRICING_CONFIGMAP_NAME"] == "kubecost-pricing-configs"
+        assert r.find("ConfigMap", "kubecost-pricing-configs") is not None
 
 
 def test_sigv4_proxy_signs_for_the_workspace_region(r: Rendered) -> None:

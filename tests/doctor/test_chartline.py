@@ -1,9 +1,9 @@
 """Doctor knows the chart line: the installed values must hold the line's contract keys, and on 2.9 the
 finops-agent must reach the bucket under its ServiceAccount's role.
 
-The sandbox serves stand-in charts for 1.108.1 and 2.8.7 only, so the 2.9 cases install the 2.8.7 stand-in
-relabelled 2.9.7 with the values `ampctl render --kubecost-version 2.9.7` writes: doctor reads the release's
-chart version and values, the ServiceAccounts and the IAM roles, all of which are real here.
+ampctl installs the real 2.9.7 chart, served by the session sandbox from ../shared/charts, on the three
+clusters (bootstrap and add-cluster, federated), and doctor passes on all of them; the breaks are helm
+upgrades of the primary with the values `ampctl render --kubecost-version 2.9.7` writes plus the break.
 """
 
 from __future__ import annotations
@@ -16,20 +16,27 @@ from pathlib import Path
 
 import pytest
 
-from ampctl.sandbox.chartrepo import CHARTS_DIR
 from tests.conftest import TOOLS, Sandbox
+from tests.sandbox.real_charts import needs_real_charts
 
+pytestmark = needs_real_charts
 PRIMARY = "sandbox-primary"
+AGENTS = ("sandbox-east", "sandbox-west")
 
 
 @pytest.fixture(scope="module")
 def primary(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A federated primary installed by ampctl (2.8.7 stand-in); its work directory."""
+    """A federated 2.9.7 fleet installed by ampctl (primary, east and west); its work directory."""
     sandbox.reset()
     work = tmp_path_factory.mktemp("chartline")
-    proc = sandbox.ampctl("bootstrap", "--federated", "--yes", "--context", sandbox.context(PRIMARY), cwd=work)
+    version = ("--federated", "--yes", "--kubecost-version", "2.9.7")
+    proc = sandbox.ampctl("bootstrap", *version, "--context", sandbox.context(PRIMARY), cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    agents = [arg for cluster in AGENTS for arg in ("--context", sandbox.context(cluster))]
+    proc = sandbox.ampctl("add-cluster", *version, *agents, cwd=work)
     assert proc.returncode == 0, proc.stderr
     yield work
+    sandbox.reset()
 
 
 def doctor(sandbox: Sandbox, cwd: Path) -> dict:
@@ -40,7 +47,7 @@ def doctor(sandbox: Sandbox, cwd: Path) -> dict:
 
 
 def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
-    """helm upgrade the release with ampctl's values for `version` on the stand-in chart labelled `version`."""
+    """helm upgrade the release to the real chart `version` with ampctl's values for it."""
     out = work / f"render-{version}"
     shutil.rmtree(out, ignore_errors=True)
     context = sandbox.context(PRIMARY)
@@ -48,12 +55,8 @@ def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
         "render", "--federated", "--context", context, "--kubecost-version", version, "--out-dir", str(out), cwd=work
     )
     assert proc.returncode == 0, proc.stderr
-    chart = work / f"chart-{version}"
-    if not chart.exists():
-        shutil.copytree(CHARTS_DIR / "cost-analyzer-2.8.7", chart)
-        meta = chart / "Chart.yaml"
-        meta.write_text(meta.read_text().replace("2.8.7", version))
-    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost", str(chart), "-n", "kubecost"]
+    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost", "cost-analyzer", "--repo", sandbox.state.chart_repo]
+    argv += ["--version", version, "-n", "kubecost"]
     argv += ["--kubeconfig", sandbox.state.kubeconfig, "--kube-context", context]
     for path in sorted(out.glob("0*.yaml")):
         argv += ["-f", str(path)]
@@ -63,10 +66,24 @@ def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def test_doctor_passes_on_a_2_9_fleet(sandbox: Sandbox, primary: Path) -> None:
+    proc = sandbox.ampctl("doctor", "--all", "--wait", "2m", "-o", "json", cwd=primary, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    clusters = {c["cluster"]: c["checks"] for c in json.loads(proc.stdout)["clusters"]}
+    assert sorted(clusters) == sorted((PRIMARY, *AGENTS))
+    for cluster, checks in clusters.items():
+        by_id = {c["id"]: c for c in checks}
+        role = "primary" if cluster == PRIMARY else "agent"
+        assert f"chart 2.9.7 (2.9), federated {role}" in by_id["values.line-contract"]["evidence"]
+        assert by_id["values.line-contract"]["status"] == by_id["federated.finops-agent"]["status"] == "pass"
+        assert by_id["promql.kubecost.memory"]["status"] == "pass", by_id["promql.kubecost.memory"]
+        # federated.objects may wait for the first ETL upload
+        assert {c["id"] for c in checks if c["status"] != "pass"} <= {"federated.objects"}, cluster
+
+
 def test_doctor_passes_2_9_values_and_fails_when_the_agent_role_loses_the_bucket(
     sandbox: Sandbox, primary: Path
 ) -> None:
-    install(sandbox, primary, "2.9.7")
     checks = doctor(sandbox, primary)
     assert checks["values.line-contract"]["status"] == "pass", checks["values.line-contract"]
     assert "chart 2.9.7 (2.9), federated primary" in checks["values.line-contract"]["evidence"]
@@ -90,12 +107,13 @@ def test_doctor_passes_2_9_values_and_fails_when_the_agent_role_loses_the_bucket
 
 
 def test_doctor_fails_2_9_values_that_break_the_line_contract(sandbox: Sandbox, primary: Path) -> None:
-    broken = ("global.clusterId=other", "finopsagent.serviceAccount.name=kubecost-finops")
+    # (a global.clusterId other than the cluster_id label does not install: the real chart fails on it)
+    broken = ("pricingConfigmapName=other-pricing", "finopsagent.serviceAccount.name=kubecost-finops")
     install(sandbox, primary, "2.9.7", *broken, "federatedETL.useMultiClusterDB=false")
     checks = doctor(sandbox, primary)
     contract = checks["values.line-contract"]
     assert contract["status"] == "fail"
-    assert "global.clusterId is other, the cluster_id label is sandbox-primary" in contract["evidence"]
+    assert "pricingConfigmapName is other-pricing: a subchart renders the default name" in contract["evidence"]
     assert "federatedETL.useMultiClusterDB is False: cost-model computes every cluster" in contract["evidence"]
     assert "ampctl bootstrap --federated" in contract["fix"]
     finops = checks["federated.finops-agent"]

@@ -30,40 +30,13 @@ def chart_package(version: str) -> Path:
 
 
 def render_values(out_dir: Path, version: str, cluster: str, agent: bool) -> list[Path]:
-    """The values files `ampctl render --federated` writes for this version and role, in helm's order.
-
-    Where this ampctl still refuses 2.9, its 2.8 values are moved to the keys 2.9 reads
-    (`global.clusterId`, `global.federatedStorage.existingSecret`), as the chart demands, and
-    cost-analyzer's pricing ConfigMap is renamed: with federated storage on, the finops-agent
-    subchart renders its own `pricing-configs` in the same namespace, so a fresh install fails with
-    `configmaps "pricing-configs" already exists` (an upgrade from 2.8 does not notice)."""
-    written = _ampctl_render(out_dir, version, cluster, agent)
-    if written is None and version.startswith("2.9."):
-        written = _ampctl_render(out_dir, "2.8.7", cluster, agent)
-        assert written is not None
-        last = written[-1]
-        values = yaml.safe_load(last.read_text()) or {}
-        model = values.get("kubecostModel") or {}
-        secret = model.pop("federatedStorageConfigSecret", OBJECT_STORE)
-        if not model:
-            values.pop("kubecostModel", None)
-        glob = values.setdefault("global", {})
-        glob["clusterId"] = cluster
-        glob["federatedStorage"] = {"existingSecret": secret}
-        values["pricingConfigmapName"] = "kubecost-pricing-configs"
-        last.write_text(yaml.safe_dump(values))
-    assert written is not None, f"ampctl render refused {version}"
-    return written
-
-
-def _ampctl_render(out_dir: Path, version: str, cluster: str, agent: bool) -> list[Path] | None:
+    """The values files `ampctl render --federated` writes for this version and role, in helm's order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, "-m", "ampctl", "render", "--federated", "--out-dir", str(out_dir)]
     args += ["--cluster", cluster, "--region", REGION, "--account", ACCOUNT, "--oidc-issuer", ISSUER]
     args += ["--workspace-id", WORKSPACE, "--kubecost-version", version, *(["--agent"] if agent else [])]
     done = subprocess.run(args, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        return None
+    assert done.returncode == 0, f"ampctl render refused {version}: {done.stderr}"
     return sorted(p for p in out_dir.glob("0*.yaml"))
 
 

@@ -109,6 +109,6 @@ def test_real_chart_installs_and_comes_up(
     api = config.new_client_from_config(config_file=str(kubeconfig), context=cluster)
     listed = client.CoreV1Api(api).list_namespaced_pod(NS).items
     assert sorted(p.metadata.name for p in listed) == sorted(p["metadata"]["name"] for p in pods)
-    if version.startswith("2.9."):  # the finops-agent subchart, with its own service account
+    if version.startswith("2.9."):  # the finops-agent subchart, as the cost-analyzer's service account
         agent_pods = [p for p in pods if p["metadata"]["name"].startswith("kubecost-finopsagent-")]
-        assert [p["spec"]["serviceAccountName"] for p in agent_pods] == ["kubecost-finopsagent"]
+        assert [p["spec"]["serviceAccountName"] for p in agent_pods] == ["kubecost-cost-analyzer-amp"]

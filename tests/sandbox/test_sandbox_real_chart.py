@@ -1,7 +1,7 @@
-"""The session sandbox serving the real charts: 2.9.7 on a bootstrapped primary. cost-model finds the
-object-store Secret where 2.9 mounts it (`global.federatedStorage.existingSecret`) and uploads its
-ETL; the finops-agent subchart's own ServiceAccount has no IAM role, so its writes fail as on EKS,
-and succeed once it runs as the cost-analyzer's ServiceAccount (which the chart allows)."""
+"""The session sandbox serving the real charts: 2.9.7 bootstrapped by ampctl on the primary. cost-model finds
+the object-store Secret where 2.9 mounts it (`global.federatedStorage.existingSecret`) and uploads its
+ETL; the finops-agent runs as the cost-analyzer's ServiceAccount (ampctl's values) and writes to the bucket,
+and its writes fail as on EKS under the subchart's own ServiceAccount, which has no IAM role."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-import yaml
 
 from tests.conftest import Sandbox, ok
 from tests.sandbox.real_charts import needs_real_charts
@@ -48,16 +47,11 @@ def helm(sandbox: Sandbox, helm3: str, *args: str) -> str:
     return done.stdout
 
 
-def upgrade_to_2_9(sandbox: Sandbox, helm3: str, tmp_path: Path, **extra: object) -> None:
-    """ampctl's 2.8 values with the keys 2.9 reads instead (see tests/sandbox/real_charts.py)."""
-    values = yaml.safe_load(helm(sandbox, helm3, "get", "values", "kubecost", "-o", "yaml"))
-    secret = values.get("kubecostModel", {}).pop("federatedStorageConfigSecret", None)  # absent once on 2.9
-    values["global"].update(clusterId=PRIMARY, federatedStorage={"existingSecret": secret or "kubecost-object-store"})
-    values.update(pricingConfigmapName="kubecost-pricing-configs", **extra)
-    path = tmp_path / "values-2.9.yaml"
-    path.write_text(yaml.safe_dump(values))
-    repo = ["--repo", sandbox.state.chart_repo, "--version", "2.9.7"]
-    helm(sandbox, helm3, "upgrade", "kubecost", "cost-analyzer", *repo, "-f", str(path), "--wait", "--timeout", "2m")
+def own_account_for_the_agent(sandbox: Sandbox, helm3: str) -> None:
+    """Back to the subchart's default: the finops-agent creates its own ServiceAccount, with no IAM role."""
+    repo = ["--repo", sandbox.state.chart_repo, "--version", "2.9.7", "--reuse-values"]
+    sets = ["--set", "finopsagent.serviceAccount.create=true", "--set", "finopsagent.serviceAccount.name="]
+    helm(sandbox, helm3, "upgrade", "kubecost", "cost-analyzer", *repo, *sets, "--wait", "--timeout", "2m")
 
 
 def objects(sandbox: Sandbox, prefix: str) -> list[str]:
@@ -80,22 +74,21 @@ def agent_log(sandbox: Sandbox) -> str:
     return pod_log(sandbox, "app.kubernetes.io/name=finopsagent", "finops-agent")
 
 
-def test_2_9_etl_and_the_finops_agent_on_the_sandbox(primary: Sandbox, helm3: str, tmp_path: Path) -> None:
-    sandbox = primary
-    upgrade_to_2_9(sandbox, helm3, tmp_path)
+def test_2_9_etl_and_the_finops_agent_on_the_sandbox(sandbox: Sandbox, helm3: str, tmp_path: Path) -> None:
+    sandbox.reset()
+    bootstrap = ["bootstrap", "--federated", "--yes", "--kubecost-version", "2.9.7"]
+    ok(sandbox.ampctl(*bootstrap, "--context", sandbox.context(PRIMARY), cwd=tmp_path))
     bucket = f"kubecost-etl-{sandbox.state.account}-{sandbox.state.region}"
     saved = f"ETL: Allocation[1d]: saved s3://{bucket}/federated/{PRIMARY}/"
-    # The upgrade replaced the cost-analyzer pod: its log holds only what 2.9.7's cost-model did.
     wait_for("2.9's cost-model ETL upload", lambda: saved in pod_log(sandbox, "app=cost-analyzer", "cost-model"))
-
-    wait_for("the finops-agent's failed write", lambda: "NoCredentialProviders" in agent_log(sandbox))
-    assert objects(sandbox, f"finops-agent/{PRIMARY}/") == []
-
-    as_cost_analyzer = {"serviceAccount": {"create": False, "name": "kubecost-cost-analyzer-amp"}}
-    upgrade_to_2_9(sandbox, helm3, tmp_path, finopsagent=as_cost_analyzer)
+    # ampctl's values run the finops-agent as the cost-analyzer's ServiceAccount: its role reaches the bucket.
     written = wait_for("the finops-agent's export", lambda: objects(sandbox, f"finops-agent/{PRIMARY}/"))
     assert written[0].startswith(f"finops-agent/{PRIMARY}/export/1d/")
     assert f"wrote s3://{bucket}/finops-agent/{PRIMARY}/" in agent_log(sandbox)
+
+    own_account_for_the_agent(sandbox, helm3)  # the chart's default account has no IAM role: fails as on EKS
+    wait_for("the finops-agent's failed write", lambda: "NoCredentialProviders" in agent_log(sandbox))
+    sandbox.reset()
 
 
 def test_the_aggregator_reads_the_bucket_with_its_role(primary: Sandbox) -> None:
