@@ -25,6 +25,7 @@ from ampctl.errors import (
     AmpctlError,
     AmpctlErrors,
 )
+from ampctl.translate import translate
 
 
 def log_dir() -> Path:
@@ -41,17 +42,6 @@ def _write_crash_log(exc: BaseException) -> Path:
     with os.fdopen(fd, "w") as f:
         f.write(f"ampctl {' '.join(sys.argv[1:])}\n{text}")
     return path
-
-
-def translate(exc: BaseException) -> AmpctlError | None:
-    """Turn a known third-party failure (AWS credentials, region, access) into a user error."""
-    if isinstance(exc, AmpctlError):
-        return exc
-    if "botocore" in sys.modules:
-        from ampctl.aws.errors import translate_aws_error
-
-        return translate_aws_error(exc)
-    return None
 
 
 def _report(error: AmpctlError) -> None:

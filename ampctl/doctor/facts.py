@@ -6,9 +6,9 @@ one thread, so the caches need no locks.
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ampctl.clients import ClusterClients
 from ampctl.doctor.kubefacts import KubeReads
 from ampctl.doctor.options import DoctorOptions
 from ampctl.errors import AmpctlError
@@ -44,6 +44,7 @@ class Facts(KubeReads):
         self.target = target
         self.aws = aws
         self.options = options
+        self.clients = ClusterClients(target, aws, options.helm)
         self.results: dict[str, Check] = {}
         self.queries: dict[tuple[str, str], Outcome] = {}  # (way, metric) -> last outcome
         self.label_values: dict[str, list[tuple[str, int, float | None]]] = {}  # metric -> found values
@@ -132,11 +133,9 @@ class Facts(KubeReads):
 
     # Helm
 
-    @cached_property
+    @property
     def helm(self) -> Helm:
-        from ampctl.helm import Helm
-
-        return Helm(self.target.kubeconfig, self.target.context, self.options.helm)
+        return self.clients.helm
 
     def release(self) -> Release | None:
         """The release, or None when it is missing or helm cannot read it (then `release_error` says why)."""

@@ -30,7 +30,7 @@ Progress = Callable[[str], None]
 
 def _failure(exc: Exception) -> Result:
     """A check that could not finish: known failures become a failed check, anything else propagates."""
-    from ampctl.cli.errorhandler import translate
+    from ampctl.translate import translate
 
     error = translate(exc)
     if error is not None:

@@ -1,13 +1,17 @@
-"""Gather each cluster's release, roles, ServiceAccounts, ETL objects and last sample age, concurrently."""
+"""Gather each cluster's release, roles, ServiceAccounts, ETL objects and last sample age, all at once.
+
+Every cluster, and inside each cluster every part, is one task on the command's one bounded pool.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
+from ampctl.plan.graph import Graph
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -47,7 +51,7 @@ class ClusterStatus:
 
 
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
-    from ampctl.cli.errorhandler import translate
+    from ampctl.translate import translate
 
     try:
         fn()
@@ -58,11 +62,14 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
-def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> None:
+def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> list[Callable[[], None]]:
+    """The independent reads of one cluster, each recording into `status`."""
     from ampctl.aws import iam as iamapi
+    from ampctl.clients import ClusterClients
     from ampctl.naming import COMPONENTS, default_bucket, role_name, s3_policy_name
 
     iam = aws.client("iam")
+    clients = ClusterClients(target, aws, scope.helm)
 
     def roles() -> None:
         for component in COMPONENTS:
@@ -72,20 +79,15 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             )
 
     def kube() -> None:
-        from ampctl.kube.client import Kube
-
-        k = Kube(target.kubeconfig, target.context)
         for component, sa in COMPONENTS.items():
-            obj = k.read("service_account", scope.namespace, sa)
+            obj = clients.kube.read("service_account", scope.namespace, sa)
             annotations = (obj or {}).get("metadata", {}).get("annotations") or {}
             status.service_accounts[component] = str(annotations.get("eks.amazonaws.com/role-arn", "")).endswith(
                 "/" + role_name(target.cluster, component)
             )
 
     def release() -> None:
-        from ampctl.helm import Helm
-
-        found = Helm(target.kubeconfig, target.context, scope.helm).release(scope.release, scope.namespace)
+        found = clients.helm.release(scope.release, scope.namespace)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
 
@@ -99,8 +101,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
 
-    for part in (roles, kube, release, etl):
-        _guard(status, part)
+    return [partial(_guard, status, part) for part in (roles, kube, release, etl)]
 
 
 def workspace(aws: AwsSession, scope: Scope) -> str | None:
@@ -128,12 +129,15 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
         except AmpctlError as exc:
             problems.append(exc.message)
 
-    def one(target: Target) -> Callable[[], None]:
-        return lambda: _cluster(scope, aws_for(target.region), target, statuses[target.cluster])
+    def one(target: Target) -> None:
+        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster]):
+            graph.add(part, group=target.cluster)
 
-    jobs: list[Callable[[], None]] = [samples, *(one(t) for t in scope.targets)]
-    with ThreadPoolExecutor(max_workers=max(2, parallel)) as pool:
-        list(pool.map(lambda job: job(), jobs))
+    graph = Graph(groups=parallel)
+    graph.add(samples)
+    for target in scope.targets:
+        graph.add(partial(one, target), group=target.cluster)
+    graph.run()
     for cluster_id in sorted(set(ages) - set(statuses)):
         statuses[cluster_id] = ClusterStatus(cluster_id, in_fleet=False)
     for status in statuses.values():

@@ -6,12 +6,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ampctl.plan.step import Change, Step
+from ampctl.plan.step import EVERY_EARLIER, Change, Step
 from ampctl.provision import values as valuesmod
 from ampctl.provision.context import ClusterRun
 
 
-class InstallKubecost(Step):
+class InstallKubecost(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ("workspace",)
+    after: tuple[str, ...] = (EVERY_EARLIER,)
+    gives: tuple[str, ...] = ("release",)
+
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
         self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"

@@ -13,7 +13,10 @@ from ampctl.provision.context import ClusterRun
 POLICY_VERSION_LIMIT = 5
 
 
-class CheckOidcProvider(Step):
+class CheckOidcProvider(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("oidc-provider",)
+
     def __init__(self, run: ClusterRun) -> None:
         self.title = f"IAM OIDC provider for cluster {run.cluster}"
 
@@ -45,7 +48,10 @@ class CheckOidcProvider(Step):
         )
 
 
-class EnsureS3Policy(Step):
+class EnsureS3Policy(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("s3-policy",)
+
     def __init__(self, run: ClusterRun) -> None:
         from ampctl.naming import s3_policy_name
 
@@ -96,7 +102,11 @@ class EnsureS3Policy(Step):
         iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
 
 
-class EnsureIrsaRole(Step):
+class EnsureIrsaRole(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("oidc-provider", "s3-policy")
+    gives: tuple[str, ...] = ("roles",)
+
     def __init__(self, run: ClusterRun, component: str, service_account: str, policy_arns: list[str]) -> None:
         from ampctl.naming import role_name
 
