@@ -21,7 +21,8 @@ class ClusterClients:
         self.target = target
         self.aws = aws
         self.helm_executable = helm_executable
-        self._lock = threading.Lock()
+        self._kube_lock = threading.Lock()
+        self._helm_lock = threading.Lock()
         self._kube: Kube | None = None
         self._helm: Helm | None = None
 
@@ -47,7 +48,7 @@ class ClusterClients:
 
     @property
     def kube(self) -> Kube:
-        with self._lock:
+        with self._kube_lock:
             if self._kube is None:
                 from ampctl.kube.client import Kube
 
@@ -57,7 +58,7 @@ class ClusterClients:
 
     @property
     def helm(self) -> Helm:
-        with self._lock:
+        with self._helm_lock:
             if self._helm is None:
                 from ampctl.helm import Helm
 

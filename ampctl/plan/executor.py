@@ -17,7 +17,7 @@ from typing import Any, Generic
 from ampctl import output
 from ampctl.errors import AmpctlError, AmpctlErrors
 from ampctl.plan.graph import Failed, Graph, Task
-from ampctl.plan.step import Action, Change, RunT, Step, waits_for
+from ampctl.plan.step import Action, Change, RunT, Step, prepares, waits_for
 from ampctl.translate import translate
 
 _ICONS = {
@@ -80,13 +80,16 @@ def plan(
 
     def start(number: int, make: Callable[[], RunT]) -> None:
         cluster_plan = plans[number]
+        name = cluster_plan.name
         steps, changes, errors = found[number]
         cluster_plan.run = run = _guarded(errors, -1, make)
         steps += _guarded(errors, -1, partial(steps_for, run))
         tasks: list[Task] = []
         for index, step in enumerate(steps):
             after = [tasks[j] for j in waits_for(steps, index, applying=False)]
-            tasks.append(graph.add(partial(check, changes, errors, index, step, run), after, group=cluster_plan.name))
+            if prepares(step):
+                after.append(graph.add(partial(_guarded, errors, index, partial(step.prepare, run)), group=name))
+            tasks.append(graph.add(partial(check, changes, errors, index, step, run), after, group=name))
 
     for number, (name, make) in enumerate(targets):
         found.append(([], {}, {}))

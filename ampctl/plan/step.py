@@ -7,7 +7,8 @@ the same executor. It also says what it waits for, so the executor can run the o
 - `needs`: what both its check and its apply wait for; None (the default) waits for every earlier step;
 - `after`: what only its apply waits for (what must exist before it is made); "*" is every earlier step.
 
-What is known before any call (the account, names and ARNs derived from it) is no dependency.
+A step may also `prepare`: a read that waits for nothing (a helm release, say), started at once and finished
+before its check runs. What is known before any call (the account, names and ARNs derived from it) is no dependency.
 """
 
 from __future__ import annotations
@@ -66,11 +67,18 @@ class Step(Generic[RunT]):
     needs: tuple[str, ...] | None = None
     after: tuple[str, ...] = ()
 
+    def prepare(self, run: RunT) -> None:
+        """Optional: a slow read that waits for nothing, started with the cluster, before check's inputs are ready."""
+
     def check(self, run: RunT) -> Change:
         raise NotImplementedError
 
     def apply(self, run: RunT, change: Change) -> None:
         raise NotImplementedError
+
+
+def prepares(step: Step[RunT]) -> bool:
+    return type(step).prepare is not Step.prepare
 
 
 def waits_for(steps: list[Step[RunT]], index: int, *, applying: bool) -> list[int]:

@@ -79,6 +79,9 @@ def provision(
     from ampctl.provision.builder import steps_for
 
     """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
+    from ampctl import warm
+
+    warm.start(warm.KUBERNETES, warm.HELM, warm.TEMPLATES)
     sessions = Sessions(profile)
     runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
