@@ -78,33 +78,33 @@ class Helm:
             text = message[-1] if message else str(exc)
             raise AmpctlError(f"helm failed: {text}", "run with -v for details, or `helm status`") from exc
 
-    def release(self, name: str, namespace: str) -> Release | None:
-        """The release as deployed: status, chart version, revision and user-supplied values."""
+    def release(self, name: str, namespace: str, *, values: bool = True) -> Release | None:
+        """The release as deployed: status, chart version, revision and (unless values=False) user-supplied values."""
         import re
 
         from pyhelm3.errors import ReleaseNotFoundError
 
         command = self.client._command
 
-        async def both() -> tuple[Any, Any]:
+        async def read() -> tuple[Any, Any]:
             # Asked at the same time: the status (for the values) is only used when the list has the release.
-            found = await asyncio.gather(
-                command.list(all=True, namespace=namespace),
-                command.status(name, namespace=namespace),
-                return_exceptions=True,
-            )
-            return found[0], found[1]
+            reads = [command.list(all=True, namespace=namespace)]
+            if values:
+                reads.append(command.status(name, namespace=namespace))
+            found = await asyncio.gather(*reads, return_exceptions=True)
+            if isinstance(found[0], BaseException):
+                raise found[0]
+            entry = next((r for r in found[0] if r.get("name") == name), None)
+            status = found[1] if values else {}
+            if entry is None or isinstance(status, ReleaseNotFoundError):
+                return None, None
+            if isinstance(status, BaseException):
+                raise status
+            return entry, status
 
-        listed, status = self._run(both())
-        if isinstance(listed, BaseException):
-            raise listed
-        entry = next((r for r in listed if r.get("name") == name), None)
+        entry, status = self._run(read())
         if entry is None:
             return None
-        if isinstance(status, ReleaseNotFoundError):
-            return None
-        if isinstance(status, BaseException):
-            raise status
         match = re.search(r"-(\d+\.\d+\.\d+\S*)$", str(entry.get("chart", "")))
         return Release(
             name=name,

@@ -87,7 +87,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             )
 
     def release() -> None:
-        found = clients.helm.release(scope.release, scope.namespace)
+        found = clients.helm.release(scope.release, scope.namespace, values=False)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
 
