@@ -28,7 +28,7 @@ def doctor(
     max_sample_age: str = typer.Option("3m", "--max-sample-age", help="Newer samples count as fresh data."),
     log_window: str = typer.Option("15m", "--log-window", help="Log lines older than this are ignored."),
     helm: Optional[str] = o.Helm,  # noqa: UP045
-    parallel: int = o.Parallel,
+    parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters checked at once."),
     output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Check IRSA, values, workloads, logs, federated ETL and both PromQL paths; exit 2 when a check fails."""

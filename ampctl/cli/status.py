@@ -25,7 +25,7 @@ def status(
     release: str = o.Release,
     stale_after: str = typer.Option("5m", "--stale-after", help="A cluster whose newest sample is older is stale."),
     helm: Optional[str] = o.Helm,  # noqa: UP045
-    parallel: int = typer.Option(16, "--parallel", min=1, max=64, help="Clusters queried at once."),
+    parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters queried at once."),
     output_format: Optional[OutputFormat] = OutputOpt,  # noqa: UP045
 ) -> None:
     """Per cluster: release, roles, ServiceAccounts, last sample in the workspace, ETL objects (read-only)."""

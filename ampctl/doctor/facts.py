@@ -1,7 +1,7 @@
 """One cluster's facts, read once and on demand: identity, workspace, Helm release, Kubernetes objects.
 
-Every read is a GET/List/Describe: doctor never changes anything. The checks of one cluster run in
-one thread, so the caches need no locks.
+Every read is a GET/List/Describe: doctor never changes anything. Each read is made once, also when
+several threads ask at once (the runner prefetches a cluster's reads at once, then runs its checks).
 """
 
 from __future__ import annotations

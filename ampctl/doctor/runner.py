@@ -1,10 +1,12 @@
-"""Run the checks of each cluster (clusters in parallel), wait for data when asked, then settle and diagnose."""
+"""Run the checks of each cluster (every cluster at once, its reads at once), wait for data when asked, then
+settle and diagnose."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
@@ -14,6 +16,7 @@ from ampctl.doctor.facts import Facts
 from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
 from ampctl.doctor.options import DoctorOptions, format_age
 from ampctl.errors import AmpctlError
+from ampctl.plan.graph import Graph
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -115,8 +118,29 @@ def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], Non
                          f"{check.evidence}")  # fmt: skip
 
 
+def prefetch(facts: Facts) -> None:
+    """Make at once the reads the checks then make one after another (each is cached). A read that fails here
+    is left for the check that needs it: it reads again and reports the failure itself."""
+    from ampctl.naming import COMPONENTS, role_name
+    from ampctl.pool import together
+
+    def quietly(read: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                read()
+
+        return run
+
+    first: list[Callable[[], object]] = [facts.caller, facts.eks_cluster, facts.release, facts.workspace]
+    first += [partial(facts.role, role_name(facts.cluster, component)) for component in COMPONENTS]
+    first += [partial(facts.service_account, name) for name in COMPONENTS.values()]
+    together([quietly(read) for read in first])
+    together([quietly(partial(facts.deployment, name)) for name in (facts.fullname, facts.prometheus_name)])
+
+
 def check_cluster(target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress) -> Facts:
     facts = Facts(target, aws, options)
+    prefetch(facts)
     for spec in STATIC + LIVE:
         run_check(facts, spec)
     if options.wait > 0:
@@ -195,13 +219,10 @@ def run(
         progress(f"checking {target.cluster} ({target.context})")
         done[index] = check_cluster(target, aws, options, progress)
 
-    items = list(enumerate(targets))
-    if parallel <= 1 or len(items) == 1:
-        for item in items:
-            one(item)
-    else:
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            list(pool.map(one, items))
+    graph = Graph(groups=parallel)
+    for item in enumerate(targets):
+        graph.add(partial(one, item), group=item[1].context)
+    graph.run()
     checked = [v for v in done.values() if isinstance(v, Facts)]
     _shared_cluster_ids(checked)
     return [finish(v) if isinstance(v, Facts) else v for _, v in sorted(done.items(), key=_first)]
