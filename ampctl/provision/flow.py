@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,13 +17,24 @@ from ampctl.target import Target
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+    from ampctl.pool import together
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
 
     cluster_name(target.cluster)
     aws = sessions.for_region(target.region)
-    check_account(target, aws.account())
-    return ClusterRun(target, aws, request.with_default_bucket(aws.account(), target.region), progress=output.info)
+    run = ClusterRun(target, aws, request, progress=output.info)
+
+    def issuer() -> None:
+        # Read with the identity: the first steps need it. A failure is left for the step that reports it.
+        with contextlib.suppress(Exception):
+            run.oidc_issuer()
+
+    together([aws.account, issuer])
+    account = aws.account()
+    check_account(target, account)
+    run.request = request.with_default_bucket(account, target.region)
+    return run
 
 
 def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dict[str, Any]:
