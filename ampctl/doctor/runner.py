@@ -46,6 +46,13 @@ def _failure(exc: Exception) -> Result:
     raise exc
 
 
+def live(facts: Facts) -> None:
+    """The PromQL checks, at once: each needs only static checks, and each makes its own query."""
+    from ampctl.pool import together
+
+    together([partial(run_check, facts, spec) for spec in LIVE])
+
+
 def run_check(facts: Facts, spec: CheckSpec) -> Check:
     blocked = next(
         (n for n in spec.needs if (c := facts.results.get(n)) is not None and c.status in (Status.FAIL, Status.SKIP)),
@@ -109,8 +116,7 @@ def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], Non
             shown, last_shown = [spec.id for spec, _ in pending], now
         sleep(max(0.1, min(facts.options.poll_interval, deadline - now)))
         before = {spec.id: facts.results[spec.id].status for spec, _ in pending}
-        for spec in LIVE:
-            run_check(facts, spec)
+        live(facts)
         for spec_id, status in before.items():
             check = facts.results[spec_id]
             if check.status is Status.PASS and status is not Status.PASS:
@@ -141,8 +147,9 @@ def prefetch(facts: Facts) -> None:
 def check_cluster(target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress) -> Facts:
     facts = Facts(target, aws, options)
     prefetch(facts)
-    for spec in STATIC + LIVE:
+    for spec in STATIC:
         run_check(facts, spec)
+    live(facts)
     if options.wait > 0:
         wait_for_data(facts, progress)
     for spec in AFTER:

@@ -72,11 +72,17 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
     clients = ClusterClients(target, aws, scope.helm)
 
     def roles() -> None:
-        for component in COMPONENTS:
+        from ampctl.pool import together
+
+        def managed(component: str) -> bool:
             name = role_name(target.cluster, component)
-            status.roles[component] = iamapi.get_role(iam, name) is not None and iamapi.is_managed(
-                iamapi.role_tags(iam, name)
-            )
+            role = iamapi.get_role(iam, name)
+            if role is None:
+                return False
+            return iamapi.is_managed(role["Tags"] if "Tags" in role else iamapi.role_tags(iam, name))
+
+        for component, found in zip(COMPONENTS, together([partial(managed, c) for c in COMPONENTS]), strict=True):
+            status.roles[component] = found
 
     def kube() -> None:
         for component, sa in COMPONENTS.items():
