@@ -6,6 +6,7 @@ it at the end. Figures only: nothing here asserts a time.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -123,7 +124,10 @@ def clusters(count: int) -> list[str]:
 
 
 def workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="ampctl-bench-work-"))
+    """A scratch directory for one run's values files, removed when the benchmark ends."""
+    path = Path(tempfile.mkdtemp(prefix="ampctl-bench-work-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def line(label: str, value: str) -> None:
