@@ -57,13 +57,22 @@ def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dic
                 "query_endpoint": query_endpoint(run.region, ws) if ws else None,
                 "remote_write_url": remote_write_url(run.region, ws) if ws else None,
             }
-            item.update({k: v for k, v in run.outputs.items()})
+            item.update(_in_step_order(run.outputs))
         item["steps"] = [
             {"step": step.title, "action": change.action.value, "detail": change.detail} for step, change in p.steps
         ]
         item["applied"] = applied and p.error is None
         clusters.append(item)
     return {"clusters": clusters}
+
+
+# Steps record their outputs as they finish, in any order: the summary lists them in step order.
+_OUTPUTS = ("bucket", "roles", "release", "files")
+
+
+def _in_step_order(outputs: dict[str, Any]) -> dict[str, Any]:
+    ordered = sorted(outputs, key=lambda k: _OUTPUTS.index(k) if k in _OUTPUTS else len(_OUTPUTS))
+    return {k: dict(sorted(outputs[k].items())) if k == "roles" else outputs[k] for k in ordered}
 
 
 def confirm(changes: int, yes: bool) -> bool:
