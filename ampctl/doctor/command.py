@@ -38,7 +38,10 @@ def doctor(
     parallel: int,
     options: DoctorOptions,
 ) -> int:
+    from ampctl import warm
     from ampctl.doctor import discover, report, runner
+
+    warm.start(warm.KUBERNETES, warm.HELM)
 
     missing: list[str] = []
     if all_clusters:

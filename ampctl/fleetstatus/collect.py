@@ -120,8 +120,10 @@ def workspace(aws: AwsSession, scope: Scope) -> str | None:
 
 
 def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, parallel: int) -> dict[str, Any]:
+    from ampctl import warm
     from ampctl.aws.ampquery import last_samples
 
+    warm.start(warm.KUBERNETES, warm.HELM)
     aws = aws_for(region)
     ws = workspace(aws, scope)
     statuses = {t.cluster: ClusterStatus(t.cluster, t.context) for t in scope.targets}
