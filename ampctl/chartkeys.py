@@ -96,6 +96,17 @@ def line_keys(version: str) -> LineKeys:
     return LINES["2.9"] if minor >= 9 else LINES["2.x"]
 
 
+def object_store_secret(values: dict[str, Any]) -> str | None:
+    """The object-store Secret an installed release's values name, on any line (None: quick-start)."""
+    for key in dict.fromkeys(line.object_store_key for line in reversed(LINES.values())):
+        node: Any = values
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node:
+            return str(node)
+    return None
+
+
 def cluster_filter_key(version: str) -> str | None:
     """The key that renders CURRENT_CLUSTER_ID_FILTER_ENABLED on this version, or None when none does."""
     parsed = parse_version(version)

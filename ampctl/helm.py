@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,31 @@ class Release:
     values: dict[str, Any]
 
 
+_VERSIONS: dict[str, Any] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
+def _command(executable: str, kubeconfig: Path | None, context: str) -> Any:
+    """pyhelm3's command runner, asking each helm executable its version once per process, not once per client."""
+    from pyhelm3.command import Command
+
+    class OnceCommand(Command):
+        def client_version(self) -> Any:
+            with _VERSIONS_LOCK:
+                if executable not in _VERSIONS:
+                    _VERSIONS[executable] = super().client_version()
+                return _VERSIONS[executable]
+
+    return OnceCommand(executable=executable, kubeconfig=kubeconfig, kubecontext=context, default_timeout="10m")
+
+
 class Helm:
     def __init__(self, kubeconfig: str | None, context: str, executable: str | None = None) -> None:
         from pyhelm3 import Client
 
         exe = helm_executable(executable)
         config = Path(kubeconfig) if kubeconfig else None
-        self.client = Client(executable=exe, kubeconfig=config, kubecontext=context, default_timeout="10m")
+        self.client = Client(_command(exe, config, context), executable=exe)
         self.major = int(self.client.version.major)
 
     def _run(self, coro: Any) -> Any:
@@ -59,16 +78,33 @@ class Helm:
             text = message[-1] if message else str(exc)
             raise AmpctlError(f"helm failed: {text}", "run with -v for details, or `helm status`") from exc
 
-    def release(self, name: str, namespace: str) -> Release | None:
-        """The release as deployed: status, chart version, revision and user-supplied values."""
+    def release(self, name: str, namespace: str, *, values: bool = True) -> Release | None:
+        """The release as deployed: status, chart version, revision and (unless values=False) user-supplied values."""
         import re
 
+        from pyhelm3.errors import ReleaseNotFoundError
+
         command = self.client._command
-        listed = self._run(command.list(all=True, namespace=namespace))
-        entry = next((r for r in listed if r.get("name") == name), None)
+
+        async def read() -> tuple[Any, Any]:
+            # Asked at the same time: the status (for the values) is only used when the list has the release.
+            reads = [command.list(all=True, namespace=namespace)]
+            if values:
+                reads.append(command.status(name, namespace=namespace))
+            found = await asyncio.gather(*reads, return_exceptions=True)
+            if isinstance(found[0], BaseException):
+                raise found[0]
+            entry = next((r for r in found[0] if r.get("name") == name), None)
+            status = found[1] if values else {}
+            if entry is None or isinstance(status, ReleaseNotFoundError):
+                return None, None
+            if isinstance(status, BaseException):
+                raise status
+            return entry, status
+
+        entry, status = self._run(read())
         if entry is None:
             return None
-        status = self._run(command.status(name, namespace=namespace))
         match = re.search(r"-(\d+\.\d+\.\d+\S*)$", str(entry.get("chart", "")))
         return Release(
             name=name,
@@ -90,23 +126,23 @@ class Helm:
         values: dict[str, Any],
         timeout: str,
     ) -> int:
-        async def go() -> int:
-            resolved = await self.client.get_chart(chart, repo=repo, version=version)
-            flags: dict[str, bool] = {"rollback_on_failure": True} if self.major >= 4 else {"atomic": True}
-            revision = await self.client.install_or_upgrade_release(
+        # One helm process: `helm upgrade --install` resolves the chart itself (no `helm show chart` first).
+        released = self._run(
+            self.client._command.install_or_upgrade(
                 name,
-                resolved,
+                chart,
                 values,
-                namespace=namespace,
+                atomic=True,
+                atomic_arg="--rollback-on-failure" if self.major >= 4 else "--atomic",
                 create_namespace=False,
+                namespace=namespace,
+                repo=repo,
+                version=version,
                 wait=True,
                 timeout=timeout,
-                **flags,
             )
-            return int(revision.revision)
-
-        result: int = self._run(go())
-        return result
+        )
+        return int(released["version"])
 
 
 def uninstall(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:

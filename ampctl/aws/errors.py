@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 from ampctl.errors import AmpctlError
 
@@ -38,11 +37,3 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
     return None
 
-
-def translate(exc: BaseException) -> AmpctlError | None:
-    """Turn a known failure (ampctl's own, AWS credentials, region, access) into a user error, else None."""
-    if isinstance(exc, AmpctlError):
-        return exc
-    if "botocore" in sys.modules:
-        return translate_aws_error(exc)
-    return None

@@ -59,14 +59,20 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 def managed_clusters(iam: Any) -> set[str]:
     """Cluster names from the IAM roles tagged managed-by=ampctl (tag ampctl/cluster)."""
-    from ampctl.naming import CLUSTER_TAG
+    from functools import partial
 
+    from ampctl.naming import CLUSTER_TAG
+    from ampctl.pool import together
+
+    names = [
+        role["RoleName"]
+        for page in iam.get_paginator("list_roles").paginate()
+        for role in page["Roles"]
+        if role["RoleName"].startswith("kubecost-")
+    ]
     found: set[str] = set()
-    for page in iam.get_paginator("list_roles").paginate():
-        for role in page["Roles"]:
-            if not role["RoleName"].startswith("kubecost-"):
-                continue
-            tags = role_tags(iam, role["RoleName"])
-            if is_managed(tags):
-                found.update(t["Value"] for t in tags if t.get("Key") == CLUSTER_TAG and t.get("Value"))
+    # ListRoles answers without tags: every role's tags are asked at once.
+    for tags in together([partial(role_tags, iam, name) for name in names]):
+        if is_managed(tags):
+            found.update(t["Value"] for t in tags if t.get("Key") == CLUSTER_TAG and t.get("Value"))
     return found

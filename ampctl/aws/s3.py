@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ampctl.errors import AmpctlError
@@ -62,36 +64,50 @@ PUBLIC_ACCESS_BLOCK = {
 def hardening_drift(s3: Any, bucket: str, kms_key: str | None, policy: dict[str, Any]) -> list[str]:
     """What differs from the hardened configuration (empty when the bucket is as ampctl sets it)."""
     from ampctl.documents import documents_equal
+    from ampctl.pool import together
 
+    reads: list[tuple[str, set[str]]] = [
+        ("get_public_access_block", {"NoSuchPublicAccessBlockConfiguration"}),
+        ("get_bucket_encryption", {"ServerSideEncryptionConfigurationNotFoundError"}),
+        ("get_bucket_ownership_controls", {"OwnershipControlsNotFoundError"}),
+        ("get_bucket_policy", {"NoSuchBucketPolicy"}),
+    ]
+    pab, enc, own, current = together([partial(_get, s3, method, bucket, missing) for method, missing in reads])
     drift = []
-    pab = _get(s3, "get_public_access_block", bucket, {"NoSuchPublicAccessBlockConfiguration"})
     if (pab or {}).get("PublicAccessBlockConfiguration") != PUBLIC_ACCESS_BLOCK:
         drift.append("public access block")
-    enc = _get(s3, "get_bucket_encryption", bucket, {"ServerSideEncryptionConfigurationNotFoundError"})
     rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
     want = encryption_rule(kms_key)["ApplyServerSideEncryptionByDefault"]
     if not rules or rules[0].get("ApplyServerSideEncryptionByDefault") != want:
         drift.append("default encryption")
-    own = _get(s3, "get_bucket_ownership_controls", bucket, {"OwnershipControlsNotFoundError"})
     rules = (own or {}).get("OwnershipControls", {}).get("Rules", [])
     if [r.get("ObjectOwnership") for r in rules] != ["BucketOwnerEnforced"]:
         drift.append("object ownership")
-    current = _get(s3, "get_bucket_policy", bucket, {"NoSuchBucketPolicy"})
     if current is None or not documents_equal(current["Policy"], policy):
         drift.append("TLS-only bucket policy")
     return drift
 
 
 def harden(s3: Any, bucket: str, kms_key: str | None, policy: dict[str, Any], parts: list[str]) -> None:
+    """Put the settings named in `parts`, all at once (each is independent of the others)."""
     import json
 
-    if "public access block" in parts:
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
-    if "default encryption" in parts:
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [encryption_rule(kms_key)]})
-    if "object ownership" in parts:
-        s3.put_bucket_ownership_controls(
-            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-        )
-    if "TLS-only bucket policy" in parts:
-        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    from ampctl.pool import together
+
+    puts: dict[str, Callable[[], object]] = {
+        "public access block": partial(
+            s3.put_public_access_block, Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK
+        ),
+        "default encryption": partial(
+            s3.put_bucket_encryption,
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={"Rules": [encryption_rule(kms_key)]},
+        ),
+        "object ownership": partial(
+            s3.put_bucket_ownership_controls,
+            Bucket=bucket,
+            OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        ),
+        "TLS-only bucket policy": partial(s3.put_bucket_policy, Bucket=bucket, Policy=json.dumps(policy)),
+    }
+    together([put for name, put in puts.items() if name in parts])

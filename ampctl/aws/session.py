@@ -1,7 +1,8 @@
 """The one AWS session factory: created once per command, clients cached per service.
 
-Standard retry mode (10 attempts) unless the user's environment sets AWS_RETRY_MODE or
-AWS_MAX_ATTEMPTS; a user agent naming ampctl; endpoint overrides come from the usual
+Adaptive retry mode (10 attempts: on throttling, the client slows its own request rate, so a fleet run does
+not throttle its own account) unless the user's environment sets AWS_RETRY_MODE or AWS_MAX_ATTEMPTS; one
+connection per thread of the command's pool; a user agent naming ampctl; endpoint overrides come from the usual
 AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables, and the AMP data plane (query and
 remote-write endpoints) from AMPCTL_AMP_ENDPOINT.
 """
@@ -47,12 +48,18 @@ class AwsSession:
             if service not in self._clients:
                 from botocore.config import Config
 
+                from ampctl.pool import WORKERS
+
                 retries: dict[str, Any] = {}
                 if "AWS_RETRY_MODE" not in os.environ:
-                    retries["mode"] = "standard"
+                    retries["mode"] = "adaptive"
                 if "AWS_MAX_ATTEMPTS" not in os.environ:
                     retries["max_attempts"] = 10
-                config = Config(user_agent_extra=f"ampctl/{__version__}", retries=retries or None)
+                config = Config(
+                    user_agent_extra=f"ampctl/{__version__}",
+                    retries=retries or None,
+                    max_pool_connections=WORKERS,
+                )
                 client = self._session.client(service, config=config)
                 client.meta.events.register("before-call", _trace_call)
                 self._clients[service] = client

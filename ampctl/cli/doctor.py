@@ -35,7 +35,7 @@ def doctor(
         None, "--log-window", help="Log lines older than this are ignored.", show_default="15m"
     ),
     helm: Optional[str] = o.Helm,  # noqa: UP045
-    parallel: int = o.Parallel,
+    parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters checked at once."),
 ) -> None:
     """Check IRSA, values, workloads, logs, federated ETL, both PromQL paths and the fleet's shape; exit 2 on failure.
 

@@ -17,7 +17,6 @@ from typing import Any
 import typer
 
 from ampctl import output
-from ampctl.aws.errors import translate
 from ampctl.errors import (
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
@@ -26,6 +25,7 @@ from ampctl.errors import (
     AmpctlError,
     AmpctlErrors,
 )
+from ampctl.translate import translate
 
 
 def log_dir() -> Path:

@@ -29,7 +29,7 @@ def _state_dir(value: Optional[Path]) -> Path:  # noqa: UP045
 @app.command()
 def up(
     state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
-    clusters: int = typer.Option(3, "--clusters", min=1, max=20, help="How many EKS clusters to emulate."),
+    clusters: int = typer.Option(3, "--clusters", min=1, max=100, help="How many EKS clusters to emulate."),
     region: str = typer.Option("us-east-2", "--region", help="Region of the emulated clusters."),
     no_oidc_providers: bool = typer.Option(
         False, "--no-oidc-providers", help="Leave the clusters' IAM OIDC providers out."

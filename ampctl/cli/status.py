@@ -27,7 +27,7 @@ def status(
         None, "--stale-after", help="A cluster whose newest sample is older is stale.", show_default="5m"
     ),
     helm: Optional[str] = o.Helm,  # noqa: UP045
-    parallel: int = typer.Option(16, "--parallel", min=1, max=64, help="Clusters queried at once."),
+    parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters queried at once."),
 ) -> None:
     """Per cluster: mode, chart, release, roles, ServiceAccounts, last sample, ETL objects (read-only).
 

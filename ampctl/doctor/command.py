@@ -31,10 +31,12 @@ def progress(message: str) -> None:
 
 def doctor(selection: Selection, given: dict[str, object], parallel: int) -> int:
     """Choose the clusters (default: ./ampctl.yaml, else the current context), check them, report; the exit code."""
+    from ampctl import warm
     from ampctl.doctor import report, runner
     from ampctl.doctor.options import build
     from ampctl.selection import choose, load_fleet
 
+    warm.start(warm.KUBERNETES, warm.HELM)
     fleet = load_fleet(selection)
     options = build(given, fleet)
     chosen = choose(selection, "fleet", fleet)

@@ -1,14 +1,14 @@
 """One cluster's facts, read once and on demand: identity, workspace, Helm release, Kubernetes objects.
 
-Every read is a GET/List/Describe: doctor never changes anything. The checks of one cluster run in
-one thread, so the caches need no locks.
+Every read is a GET/List/Describe: doctor never changes anything. Each read is made once, also when
+several threads ask at once (the runner prefetches a cluster's reads at once, then runs its checks).
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ampctl.clients import ClusterClients
 from ampctl.doctor.kubefacts import KubeReads
 from ampctl.doctor.options import DoctorOptions
 from ampctl.errors import AmpctlError
@@ -45,6 +45,7 @@ class Facts(KubeReads):
         self.target = target
         self.aws = aws
         self.options = options
+        self.clients = ClusterClients(target, aws, options.helm)
         self.results: dict[str, Check] = {}
         self.queries: dict[tuple[str, str], Outcome] = {}  # (way, metric) -> last outcome
         self.label_values: dict[str, list[tuple[str, int, float | None]]] = {}  # metric -> found values
@@ -144,11 +145,9 @@ class Facts(KubeReads):
 
     # Helm
 
-    @cached_property
+    @property
     def helm(self) -> Helm:
-        from ampctl.helm import Helm
-
-        return Helm(self.target.kubeconfig, self.target.context, self.options.helm)
+        return self.clients.helm
 
     def release(self) -> Release | None:
         """The release, or None when it is missing or helm cannot read it (then `release_error` says why)."""
@@ -191,10 +190,9 @@ class Facts(KubeReads):
     @property
     def store_secret(self) -> str | None:
         """The object-store Secret the values name (the key moved to global.federatedStorage in 2.9)."""
-        for key in ("global.federatedStorage.existingSecret", "kubecostModel.federatedStorageConfigSecret"):
-            if self.value(key, None):
-                return str(self.value(key))
-        return None
+        from ampctl.chartkeys import object_store_secret
+
+        return object_store_secret(self.values)
 
     @property
     def federated(self) -> bool:

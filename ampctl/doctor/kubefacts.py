@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ampctl.clients import ClusterClients
     from ampctl.doctor.model import Check
     from ampctl.doctor.options import DoctorOptions
     from ampctl.kube.client import Kube
@@ -20,24 +21,29 @@ class KubeReads:
     target: Target
     options: DoctorOptions
     results: dict[str, Check]
+    clients: ClusterClients
 
     def __init__(self) -> None:
         self._cache: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
 
     def once(self, key: str, read: Any) -> Any:
-        if key not in self._cache:
-            self._cache[key] = read()
-        return self._cache[key]
+        """Read once: a second caller, in this thread or another, waits for the first and gets its answer."""
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._cache:
+                self._cache[key] = read()
+            return self._cache[key]
 
     @property
     def namespace(self) -> str:
         return self.options.namespace
 
-    @cached_property
+    @property
     def kube(self) -> Kube:
-        from ampctl.kube.client import Kube
-
-        return Kube(self.target.kubeconfig, self.target.context)
+        return self.clients.kube
 
     def kube_ok(self) -> bool:
         """Whether identity.kubernetes found the API server and the namespace."""

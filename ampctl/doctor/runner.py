@@ -1,10 +1,12 @@
-"""Run the checks of each cluster (clusters in parallel), wait for data when asked, then settle and diagnose."""
+"""Run the checks of each cluster (every cluster at once, its reads at once), wait for data when asked, then
+settle and diagnose."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
@@ -14,6 +16,7 @@ from ampctl.doctor.facts import Facts
 from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
 from ampctl.doctor.options import DoctorOptions, format_age
 from ampctl.errors import AmpctlError
+from ampctl.plan.graph import Graph
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -39,7 +42,7 @@ Progress = Callable[[str], None]
 
 def _failure(exc: Exception) -> Result:
     """A check that could not finish: known failures become a failed check, anything else propagates."""
-    from ampctl.aws.errors import translate
+    from ampctl.translate import translate
 
     error = translate(exc)
     if error is not None:
@@ -50,6 +53,13 @@ def _failure(exc: Exception) -> Result:
     if isinstance(exc, OSError) or type(exc).__module__.startswith("urllib3"):
         return fail(f"cannot reach the cluster: {exc}", "check the kube context and the network")
     raise exc
+
+
+def live(facts: Facts) -> None:
+    """The PromQL checks, at once: each needs only static checks, and each makes its own query."""
+    from ampctl.pool import together
+
+    together([partial(run_check, facts, spec) for spec in LIVE])
 
 
 def run_check(facts: Facts, spec: CheckSpec) -> Check:
@@ -115,8 +125,7 @@ def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], Non
             shown, last_shown = [spec.id for spec, _ in pending], now
         sleep(max(0.1, min(facts.options.poll_interval, deadline - now)))
         before = {spec.id: facts.results[spec.id].status for spec, _ in pending}
-        for spec in LIVE:
-            run_check(facts, spec)
+        live(facts)
         for spec_id, status in before.items():
             check = facts.results[spec_id]
             if check.status is Status.PASS and status is not Status.PASS:
@@ -124,10 +133,32 @@ def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], Non
                          f"{check.evidence}")  # fmt: skip
 
 
+def prefetch(facts: Facts) -> None:
+    """Make at once the reads the checks then make one after another (each is cached). A read that fails here
+    is left for the check that needs it: it reads again and reports the failure itself."""
+    from ampctl.naming import COMPONENTS, role_name
+    from ampctl.pool import together
+
+    def quietly(read: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            with contextlib.suppress(Exception):
+                read()
+
+        return run
+
+    first: list[Callable[[], object]] = [facts.caller, facts.eks_cluster, facts.release, facts.workspace]
+    first += [partial(facts.role, role_name(facts.cluster, component)) for component in COMPONENTS]
+    first += [partial(facts.service_account, name) for name in COMPONENTS.values()]
+    together([quietly(read) for read in first])
+    together([quietly(partial(facts.deployment, name)) for name in (facts.fullname, facts.prometheus_name)])
+
+
 def check_cluster(target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress) -> Facts:
     facts = Facts(target, aws, options)
-    for spec in STATIC + LIVE:
+    prefetch(facts)
+    for spec in STATIC:
         run_check(facts, spec)
+    live(facts)
     if options.wait > 0:
         wait_for_data(facts, progress)
     for spec in AFTER:
@@ -209,13 +240,10 @@ def run(
         progress(f"checking {target.cluster} ({target.context})")
         done[index] = check_cluster(target, aws, options, progress)
 
-    items = list(enumerate(targets))
-    if parallel <= 1 or len(items) == 1:
-        for item in items:
-            one(item)
-    else:
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            list(pool.map(one, items))
+    graph = Graph(groups=parallel)
+    for item in enumerate(targets):
+        graph.add(partial(one, item), group=item[1].context)
+    graph.run()
     checked = [v for v in done.values() if isinstance(v, Facts)]
     _shared_cluster_ids(checked)
     return [finish(v) if isinstance(v, Facts) else v for _, v in sorted(done.items(), key=_first)]

@@ -1,16 +1,21 @@
-"""Gather each cluster's release, roles, ServiceAccounts, ETL objects and last sample age, concurrently."""
+"""Gather each cluster's release, roles, ServiceAccounts, ETL objects and last sample age, all at once.
+
+Every cluster, and inside each cluster every part, is one task on the command's one bounded pool.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, differences, mode_of
 from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from ampctl.plan.graph import Graph
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -51,7 +56,7 @@ class ClusterStatus:
 
 
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
-    from ampctl.aws.errors import translate
+    from ampctl.translate import translate
 
     try:
         fn()
@@ -62,39 +67,42 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
-def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> None:
+def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> list[Callable[[], None]]:
+    """The independent reads of one cluster, each recording into `status`."""
     from ampctl.aws import iam as iamapi
-    from ampctl.naming import COMPONENTS, default_bucket, role_name
+    from ampctl.clients import ClusterClients
+    from ampctl.naming import COMPONENTS, default_bucket, role_name, s3_policy_name
 
     iam = aws.client("iam")
+    clients = ClusterClients(target, aws, scope.helm)
 
     def roles() -> None:
-        for component in COMPONENTS:
+        from ampctl.pool import together
+
+        def managed(component: str) -> bool:
             name = role_name(target.cluster, component)
-            status.roles[component] = iamapi.get_role(iam, name) is not None and iamapi.is_managed(
-                iamapi.role_tags(iam, name)
-            )
+            role = iamapi.get_role(iam, name)
+            if role is None:
+                return False
+            return iamapi.is_managed(role["Tags"] if "Tags" in role else iamapi.role_tags(iam, name))
+
+        for component, found in zip(COMPONENTS, together([partial(managed, c) for c in COMPONENTS]), strict=True):
+            status.roles[component] = found
 
     def kube() -> None:
-        from ampctl.kube.client import Kube
-
-        k = Kube(target.kubeconfig, target.context)
         for component, sa in COMPONENTS.items():
-            obj = k.read("service_account", scope.namespace, sa)
+            obj = clients.kube.read("service_account", scope.namespace, sa)
             annotations = (obj or {}).get("metadata", {}).get("annotations") or {}
             status.service_accounts[component] = str(annotations.get("eks.amazonaws.com/role-arn", "")).endswith(
                 "/" + role_name(target.cluster, component)
             )
 
     def release() -> None:
-        from ampctl.helm import Helm
-
-        found = Helm(target.kubeconfig, target.context, scope.helm).release(scope.release, scope.namespace)
+        found = clients.helm.release(scope.release, scope.namespace)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
         if found is not None:
-            store = (found.values.get("kubecostModel") or {}).get("federatedStorageConfigSecret")
-            status.federated = bool(store)
+            status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)
 
     def etl() -> None:
@@ -104,8 +112,11 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
 
-    for part in (roles, kube, release, etl):
-        _guard(status, part)
+    def release_then_etl() -> None:  # the release says whether the cluster is federated
+        _guard(status, release)
+        _guard(status, etl)
+
+    return [partial(_guard, status, roles), partial(_guard, status, kube), release_then_etl]
 
 
 def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | None]:
@@ -123,8 +134,10 @@ def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | N
 
 
 def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, parallel: int) -> dict[str, Any]:
+    from ampctl import warm
     from ampctl.aws.ampquery import last_samples
 
+    warm.start(warm.KUBERNETES, warm.HELM)
     aws = aws_for(region)
     ws, shape = workspace(aws, scope)
     if shape is not None and shape.bucket and not scope.bucket:
@@ -140,12 +153,15 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
         except AmpctlError as exc:
             problems.append(exc.message)
 
-    def one(target: Target) -> Callable[[], None]:
-        return lambda: _cluster(scope, aws_for(target.region), target, statuses[target.cluster])
+    def one(target: Target) -> None:
+        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster]):
+            graph.add(part, group=target.cluster)
 
-    jobs: list[Callable[[], None]] = [samples, *(one(t) for t in scope.targets)]
-    with ThreadPoolExecutor(max_workers=max(2, parallel)) as pool:
-        list(pool.map(lambda job: job(), jobs))
+    graph = Graph(groups=parallel)
+    graph.add(samples)
+    for target in scope.targets:
+        graph.add(partial(one, target), group=target.cluster)
+    graph.run()
     for cluster_id in sorted(set(ages) - set(statuses)):
         statuses[cluster_id] = ClusterStatus(cluster_id, in_fleet=False)
     for status in statuses.values():

@@ -1,21 +1,24 @@
 """Plan every cluster with read-only calls, show the plan, then apply the same steps.
 
-Steps of one cluster run in order and stop at its first failure; clusters run in parallel
-up to `parallel`; every cluster's failure is collected and reported together.
+Each cluster's steps run as a dependency graph (see `plan.step`): what does not wait for anything runs at
+once, on one bounded pool shared by every cluster; up to `parallel` clusters run at once. A failed step
+stops only the steps that wait for it; every failure is collected. The plan tree and the results keep the
+steps' order whatever finishes first: a cluster's plan shows the steps before its first failure, then
+its failures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from functools import partial
+from typing import Any, Generic
 
 from ampctl import output
 from ampctl.errors import AmpctlError, AmpctlErrors
-from ampctl.plan.step import Action, Change, Step
-
-R = TypeVar("R")
+from ampctl.plan.graph import Failed, Graph, Task
+from ampctl.plan.step import Action, Change, RunT, Step, prepares, waits_for
+from ampctl.translate import translate
 
 _ICONS = {
     Action.CREATE: "[green]+ create[/green]",
@@ -26,57 +29,76 @@ _ICONS = {
 
 
 @dataclass
-class ClusterPlan(Generic[R]):
+class ClusterPlan(Generic[RunT]):
     name: str
-    run: R
-    steps: list[tuple[Step, Change]] = field(default_factory=list)
-    error: AmpctlError | None = None
-    applied: list[tuple[Step, Change]] = field(default_factory=list)
+    run: RunT | None = None
+    steps: list[tuple[Step[RunT], Change]] = field(default_factory=list)
+    errors: list[AmpctlError] = field(default_factory=list)
+    applied: list[tuple[Step[RunT], Change]] = field(default_factory=list)
+
+    @property
+    def error(self) -> AmpctlError | None:
+        return self.errors[0] if self.errors else None
 
     @property
     def changes(self) -> int:
         return sum(1 for _, change in self.steps if change.action.mutates)
 
 
-def _parallel(items: Sequence[Any], fn: Callable[[Any], None], parallel: int) -> None:
-    if len(items) == 1 or parallel <= 1:
-        for item in items:
-            fn(item)
-        return
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        list(pool.map(fn, items))
+def _guarded(found: dict[int, AmpctlError], index: int, fn: Callable[[], Any]) -> Any:
+    """Run fn; a known failure is recorded under `index` and fails the task, anything else propagates."""
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - collected per step, unknown ones re-raised
+        user_error = translate(exc)
+        if user_error is None:
+            raise
+        found[index] = user_error
+        raise Failed from exc
+
+
+def _collect(errors: dict[int, AmpctlError]) -> list[AmpctlError]:
+    """The failures in step order, each message once."""
+    unique: dict[str, AmpctlError] = {}
+    for _, error in sorted(errors.items()):
+        unique.setdefault(error.message, error)
+    return list(unique.values())
+
+
+def check(changes: dict[int, Change], errors: dict[int, AmpctlError], index: int, step: Step[RunT], run: RunT) -> None:
+    changes[index] = _guarded(errors, index, partial(step.check, run))
 
 
 def plan(
-    targets: Sequence[tuple[str, Callable[[], R]]],
-    steps_for: Callable[[R], list[Step]],
+    targets: Sequence[tuple[str, Callable[[], RunT]]],
+    steps_for: Callable[[RunT], list[Step[RunT]]],
     parallel: int,
-) -> list[ClusterPlan[R]]:
-    plans: list[ClusterPlan[R]] = []
+) -> list[ClusterPlan[RunT]]:
+    graph = Graph(groups=parallel)
+    plans: list[ClusterPlan[RunT]] = [ClusterPlan(name) for name, _ in targets]
+    found: list[tuple[list[Step[RunT]], dict[int, Change], dict[int, AmpctlError]]] = []
 
-    def one(target: tuple[str, Callable[[], R]]) -> None:
-        name, make = target
-        try:
-            run = make()
-            cluster_plan: ClusterPlan[R] = ClusterPlan(name, run)
-            plans.append(cluster_plan)
-            for step in steps_for(run):
-                cluster_plan.steps.append((step, step.check(run)))  # type: ignore[arg-type]
-        except Exception as exc:  # noqa: BLE001 - collected per cluster, unknown ones re-raised
-            from ampctl.cli.errorhandler import translate
+    def start(number: int, make: Callable[[], RunT]) -> None:
+        cluster_plan = plans[number]
+        name = cluster_plan.name
+        steps, changes, errors = found[number]
+        cluster_plan.run = run = _guarded(errors, -1, make)
+        steps += _guarded(errors, -1, partial(steps_for, run))
+        tasks: list[Task] = []
+        for index, step in enumerate(steps):
+            after = [tasks[j] for j in waits_for(steps, index, applying=False)]
+            if prepares(step):
+                after.append(graph.add(partial(_guarded, errors, index, partial(step.prepare, run)), group=name))
+            tasks.append(graph.add(partial(check, changes, errors, index, step, run), after, group=name))
 
-            user_error = translate(exc)
-            if user_error is None:
-                raise
-            found = next((p for p in plans if p.name == name), None)
-            if found is None:
-                found = ClusterPlan(name, None)  # type: ignore[arg-type]
-                plans.append(found)
-            found.error = user_error
-
-    _parallel(targets, one, parallel)
-    order = [name for name, _ in targets]
-    plans.sort(key=lambda p: order.index(p.name))
+    for number, (name, make) in enumerate(targets):
+        found.append(([], {}, {}))
+        graph.add(partial(start, number, make), group=name)
+    graph.run()
+    for cluster_plan, (steps, changes, errors) in zip(plans, found, strict=True):
+        first = min(errors, default=len(steps))
+        cluster_plan.steps = [(steps[i], changes[i]) for i in range(max(first, 0))]
+        cluster_plan.errors = _collect(errors)
     return plans
 
 
@@ -92,37 +114,47 @@ def show_plan(plans: list[ClusterPlan[Any]], title: str) -> None:
         for step, change in p.steps:
             detail = f" [dim]({escape(change.detail)})[/dim]" if change.detail else ""
             branch.add(f"{_ICONS[change.action]} {escape(step.title)}{detail}")
-        if p.error:
-            branch.add(f"[red]✗ {escape(p.error.message)}[/red]")
+        for error in p.errors:
+            branch.add(f"[red]✗ {escape(error.message)}[/red]")
     output.err().print(tree)
 
 
-def apply(plans: list[ClusterPlan[Any]], parallel: int) -> None:
-    def one(p: ClusterPlan[Any]) -> None:
-        if p.error:
-            return
-        for step, change in p.steps:
-            if not change.action.mutates:
-                continue
-            output.info(f"[dim]{p.name}:[/dim] {change.action.value} {step.title}")
-            try:
-                step.apply(p.run, change)
-            except Exception as exc:  # noqa: BLE001 - collected per cluster, unknown ones re-raised
-                from ampctl.cli.errorhandler import translate
+def _apply_cluster(graph: Graph, p: ClusterPlan[RunT], run: RunT) -> tuple[dict[int, AmpctlError], set[int]]:
+    errors: dict[int, AmpctlError] = {}
+    applied: set[int] = set()
+    steps = [step for step, _ in p.steps]
+    tasks: list[Task | None] = []
 
-                user_error = translate(exc)
-                if user_error is None:
-                    raise
-                p.error = user_error
-                return
-            p.applied.append((step, change))
-        output.info(f"[green]✓[/green] {p.name}: done")
+    def one(index: int, step: Step[RunT], change: Change) -> None:
+        output.info(f"[dim]{p.name}:[/dim] {change.action.value} {step.title}")
+        _guarded(errors, index, partial(step.apply, run, change))
+        applied.add(index)
 
-    _parallel(plans, one, parallel)
+    for index, (step, change) in enumerate(p.steps):
+        if not change.action.mutates:
+            tasks.append(None)
+            continue
+        after = [t for j in waits_for(steps, index, applying=True) if (t := tasks[j]) is not None]
+        tasks.append(graph.add(partial(one, index, step, change), after, group=p.name))
+    done = [t for t in tasks if t is not None]
+    graph.add(partial(output.info, f"[green]✓[/green] {p.name}: done"), done, group=p.name)
+    return errors, applied
+
+
+def apply(plans: Sequence[ClusterPlan[RunT]], parallel: int) -> None:
+    graph = Graph(groups=parallel)
+    outcome = [(p, _apply_cluster(graph, p, p.run)) for p in plans if p.run is not None and not p.errors]
+    graph.run()
+    for p, (errors, applied) in outcome:
+        p.applied = [p.steps[i] for i in sorted(applied)]
+        p.errors = _collect(errors)
 
 
 def raise_errors(plans: list[ClusterPlan[Any]]) -> None:
-    failed: dict[str, AmpctlError] = {p.name: p.error for p in plans if p.error}
+    failed: dict[str, AmpctlError] = {}
+    for p in plans:
+        for number, error in enumerate(p.errors, start=1):
+            failed[p.name if number == 1 else f"{p.name} ({number})"] = error
     if len(failed) == 1 and len(plans) == 1:
         raise next(iter(failed.values()))
     if failed:

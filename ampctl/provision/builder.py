@@ -27,13 +27,13 @@ def role_policies(run: ClusterRun) -> dict[str, list[str]]:
     return {"cost-analyzer": cost, "prometheus-server": prom}
 
 
-def steps_for(run: ClusterRun) -> list[Step]:
+def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     from ampctl.render.objects import object_store_secret, product_key_secret
     from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
 
     r = run.request
     policies = role_policies(run)
-    steps: list[Step] = [CheckOidcProvider(run)]
+    steps: list[Step[ClusterRun]] = [CheckOidcProvider(run)]
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))

@@ -6,23 +6,23 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ampctl.clients import ClusterClients
 from ampctl.errors import AmpctlError
 from ampctl.provision.request import ProvisionRequest
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
-    from ampctl.helm import Helm
-    from ampctl.kube.client import Kube
     from ampctl.spec import ClusterSpec
     from ampctl.target import Target
 
 PENDING = "<pending>"
 
 
-class ClusterRun:
+class ClusterRun(ClusterClients):
+    target: Target
+
     def __init__(
         self,
         target: Target,
@@ -32,42 +32,22 @@ class ClusterRun:
         sleep: Callable[[float], None] = time.sleep,
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
-        self.target = target
-        self.aws = aws
+        super().__init__(target, aws, request.helm)
         self.request = request
         self.sleep = sleep
         self.progress = progress
-        self.account = aws.account()
         self.workspace_id: str | None = request.workspace_id
         self.workspace_arn: str | None = None
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
         self._workspace_ready: Future[None] | None = None
-
-    @property
-    def cluster(self) -> str:
-        return self.target.cluster
-
-    @property
-    def region(self) -> str:
-        return self.target.region
-
-    def client(self, service: str) -> Any:
-        return self.aws.client(service)
-
-    @cached_property
-    def kube(self) -> Kube:
-        from ampctl.kube.client import Kube
-
-        return Kube(self.target.kubeconfig, self.target.context)
-
-    @cached_property
-    def helm(self) -> Helm:
-        from ampctl.helm import Helm
-
-        return Helm(self.target.kubeconfig, self.target.context, self.request.helm)
+        self._issuer_lock = threading.Lock()
 
     def oidc_issuer(self) -> str:
+        with self._issuer_lock:
+            return self._read_issuer()
+
+    def _read_issuer(self) -> str:
         if self.issuer is None:
             from botocore.exceptions import ClientError
 

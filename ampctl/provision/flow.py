@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -16,15 +17,24 @@ from ampctl.target import Target
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+    from ampctl.pool import together
     from ampctl.provision.follow import fleet_request
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
 
     cluster_name(target.cluster)
     aws = sessions.for_region(target.region)
+    run = ClusterRun(target, aws, request, progress=output.info)
+
+    def issuer() -> None:
+        # Read with the identity: the first steps need it. A failure is left for the step that reports it.
+        with contextlib.suppress(Exception):
+            run.oidc_issuer()
+
+    together([aws.account, issuer])
     check_account(target, aws.account())
-    followed, _ = fleet_request(aws, request, target.cluster)
-    return ClusterRun(target, aws, followed, progress=output.info)
+    run.request, _ = fleet_request(aws, request, target.cluster)
+    return run
 
 
 def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dict[str, Any]:
@@ -50,13 +60,22 @@ def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dic
                 "query_endpoint": query_endpoint(run.region, ws) if ws else None,
                 "remote_write_url": remote_write_url(run.region, ws) if ws else None,
             }
-            item.update({k: v for k, v in run.outputs.items()})
+            item.update(_in_step_order(run.outputs))
         item["steps"] = [
             {"step": step.title, "action": change.action.value, "detail": change.detail} for step, change in p.steps
         ]
         item["applied"] = applied and p.error is None
         clusters.append(item)
     return {"clusters": clusters}
+
+
+# Steps record their outputs as they finish, in any order: the summary lists them in step order.
+_OUTPUTS = ("bucket", "roles", "release", "files")
+
+
+def _in_step_order(outputs: dict[str, Any]) -> dict[str, Any]:
+    ordered = sorted(outputs, key=lambda k: _OUTPUTS.index(k) if k in _OUTPUTS else len(_OUTPUTS))
+    return {k: dict(sorted(outputs[k].items())) if k == "roles" else outputs[k] for k in ordered}
 
 
 def confirm(changes: int, yes: bool) -> bool:
@@ -81,9 +100,11 @@ def provision(
     parallel: int,
     title: str,
 ) -> None:
+    """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
+    from ampctl import warm
     from ampctl.provision.builder import steps_for
 
-    """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
+    warm.start(warm.KUBERNETES, warm.HELM, warm.TEMPLATES)
     runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
     executor.show_plan(plans, title)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, mode_of
 
@@ -40,7 +41,7 @@ def from_primary(primary: Target, request: ProvisionRequest) -> FleetShape | Non
         return None
     if release is None:
         return None
-    secret = (release.values.get("kubecostModel") or {}).get("federatedStorageConfigSecret")
+    secret = object_store_secret(release.values)
     bucket = _secret_bucket(primary, request.namespace, str(secret)) if secret else None
     return FleetShape(
         mode=mode_of(bool(secret)), chart_version=release.chart_version or None, bucket=bucket,

@@ -8,8 +8,11 @@ from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
 
 
-class EnsureWorkspace(Step):
+class EnsureWorkspace(Step[ClusterRun]):
     """Primary: find the workspace by id or alias, or create it (client token) and wait for ACTIVE."""
+
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("workspace",)
 
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
@@ -68,8 +71,11 @@ class EnsureWorkspace(Step):
         run.workspace_created(created["workspaceId"], lambda: self._wait(run))
 
 
-class FindWorkspace(Step):
+class FindWorkspace(Step[ClusterRun]):
     """Additional clusters reuse the primary's workspace: found, never created."""
+
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("workspace",)
 
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
@@ -97,7 +103,10 @@ class FindWorkspace(Step):
         return
 
 
-class EnsureRecordingRules(Step):
+class EnsureRecordingRules(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ("workspace",)
+    gives: tuple[str, ...] = ("rules",)
+
     def __init__(self, run: ClusterRun) -> None:
         from ampctl.naming import rule_namespace_name
 

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ampctl.plan.step import Change, Step
+from ampctl.plan.step import EVERY_EARLIER, Change, Step
 from ampctl.provision import values as valuesmod
 from ampctl.provision.context import ClusterRun
 
+if TYPE_CHECKING:
+    from ampctl.helm import Release
 
-class InstallKubecost(Step):
+
+class InstallKubecost(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ("workspace",)
+    after: tuple[str, ...] = (EVERY_EARLIER,)
+    gives: tuple[str, ...] = ("release",)
+
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
         self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"
+        self._release: Release | None = None
+        self._read = False
 
     def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
         from ampctl.render.values import values_files
@@ -22,9 +31,13 @@ class InstallKubecost(Step):
         files = values_files(run.spec())
         return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)
 
+    def prepare(self, run: ClusterRun) -> None:
+        self._release = run.helm.release(run.request.release, run.request.namespace)
+        self._read = True
+
     def check(self, run: ClusterRun) -> Change:
         r = run.request
-        release = run.helm.release(r.release, r.namespace)
+        release = self._release if self._read else run.helm.release(r.release, r.namespace)
         run.outputs["release"] = {"name": r.release, "namespace": r.namespace, "chart_version": r.chart_version}
         if release is None:
             return Change.create()

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+from functools import partial
 
 from ampctl.aws import iam as iamapi
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
+from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 
 POLICY_VERSION_LIMIT = 5
 
 
-class CheckOidcProvider(Step):
+class CheckOidcProvider(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("oidc-provider",)
+
     def __init__(self, run: ClusterRun) -> None:
         self.title = f"IAM OIDC provider for cluster {run.cluster}"
 
@@ -45,7 +50,10 @@ class CheckOidcProvider(Step):
         )
 
 
-class EnsureS3Policy(Step):
+class EnsureS3Policy(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("s3-policy",)
+
     def __init__(self, run: ClusterRun) -> None:
         from ampctl.naming import s3_policy_name
 
@@ -66,7 +74,8 @@ class EnsureS3Policy(Step):
         policy = iamapi.get_policy(iam, self.arn)
         if policy is None:
             return Change.create()
-        if not iamapi.is_managed(iamapi.policy_tags(iam, self.arn)):
+        tags = policy["Tags"] if "Tags" in policy else iamapi.policy_tags(iam, self.arn)
+        if not iamapi.is_managed(tags):
             raise AmpctlError(
                 f"IAM policy {self.name} exists but is not managed by ampctl",
                 "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
@@ -96,7 +105,11 @@ class EnsureS3Policy(Step):
         iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
 
 
-class EnsureIrsaRole(Step):
+class EnsureIrsaRole(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("oidc-provider", "s3-policy")
+    gives: tuple[str, ...] = ("roles",)
+
     def __init__(self, run: ClusterRun, component: str, service_account: str, policy_arns: list[str]) -> None:
         from ampctl.naming import role_name
 
@@ -120,7 +133,9 @@ class EnsureIrsaRole(Step):
         role = iamapi.get_role(iam, self.name)
         if role is None:
             return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
-        if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
+        # GetRole answers with the role's tags: no ListRoleTags when it did.
+        tags = role["Tags"] if "Tags" in role else iamapi.role_tags(iam, self.name)
+        if not iamapi.is_managed(tags):
             raise AmpctlError(
                 f"IAM role {self.name} exists but is not managed by ampctl",
                 "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
@@ -139,6 +154,7 @@ class EnsureIrsaRole(Step):
 
         iam = run.client("iam")
         trust = json.dumps(self._trust(run))
+        attached: set[str] | None = None
         if change.action is Action.CREATE:
             # An earlier, interrupted run may have created it: reconcile below.
             with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
@@ -148,14 +164,21 @@ class EnsureIrsaRole(Step):
                     Description=f"Kubecost {self.component} on {run.cluster} via IRSA (ampctl)",
                     Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
                 )
+                attached = set()  # created just now: nothing attached yet, no need to list
         else:
             from ampctl.documents import documents_equal
 
             role = iamapi.get_role(iam, self.name) or {}
             if not documents_equal(role.get("AssumeRolePolicyDocument", {}), self._trust(run)):
                 iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=trust)
-        attached = iamapi.attached_policy_arns(iam, self.name)
-        for arn in sorted(self.policy_arns - attached):
-            iam.attach_role_policy(RoleName=self.name, PolicyArn=arn)
-        for arn in sorted(attached - self.policy_arns):
-            iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
+        if attached is None:
+            attached = iamapi.attached_policy_arns(iam, self.name)
+        attach = [
+            partial(iam.attach_role_policy, RoleName=self.name, PolicyArn=arn)
+            for arn in sorted(self.policy_arns - attached)
+        ]
+        detach = [
+            partial(iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
+            for arn in sorted(attached - self.policy_arns)
+        ]
+        together(attach + detach)

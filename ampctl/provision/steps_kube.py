@@ -17,7 +17,10 @@ def _labelled(obj: dict[str, Any]) -> bool:
     return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
 
 
-class EnsureNamespace(Step):
+class EnsureNamespace(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("namespace",)
+
     def __init__(self, run: ClusterRun) -> None:
         self.name = run.request.namespace
         self.title = f"namespace {self.name}"
@@ -36,7 +39,11 @@ class EnsureNamespace(Step):
         run.kube.call(f"create namespace {self.name}", run.kube.core.create_namespace, body)
 
 
-class EnsureServiceAccount(Step):
+class EnsureServiceAccount(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("namespace",)
+    gives: tuple[str, ...] = ("service-accounts",)
+
     def __init__(self, run: ClusterRun, name: str, component: str) -> None:
         from ampctl.naming import role_name
 
@@ -77,8 +84,12 @@ class EnsureServiceAccount(Step):
             )
 
 
-class EnsureSecret(Step):
+class EnsureSecret(Step[ClusterRun]):
     """A Secret whose whole content ampctl owns (object-store config, product key)."""
+
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("namespace",)
+    gives: tuple[str, ...] = ("secrets",)
 
     def __init__(self, run: ClusterRun, manifest: dict[str, Any], what: str) -> None:
         self.manifest = manifest

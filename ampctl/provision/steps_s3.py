@@ -10,7 +10,10 @@ from ampctl.provision.context import ClusterRun
 ALL_HARDENING = ["public access block", "default encryption", "object ownership", "TLS-only bucket policy"]
 
 
-class EnsureBucket(Step):
+class EnsureBucket(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("bucket",)
+
     def __init__(self, run: ClusterRun) -> None:
         assert run.request.bucket
         self.bucket = run.request.bucket
@@ -59,7 +62,10 @@ class EnsureBucket(Step):
         s3api.harden(s3, self.bucket, run.request.kms_key, self._policy(), parts)
 
 
-class FindBucket(Step):
+class FindBucket(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("bucket",)
+
     def __init__(self, run: ClusterRun) -> None:
         assert run.request.bucket
         self.bucket = run.request.bucket

@@ -6,7 +6,10 @@ from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
 
 
-class RecordFleetShape(Step):
+class RecordFleetShape(Step[ClusterRun]):
+    needs: tuple[str, ...] | None = ("workspace",)
+    gives: tuple[str, ...] = ("fleet-shape",)
+
     def __init__(self, run: ClusterRun) -> None:
         from ampctl.provision.follow import shape_of
 

@@ -106,6 +106,7 @@ class AwsMiddleware:
         if internal:
             status, headers, out = self._dispatch(environ, info, body)
             return respond(start_response, status, headers, out)
+        started = time.monotonic()
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
         fault = self.faults.draw()
@@ -120,10 +121,12 @@ class AwsMiddleware:
             if fault == LOST:
                 injected = internal_error(info)
                 status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
-        self._record(environ, info, status, fault)
+        self._record(environ, info, status, fault, started)
         return respond(start_response, status, headers, out)
 
-    def _record(self, environ: dict[str, Any], info: RequestInfo, status: int, fault: str | None) -> None:
+    def _record(
+        self, environ: dict[str, Any], info: RequestInfo, status: int, fault: str | None, started: float
+    ) -> None:
         call = {
             "service": info.service,
             "action": info.action,
@@ -132,6 +135,8 @@ class AwsMiddleware:
             "mutating": info.mutating,
             "status": status,
             "fault": fault,
+            "started": started,  # monotonic seconds: which calls waited for which (bench/)
+            "ended": time.monotonic(),
         }
         with self._calls_lock:
             self._calls.append(call)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from ampctl import output
 from ampctl.errors import AmpctlError
@@ -28,33 +29,33 @@ class Request:
     helm: str | None
 
 
-def cluster_steps(run: TeardownRun) -> list[Step]:
+def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     """The reverse of provisioning: release, Secrets, ServiceAccounts, namespace, then IAM."""
     from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS
     from ampctl.teardown import steps_aws as a
     from ampctl.teardown import steps_kube as k
 
-    steps: list[Any] = [k.UninstallKubecost(run)]
+    steps: list[Step[TeardownRun]] = [k.UninstallKubecost(run)]
     steps += [k.DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
     steps += [k.DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
     steps += [k.DeleteNamespace(run)]
     steps += [a.DeleteIrsaRole(run, "cost-analyzer"), a.DeleteIrsaRole(run, "prometheus-server")]
     steps += [a.DeleteS3Policy(run), a.DeleteOidcProvider(run)]
-    return cast("list[Step]", steps)
+    return steps
 
 
-def shared_steps(request: Request) -> Any:
-    def steps(run: TeardownRun) -> list[Step]:
+def shared_steps(request: Request) -> Callable[[TeardownRun], list[Step[TeardownRun]]]:
+    def steps(run: TeardownRun) -> list[Step[TeardownRun]]:
         from ampctl.naming import default_bucket
         from ampctl.teardown import steps_aws as a
 
-        found: list[Any] = []
+        found: list[Step[TeardownRun]] = []
         if request.delete_workspace:
             found.append(a.DeleteWorkspace(run, request.alias, request.workspace_id))
         if request.delete_bucket:
             bucket = request.bucket or default_bucket(run.account, run.aws.region)
             found.append(a.DeleteBucket(run, bucket, request.force))
-        return cast("list[Step]", found)
+        return found
 
     return steps
 
@@ -91,7 +92,10 @@ def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, para
         plans += executor.plan([shared], shared_steps(request), 1)
     executor.show_plan(plans, title)
     for p in plans:
-        for what in p.run.left_alone if p.run is not None else []:
+        titles = [step.title for step, _ in p.steps]
+        left_alone = p.run.left_alone if p.run is not None else []
+        left_alone.sort(key=lambda what: titles.index(what) if what in titles else len(titles))
+        for what in left_alone:
             output.warn(f"{p.name}: {what} exists but ampctl did not create it: left alone")
     changes = sum(p.changes for p in plans)
     if any(p.error for p in plans):

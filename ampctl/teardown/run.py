@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ampctl.clients import ClusterClients
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
-    from ampctl.helm import Helm
-    from ampctl.kube.client import Kube
     from ampctl.target import Target
 
 
-class TeardownRun:
+class TeardownRun(ClusterClients):
     def __init__(self, target: Target | None, aws: AwsSession, namespace: str, release: str, helm: str | None) -> None:
-        self.target = target
-        self.aws = aws
+        super().__init__(target, aws, helm)
         self.namespace = namespace
         self.release = release
-        self.helm_exe = helm
-        self.account = aws.account()
         self.left_alone: list[str] = []
-
-    @property
-    def cluster(self) -> str:
-        return self.target.cluster if self.target else ""
-
-    def client(self, service: str) -> Any:
-        return self.aws.client(service)
-
-    @cached_property
-    def kube(self) -> Kube:
-        from ampctl.kube.client import Kube
-
-        assert self.target is not None
-        return Kube(self.target.kubeconfig, self.target.context)
-
-    @cached_property
-    def helm(self) -> Helm:
-        from ampctl.helm import Helm
-
-        assert self.target is not None
-        return Helm(self.target.kubeconfig, self.target.context, self.helm_exe)
 
     def leave(self, what: str) -> None:
         self.left_alone.append(what)

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from ampctl.aws import iam as iamapi
 from ampctl.errors import AmpctlError
-from ampctl.plan.step import Change
+from ampctl.plan.step import Change, Step
 from ampctl.teardown.run import TeardownRun
-from ampctl.teardown.steps_kube import TeardownStep
 
 NOT_OURS = "not tagged managed-by=ampctl: left alone"
 
 
-class DeleteIrsaRole(TeardownStep):
+class DeleteIrsaRole(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("roles",)
+
     def __init__(self, run: TeardownRun, component: str) -> None:
         from ampctl.naming import role_name
 
@@ -43,7 +45,11 @@ class DeleteIrsaRole(TeardownStep):
         iam.delete_role(RoleName=self.name)
 
 
-class DeleteS3Policy(TeardownStep):
+class DeleteS3Policy(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("roles",)
+    gives: tuple[str, ...] = ("s3-policy",)
+
     def __init__(self, run: TeardownRun) -> None:
         from ampctl.naming import policy_arn, s3_policy_name
 
@@ -74,8 +80,11 @@ class DeleteS3Policy(TeardownStep):
         iam.delete_policy(PolicyArn=self.arn)
 
 
-class DeleteOidcProvider(TeardownStep):
+class DeleteOidcProvider(Step[TeardownRun]):
     """Only a provider ampctl created (--create-oidc-provider) and tagged for this cluster."""
+
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("roles",)
 
     def __init__(self, run: TeardownRun) -> None:
         self.title = f"IAM OIDC provider of cluster {run.cluster} (if ampctl created it)"
@@ -103,7 +112,9 @@ class DeleteOidcProvider(TeardownStep):
         run.client("iam").delete_open_id_connect_provider(OpenIDConnectProviderArn=change.detail)
 
 
-class DeleteWorkspace(TeardownStep):
+class DeleteWorkspace(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+
     def __init__(self, run: TeardownRun, alias: str, workspace_id: str | None) -> None:
         self.alias, self.workspace_id = alias, workspace_id
         self.title = f"AMP workspace {workspace_id or alias}"
@@ -127,7 +138,9 @@ class DeleteWorkspace(TeardownStep):
         run.client("amp").delete_workspace(workspaceId=change.detail)
 
 
-class DeleteBucket(TeardownStep):
+class DeleteBucket(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+
     def __init__(self, run: TeardownRun, bucket: str, force: bool) -> None:
         self.bucket, self.force = bucket, force
         self.title = f"S3 bucket {bucket}"

@@ -5,22 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ampctl import output
-from ampctl.plan.step import Change
+from ampctl.plan.step import Change, Step
 from ampctl.teardown.run import TeardownRun
 
 NOT_OURS = "not labelled managed-by=ampctl: left alone"
-
-
-class TeardownStep:
-    """The step protocol of ampctl.plan over a TeardownRun: check says delete or unchanged."""
-
-    title: str = ""
-
-    def check(self, run: TeardownRun) -> Change:
-        raise NotImplementedError
-
-    def apply(self, run: TeardownRun, change: Change) -> None:
-        raise NotImplementedError
 
 
 def labelled(obj: dict[str, Any]) -> bool:
@@ -30,7 +18,10 @@ def labelled(obj: dict[str, Any]) -> bool:
     return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
 
 
-class UninstallKubecost(TeardownStep):
+class UninstallKubecost(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("release",)
+
     def __init__(self, run: TeardownRun) -> None:
         self.title = f"helm release {run.namespace}/{run.release}"
 
@@ -51,8 +42,12 @@ class UninstallKubecost(TeardownStep):
         uninstall(run.helm, run.release, run.namespace)
 
 
-class DeleteObject(TeardownStep):
+class DeleteObject(Step[TeardownRun]):
     """A namespaced Secret or ServiceAccount, only when it carries ampctl's label."""
+
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("release",)
+    gives: tuple[str, ...] = ("objects",)
 
     def __init__(self, run: TeardownRun, kind: str, name: str) -> None:
         self.kind, self.name = kind, name
@@ -104,7 +99,11 @@ def leftovers(run: TeardownRun) -> list[str]:
     return found
 
 
-class DeleteNamespace(TeardownStep):
+class DeleteNamespace(Step[TeardownRun]):
+    needs: tuple[str, ...] | None = ()
+    after: tuple[str, ...] = ("release", "objects")
+    gives: tuple[str, ...] = ("namespace",)
+
     def __init__(self, run: TeardownRun) -> None:
         self.title = f"namespace {run.namespace}"
 

@@ -1,0 +1,67 @@
+"""One cluster's target and the clients every command uses on it: AWS (one per service), Kubernetes and Helm.
+
+Provisioning, teardown, doctor and status build on it. Each client is made once, on first use, and safely
+from several threads at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ampctl.aws.session import AwsSession
+    from ampctl.helm import Helm
+    from ampctl.kube.client import Kube
+    from ampctl.target import Target
+
+
+class ClusterClients:
+    def __init__(self, target: Target | None, aws: AwsSession, helm_executable: str | None = None) -> None:
+        self.target = target
+        self.aws = aws
+        self.helm_executable = helm_executable
+        self._kube_lock = threading.Lock()
+        self._helm_lock = threading.Lock()
+        self._kube: Kube | None = None
+        self._helm: Helm | None = None
+
+    @property
+    def cluster(self) -> str:
+        return self.target.cluster if self.target else ""
+
+    @property
+    def region(self) -> str:
+        return self.target.region if self.target else self.aws.region
+
+    @property
+    def account(self) -> str:
+        return self.aws.account()
+
+    def client(self, service: str) -> Any:
+        return self.aws.client(service)
+
+    def _target(self) -> Target:
+        if self.target is None:
+            raise ValueError("no cluster: this run acts on the account only")
+        return self.target
+
+    @property
+    def kube(self) -> Kube:
+        with self._kube_lock:
+            if self._kube is None:
+                from ampctl.kube.client import Kube
+
+                target = self._target()
+                self._kube = Kube(target.kubeconfig, target.context)
+            return self._kube
+
+    @property
+    def helm(self) -> Helm:
+        with self._helm_lock:
+            if self._helm is None:
+                from ampctl.helm import Helm
+
+                target = self._target()
+                self._helm = Helm(target.kubeconfig, target.context, self.helm_executable)
+            return self._helm
