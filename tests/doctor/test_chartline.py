@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ampctl.sandbox.chartrepo import CHARTS_DIR
+from ampctl.sandbox.kubecost.chartrepo import CHARTS_DIR
 from tests.conftest import TOOLS, Sandbox
 
 PRIMARY = "sandbox-primary"
