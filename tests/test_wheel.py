@@ -52,7 +52,8 @@ def test_wheel_installs_runs_and_ships_templates(tmp_path: Path) -> None:
     assert where.startswith(site), "templates must come from the installed wheel"
     assert "config-values.yaml.j2" in names
     charts = subprocess.run(
-        [str(python), "-c", "from ampctl.sandbox.chartrepo import chart_dirs; print(*chart_dirs(), sep='\\n')"],
+        [str(python), "-c",
+         "from ampctl.sandbox.kubecost.chartrepo import chart_dirs; print(*chart_dirs(), sep='\\n')"],
         capture_output=True, text=True, cwd=tmp_path, check=True,
     )  # fmt: skip
     found = charts.stdout.split()

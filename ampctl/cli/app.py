@@ -44,14 +44,14 @@ def root(
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="Name every AWS call and helm command."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the result."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: AWS_PROFILE)."),  # noqa: UP045
-    region: Optional[str] = typer.Option(  # noqa: UP045
+    profile: Optional[str] = typer.Option(None, "--profile", help="AWS profile (default: AWS_PROFILE)."),
+    region: Optional[str] = typer.Option(
         None, "--region", help="AWS region of a cluster whose context is not an EKS context ARN."
     ),
-    kubeconfig: Optional[str] = typer.Option(  # noqa: UP045
+    kubeconfig: Optional[str] = typer.Option(
         None, "--kubeconfig", help="kubeconfig file (default: KUBECONFIG, else ~/.kube/config)."
     ),
-    version: Optional[bool] = typer.Option(  # noqa: UP045 - Typer needs Optional on 3.10
+    version: Optional[bool] = typer.Option(
         None, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:

@@ -14,27 +14,27 @@ SETTINGS = ("namespace", "release", "alias", "workspace_id", "bucket", "wait", "
 def doctor(
     ctx: typer.Context,
     contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
-    fleet: Optional[str] = o.Fleet,  # noqa: UP045
+    cluster: Optional[str] = o.Cluster,
+    fleet: Optional[str] = o.Fleet,
     only: list[str] = o.Only,
     all_clusters: bool = o.AllClusters,
-    namespace: Optional[str] = o.Namespace,  # noqa: UP045
-    release: Optional[str] = o.Release,  # noqa: UP045
-    alias: Optional[str] = o.Alias,  # noqa: UP045
-    workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
-    bucket: Optional[str] = typer.Option(  # noqa: UP045
+    namespace: Optional[str] = o.Namespace,
+    release: Optional[str] = o.Release,
+    alias: Optional[str] = o.Alias,
+    workspace_id: Optional[str] = o.WorkspaceId,
+    bucket: Optional[str] = typer.Option(
         None, "--bucket", help="Expected ETL bucket (default: the fleet's, else from ampctl's policy)."
     ),
-    wait: Optional[str] = typer.Option(  # noqa: UP045
+    wait: Optional[str] = typer.Option(
         None, "--wait", help="Poll the PromQL checks until data arrives, up to e.g. 90s, 15m.", show_default="0"
     ),
-    max_sample_age: Optional[str] = typer.Option(  # noqa: UP045
+    max_sample_age: Optional[str] = typer.Option(
         None, "--max-sample-age", help="Newer samples count as fresh data.", show_default="3m"
     ),
-    log_window: Optional[str] = typer.Option(  # noqa: UP045
+    log_window: Optional[str] = typer.Option(
         None, "--log-window", help="Log lines older than this are ignored.", show_default="15m"
     ),
-    helm: Optional[str] = o.Helm,  # noqa: UP045
+    helm: Optional[str] = o.Helm,
     parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters checked at once."),
 ) -> None:
     """Check IRSA, values, workloads, logs, federated ETL, both PromQL paths and the fleet's shape; exit 2 on failure.

@@ -20,27 +20,25 @@ def render(
     ctx: typer.Context,
     out_dir: Path = typer.Option(..., "--out-dir", help="Directory to write the files to."),
     contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
-    fleet: Optional[str] = o.Fleet,  # noqa: UP045
-    account: Optional[str] = typer.Option(None, "--account", help="AWS account id (else from STS)."),  # noqa: UP045
-    oidc_issuer: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--oidc-issuer", help="Cluster OIDC issuer URL (else from EKS)."
-    ),
+    cluster: Optional[str] = o.Cluster,
+    fleet: Optional[str] = o.Fleet,
+    account: Optional[str] = typer.Option(None, "--account", help="AWS account id (else from STS)."),
+    oidc_issuer: Optional[str] = typer.Option(None, "--oidc-issuer", help="Cluster OIDC issuer URL (else from EKS)."),
     agent: bool = typer.Option(False, "--agent", help="Render for an additional (non-primary) cluster."),
-    federated: Optional[bool] = o.Federated,  # noqa: UP045
-    alias: Optional[str] = o.Alias,  # noqa: UP045
-    workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
-    bucket: Optional[str] = o.Bucket,  # noqa: UP045
-    namespace: Optional[str] = o.Namespace,  # noqa: UP045
-    release: Optional[str] = o.Release,  # noqa: UP045
-    chart: Optional[str] = o.Chart,  # noqa: UP045
-    chart_version: Optional[str] = o.Version,  # noqa: UP045
+    federated: Optional[bool] = o.Federated,
+    alias: Optional[str] = o.Alias,
+    workspace_id: Optional[str] = o.WorkspaceId,
+    bucket: Optional[str] = o.Bucket,
+    namespace: Optional[str] = o.Namespace,
+    release: Optional[str] = o.Release,
+    chart: Optional[str] = o.Chart,
+    chart_version: Optional[str] = o.Version,
     extra_values: list[str] = o.Values,
     set_values: list[str] = o.Set,
-    timeout: Optional[str] = o.Timeout,  # noqa: UP045
+    timeout: Optional[str] = o.Timeout,
     seed_recording_rules: bool = o.SeedRules,
-    product_key_file: Optional[Path] = o.ProductKey,  # noqa: UP045
-    prom_cluster_id_label: Optional[str] = o.PromLabel,  # noqa: UP045
+    product_key_file: Optional[Path] = o.ProductKey,
+    prom_cluster_id_label: Optional[str] = o.PromLabel,
 ) -> None:
     """Write values files (in helm's order), Secret manifests (0600), IAM documents and the helm command.
 

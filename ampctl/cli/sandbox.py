@@ -20,7 +20,7 @@ StateDirOpt = typer.Option(
 )
 
 
-def _state_dir(value: Optional[Path]) -> Path:  # noqa: UP045
+def _state_dir(value: Optional[Path]) -> Path:
     from ampctl.sandbox.config import default_state_dir
 
     return (value or default_state_dir()).resolve()
@@ -28,7 +28,7 @@ def _state_dir(value: Optional[Path]) -> Path:  # noqa: UP045
 
 @app.command()
 def up(
-    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    state_dir: Optional[Path] = StateDirOpt,
     clusters: int = typer.Option(3, "--clusters", min=1, max=100, help="How many EKS clusters to emulate."),
     region: str = typer.Option("us-east-2", "--region", help="Region of the emulated clusters."),
     no_oidc_providers: bool = typer.Option(
@@ -38,9 +38,9 @@ def up(
     throttle_rate: float = typer.Option(0.0, "--throttle-rate", min=0, max=1, help="P(throttled)."),
     error_rate: float = typer.Option(0.0, "--error-rate", min=0, max=1, help="P(5xx answer)."),
     lost_rate: float = typer.Option(0.0, "--lost-rate", min=0, max=1, help="P(change made, 500 answered)."),
-    fault_seed: Optional[int] = typer.Option(None, "--fault-seed", help="Seed for fault injection."),  # noqa: UP045
+    fault_seed: Optional[int] = typer.Option(None, "--fault-seed", help="Seed for fault injection."),
     feeder_interval: float = typer.Option(5.0, "--feeder-interval", min=0.1, help="Seconds between writes."),
-    charts: Optional[Path] = typer.Option(  # noqa: UP045
+    charts: Optional[Path] = typer.Option(
         None,
         "--charts",
         help="Serve the chart packages (*.tgz) in this directory instead of the stand-in charts.",
@@ -68,7 +68,7 @@ def up(
 
 @app.command()
 def down(
-    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    state_dir: Optional[Path] = StateDirOpt,
 ) -> None:
     """Stop the sandbox and every process it started."""
     from ampctl.sandbox import manager
@@ -84,7 +84,7 @@ def down(
 
 @app.command()
 def status(
-    state_dir: Optional[Path] = StateDirOpt,  # noqa: UP045
+    state_dir: Optional[Path] = StateDirOpt,
 ) -> None:
     """Show whether the sandbox runs, and its endpoints."""
     from ampctl.errors import AmpctlError
@@ -100,7 +100,7 @@ def status(
 
 
 @app.command()
-def env(state_dir: Optional[Path] = StateDirOpt) -> None:  # noqa: UP045
+def env(state_dir: Optional[Path] = StateDirOpt) -> None:
     """Print shell exports that point the AWS SDK, kubectl, helm and ampctl at the sandbox.
 
     Use: eval "$(ampctl sandbox env)"

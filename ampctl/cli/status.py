@@ -14,19 +14,19 @@ SETTINGS = ("alias", "workspace_id", "bucket", "namespace", "release", "stale_af
 def status(
     ctx: typer.Context,
     contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
-    fleet: Optional[str] = o.Fleet,  # noqa: UP045
+    cluster: Optional[str] = o.Cluster,
+    fleet: Optional[str] = o.Fleet,
     only: list[str] = o.Only,
     all_clusters: bool = o.AllClusters,
-    alias: Optional[str] = o.Alias,  # noqa: UP045
-    workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
-    bucket: Optional[str] = o.Bucket,  # noqa: UP045
-    namespace: Optional[str] = o.Namespace,  # noqa: UP045
-    release: Optional[str] = o.Release,  # noqa: UP045
-    stale_after: Optional[str] = typer.Option(  # noqa: UP045
+    alias: Optional[str] = o.Alias,
+    workspace_id: Optional[str] = o.WorkspaceId,
+    bucket: Optional[str] = o.Bucket,
+    namespace: Optional[str] = o.Namespace,
+    release: Optional[str] = o.Release,
+    stale_after: Optional[str] = typer.Option(
         None, "--stale-after", help="A cluster whose newest sample is older is stale.", show_default="5m"
     ),
-    helm: Optional[str] = o.Helm,  # noqa: UP045
+    helm: Optional[str] = o.Helm,
     parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters queried at once."),
 ) -> None:
     """Per cluster: mode, chart, release, roles, ServiceAccounts, last sample, ETL objects (read-only).

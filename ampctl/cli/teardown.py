@@ -16,19 +16,19 @@ SETTINGS = (
 def teardown(
     ctx: typer.Context,
     contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,  # noqa: UP045 - Typer needs Optional on 3.10
-    fleet: Optional[str] = o.Fleet,  # noqa: UP045
+    cluster: Optional[str] = o.Cluster,
+    fleet: Optional[str] = o.Fleet,
     only: list[str] = o.Only,
     all_clusters: bool = o.AllClusters,
-    alias: Optional[str] = o.Alias,  # noqa: UP045
-    workspace_id: Optional[str] = o.WorkspaceId,  # noqa: UP045
-    bucket: Optional[str] = o.Bucket,  # noqa: UP045
-    namespace: Optional[str] = o.Namespace,  # noqa: UP045
-    release: Optional[str] = o.Release,  # noqa: UP045
+    alias: Optional[str] = o.Alias,
+    workspace_id: Optional[str] = o.WorkspaceId,
+    bucket: Optional[str] = o.Bucket,
+    namespace: Optional[str] = o.Namespace,
+    release: Optional[str] = o.Release,
     delete_workspace: bool = typer.Option(False, "--delete-workspace", help="Also delete the AMP workspace."),
     delete_bucket: bool = typer.Option(False, "--delete-bucket", help="Also delete the ETL bucket (if empty)."),
     force: bool = typer.Option(False, "--force", help="With --delete-bucket: delete its objects too."),
-    helm: Optional[str] = o.Helm,  # noqa: UP045
+    helm: Optional[str] = o.Helm,
     parallel: int = o.Parallel,
     yes: bool = o.Yes,
     dry_run: bool = o.DryRun,

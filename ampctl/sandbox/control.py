@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.kubecost import KubecostStandIn
+    from ampctl.sandbox.kubecost.standin import KubecostStandIn
 
 
 class ControlServer:

@@ -20,11 +20,11 @@ from ampctl.sandbox.kubeconfig import write_kubeconfig
 
 
 def run(config: SandboxConfig) -> None:
-    from ampctl.sandbox.amp import AmpEmulator
-    from ampctl.sandbox.aws import AwsEmulator
-    from ampctl.sandbox.chartrepo import build_chart_repo
+    from ampctl.sandbox.amp.emulator import AmpEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.kubeapi import KubeEmulator
-    from ampctl.sandbox.kubecost import KubecostStandIn
+    from ampctl.sandbox.kubecost.chartrepo import build_chart_repo
+    from ampctl.sandbox.kubecost.standin import KubecostStandIn
 
     state_dir = config.state_dir
     stop = threading.Event()

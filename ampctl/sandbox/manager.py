@@ -62,7 +62,7 @@ def up(config: SandboxConfig) -> tuple[SandboxState, bool]:
     """Start the sandbox (or return the running one). Returns (state, started_now)."""
     import shutil
 
-    from ampctl.sandbox.chartrepo import ChartPackageError, cost_analyzer_versions
+    from ampctl.sandbox.kubecost.chartrepo import ChartPackageError, cost_analyzer_versions
 
     state_dir = config.state_dir
     if config.charts_dir is not None:

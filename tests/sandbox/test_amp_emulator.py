@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-from ampctl.sandbox.amp import AmpEmulator
-from ampctl.sandbox.aws import AwsEmulator
+from ampctl.sandbox.amp.emulator import AmpEmulator
+from ampctl.sandbox.amp.remote_write import HEADERS, encode_write_request
+from ampctl.sandbox.aws.emulator import AwsEmulator
+from ampctl.sandbox.aws.iam_eval import Credentials, assume_role_with_web_identity
+from ampctl.sandbox.aws.sigv4 import sign
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, SandboxConfig
-from ampctl.sandbox.iam_eval import Credentials, assume_role_with_web_identity
-from ampctl.sandbox.remote_write import HEADERS, encode_write_request
-from ampctl.sandbox.sigv4 import sign
 
 ACCOUNT = "100000000021"
 REGION = "us-east-2"

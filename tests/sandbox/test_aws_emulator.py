@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ampctl.sandbox.aws import AwsEmulator
+from ampctl.sandbox.aws.emulator import AwsEmulator
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
 
 ACCOUNT = "100000000001"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ampctl.sandbox.chartrepo import ChartPackageError, build_chart_repo, cost_analyzer_versions
+from ampctl.sandbox.kubecost.chartrepo import ChartPackageError, build_chart_repo, cost_analyzer_versions
 from tests.conftest import REAL_CHARTS
 from tests.sandbox.real_charts import needs_real_charts
 

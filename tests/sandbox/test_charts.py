@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from ampctl.sandbox.chartrepo import CHARTS_DIR, build_chart_repo
 from ampctl.sandbox.kubeapi import KubeEmulator
+from ampctl.sandbox.kubecost.chartrepo import CHARTS_DIR, build_chart_repo
 
 V1 = CHARTS_DIR / "cost-analyzer-1.108.1"
 V2 = CHARTS_DIR / "cost-analyzer-2.8.7"

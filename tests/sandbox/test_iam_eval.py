@@ -9,14 +9,14 @@ from typing import Any
 import boto3
 import pytest
 
-from ampctl.sandbox.aws import AwsEmulator
-from ampctl.sandbox.config import SandboxConfig
-from ampctl.sandbox.iam_eval import (
+from ampctl.sandbox.aws.emulator import AwsEmulator
+from ampctl.sandbox.aws.iam_eval import (
     WebIdentityError,
     assume_role_with_web_identity,
     is_allowed,
     role_policies,
 )
+from ampctl.sandbox.config import SandboxConfig
 
 ACCOUNT = "100000000011"
 REGION = "us-east-2"

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from ampctl.sandbox.amp import AmpEmulator
-from ampctl.sandbox.aws import AwsEmulator
-from ampctl.sandbox.chartrepo import CHARTS_DIR
+from ampctl.sandbox.amp.emulator import AmpEmulator
+from ampctl.sandbox.aws.emulator import AwsEmulator
 from ampctl.sandbox.config import SandboxConfig
 from ampctl.sandbox.kubeapi import KubeEmulator
-from ampctl.sandbox.kubecost import KubecostStandIn
+from ampctl.sandbox.kubecost.chartrepo import CHARTS_DIR
+from ampctl.sandbox.kubecost.standin import KubecostStandIn
 
 ACCOUNT = "100000000031"
 REGION = "us-east-2"

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.chartrepo import CHARTS_DIR
 from ampctl.sandbox.kubeapi.resources import by_kind
 from ampctl.sandbox.kubeapi.selectors import parse_label_selector
-from ampctl.sandbox.kubecost import is_cost_analyzer
-from ampctl.sandbox.kubecost_costmodel import cost_analyzer_start_lines
-from ampctl.sandbox.kubecost_feeder import is_prometheus_server
+from ampctl.sandbox.kubecost import objects as ko
+from ampctl.sandbox.kubecost.chartrepo import CHARTS_DIR
+from ampctl.sandbox.kubecost.costmodel import cost_analyzer_start_lines
+from ampctl.sandbox.kubecost.feeder import is_prometheus_server
+from ampctl.sandbox.kubecost.standin import is_cost_analyzer
 from tests.sandbox.real_charts import Objects, chart_package, needs_real_charts, render_values, template
 
 pytestmark = needs_real_charts

@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ampctl.sandbox.kubeapi import proxy, scale, tables
+import ampctl.sandbox.kubeapi.proxy as proxy
+import ampctl.sandbox.kubeapi.scale as scale
+import ampctl.sandbox.kubeapi.tables as tables
 from ampctl.sandbox.kubeapi.cluster import Cluster
 from ampctl.sandbox.kubeapi.logs import pick_container
 from ampctl.sandbox.kubeapi.messages import Request, Response, json_response

@@ -13,7 +13,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ampctl.sandbox.kubeapi import crds, deployments, workloads
+import ampctl.sandbox.kubeapi.crds as crds
+import ampctl.sandbox.kubeapi.deployments as deployments
+import ampctl.sandbox.kubeapi.workloads as workloads
 from ampctl.sandbox.kubeapi.defaults import default_service_account
 from ampctl.sandbox.kubeapi.objects import clone
 from ampctl.sandbox.kubeapi.pods import controller_of, sync_pod

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-from ampctl.sandbox.kubeapi import resources
+import ampctl.sandbox.kubeapi.resources as resources
 from ampctl.sandbox.kubeapi.defaults import KUBE_VERSION
 from ampctl.sandbox.kubeapi.resources import SUBRESOURCE_KIND, SUBRESOURCE_VERBS, ResourceType
 from ampctl.sandbox.protowire import bytes_field

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from ampctl.sandbox.kubeapi import protobuf
+import ampctl.sandbox.kubeapi.protobuf as protobuf
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml")

@@ -13,7 +13,10 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ampctl.sandbox.kubeapi import api, discovery, resources, routing
+import ampctl.sandbox.kubeapi.api as api
+import ampctl.sandbox.kubeapi.discovery as discovery
+import ampctl.sandbox.kubeapi.resources as resources
+import ampctl.sandbox.kubeapi.routing as routing
 from ampctl.sandbox.kubeapi.cluster import Cluster
 from ampctl.sandbox.kubeapi.messages import Request, Response, error_response, json_response
 from ampctl.sandbox.kubeapi.status import ApiError, method_not_allowed, no_such_path

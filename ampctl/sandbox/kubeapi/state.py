@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ampctl.sandbox.kubeapi import admission
+import ampctl.sandbox.kubeapi.admission as admission
 from ampctl.sandbox.kubeapi.objects import resolve
 from ampctl.sandbox.kubeapi.resources import ResourceType
 from ampctl.sandbox.kubeapi.watch import Change, WatchHub

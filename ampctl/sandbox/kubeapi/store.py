@@ -11,7 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ampctl.sandbox.kubeapi import deletion, writes
+import ampctl.sandbox.kubeapi.deletion as deletion
+import ampctl.sandbox.kubeapi.writes as writes
 from ampctl.sandbox.kubeapi.admission import Allocator
 from ampctl.sandbox.kubeapi.defaults import fresh_objects
 from ampctl.sandbox.kubeapi.objects import clone, resolve

@@ -7,7 +7,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ampctl.sandbox.kubeapi import admission, apply, patches
+import ampctl.sandbox.kubeapi.admission as admission
+import ampctl.sandbox.kubeapi.apply as apply
+import ampctl.sandbox.kubeapi.patches as patches
 from ampctl.sandbox.kubeapi.deletion import remove
 from ampctl.sandbox.kubeapi.objects import clone, content, random_suffix, without_rv
 from ampctl.sandbox.kubeapi.resources import ResourceType

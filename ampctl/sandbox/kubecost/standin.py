@@ -18,14 +18,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.kubecost_costmodel import CostModel, CostModelServer, cost_analyzer_start_lines
-from ampctl.sandbox.kubecost_etl import FederatedEtl
-from ampctl.sandbox.kubecost_federation import FederationReader, reader_container
-from ampctl.sandbox.kubecost_feeder import ExtraWriter, Feeder, is_prometheus_server, prometheus_start_lines
+from ampctl.sandbox.kubecost import objects as ko
+from ampctl.sandbox.kubecost.costmodel import CostModel, CostModelServer, cost_analyzer_start_lines
+from ampctl.sandbox.kubecost.etl import FederatedEtl
+from ampctl.sandbox.kubecost.federation import FederationReader, reader_container
+from ampctl.sandbox.kubecost.feeder import ExtraWriter, Feeder, is_prometheus_server, prometheus_start_lines
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.kubeapi import KubeEmulator
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ampctl.sandbox.iam_policy import evaluate, is_allowed
+from ampctl.sandbox.aws.iam_policy import evaluate, is_allowed
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
 
 __all__ = [
     "Credentials",

@@ -10,15 +10,15 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.kubecost_aws import CredentialError
-from ampctl.sandbox.kubecost_logs import zerolog
-from ampctl.sandbox.kubecost_s3 import EtlError, read_store_config, s3_denial, store_object
+from ampctl.sandbox.kubecost import objects as ko
+from ampctl.sandbox.kubecost.aws import CredentialError
+from ampctl.sandbox.kubecost.logs import zerolog
+from ampctl.sandbox.kubecost.s3 import EtlError, read_store_config, s3_denial, store_object
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.kubeapi import KubeEmulator
-    from ampctl.sandbox.kubecost_costmodel import CostModel
+    from ampctl.sandbox.kubecost.costmodel import CostModel
 
 DAY = 86400
 PROBE_QUERY = "up"

@@ -14,7 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from ampctl.sandbox.aws_middleware import INTERNAL_HEADER, AwsMiddleware
+from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, AwsMiddleware
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
 
 # SHA-1 of the root CA that signs oidc.eks.*.amazonaws.com, as EKS documents for IRSA.

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ampctl.sandbox import kubecost_objects as ko
+from ampctl.sandbox.amp.remote_write import HEADERS, Series, encode_write_request
+from ampctl.sandbox.aws.iam_eval import Credentials
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY
-from ampctl.sandbox.iam_eval import Credentials
-from ampctl.sandbox.kubecost_aws import AMP_HOST, CredentialError, send
-from ampctl.sandbox.kubecost_logs import logfmt
-from ampctl.sandbox.kubecost_series import cluster_series, node_series, pod_series
-from ampctl.sandbox.remote_write import HEADERS, Series, encode_write_request
+from ampctl.sandbox.kubecost import objects as ko
+from ampctl.sandbox.kubecost.aws import AMP_HOST, CredentialError, send
+from ampctl.sandbox.kubecost.logs import logfmt
+from ampctl.sandbox.kubecost.series import cluster_series, node_series, pod_series
 
 if TYPE_CHECKING:
     from ampctl.sandbox.kubeapi import KubeEmulator
-    from ampctl.sandbox.kubecost_costmodel import CostModel
+    from ampctl.sandbox.kubecost.costmodel import CostModel
 
 _RECOVERABLE = {429} | set(range(500, 600))
 QUEUE_CALLER = "dedupe.go:112"

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.iam_eval import role_policies
-from ampctl.sandbox.iam_policy import evaluate
+from ampctl.sandbox.aws.iam_eval import role_policies
+from ampctl.sandbox.aws.iam_policy import evaluate
+from ampctl.sandbox.kubecost import objects as ko
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
 
 
 class EtlError(Exception):

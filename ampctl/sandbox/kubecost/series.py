@@ -7,8 +7,8 @@ import hashlib
 import time
 from collections.abc import Mapping
 
-from ampctl.sandbox.kubecost_objects import Obj, Store
-from ampctl.sandbox.remote_write import Series
+from ampctl.sandbox.amp.remote_write import Series
+from ampctl.sandbox.kubecost.objects import Obj, Store
 
 CADVISOR = "kubernetes-nodes-cadvisor"
 KUBECOST = "kubecost"

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ampctl.sandbox.iam_eval import Credentials, WebIdentityError, assume_role_with_web_identity
-from ampctl.sandbox.sigv4 import sign
+from ampctl.sandbox.aws.iam_eval import Credentials, WebIdentityError, assume_role_with_web_identity
+from ampctl.sandbox.aws.sigv4 import sign
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
 
 AMP_HOST = re.compile(r"^aps-workspaces\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 NO_CREDENTIALS = (

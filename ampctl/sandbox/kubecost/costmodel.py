@@ -14,13 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from ampctl.sandbox import kubecost_objects as ko
-from ampctl.sandbox.iam_eval import Credentials
-from ampctl.sandbox.kubecost_aws import AMP_HOST, Answer, CredentialError, irsa_credentials, send
-from ampctl.sandbox.kubecost_logs import logrus, sigv4proxy_start, zerolog
+from ampctl.sandbox.aws.iam_eval import Credentials
+from ampctl.sandbox.kubecost import objects as ko
+from ampctl.sandbox.kubecost.aws import AMP_HOST, Answer, CredentialError, irsa_credentials, send
+from ampctl.sandbox.kubecost.logs import logrus, sigv4proxy_start, zerolog
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.kubeapi import KubeEmulator
 
 ROUTES = {"prometheusQuery": "/api/v1/query", "prometheusQueryRange": "/api/v1/query_range"}

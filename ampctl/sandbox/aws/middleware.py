@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ampctl.sandbox.aws_faults import ERROR, LOST, THROTTLE, FaultInjector, internal_error, throttling
-from ampctl.sandbox.aws_ops import RequestInfo, identify
+from ampctl.sandbox.aws.faults import ERROR, LOST, THROTTLE, FaultInjector, internal_error, throttling
+from ampctl.sandbox.aws.ops import RequestInfo, identify
 from ampctl.sandbox.config import Faults, SandboxConfig
 
 INTERNAL_HEADER = "X-Ampctl-Sandbox-Internal"

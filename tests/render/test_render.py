@@ -40,7 +40,7 @@ from ampctl.spec import (
     ClusterSpec,
 )
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent.parent / "golden"
 ACCOUNT = "012345678901"
 WS = "ws-1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
 BUCKET = "kubecost-etl-012345678901-us-east-2"

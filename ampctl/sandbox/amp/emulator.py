@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ampctl.sandbox.aws_middleware import read_body, respond, with_body
-from ampctl.sandbox.iam_eval import is_allowed, role_policies, user_policies
-from ampctl.sandbox.prometheus import PrometheusError, PrometheusPool
-from ampctl.sandbox.sigv4 import Principal, SigV4Error, verify
+from ampctl.sandbox.amp.prometheus import PrometheusError, PrometheusPool
+from ampctl.sandbox.aws.iam_eval import is_allowed, role_policies, user_policies
+from ampctl.sandbox.aws.middleware import read_body, respond, with_body
+from ampctl.sandbox.aws.sigv4 import Principal, SigV4Error, verify
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws import AwsEmulator
+    from ampctl.sandbox.aws.emulator import AwsEmulator
 
 StartResponse = Callable[..., Any]
 

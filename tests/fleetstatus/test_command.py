@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Sandbox
-from tests.test_fleet import EAST, PRIMARY, WEST, bring_up, ok
+from tests.conftest import Sandbox, ok
+from tests.fleet.fleetfile import EAST, PRIMARY, WEST, bring_up
 
 
 @pytest.fixture(scope="module")

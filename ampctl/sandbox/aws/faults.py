@@ -8,7 +8,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from ampctl.sandbox.aws_ops import RequestInfo
+from ampctl.sandbox.aws.ops import RequestInfo
 from ampctl.sandbox.config import Faults
 
 THROTTLE = "throttle"
