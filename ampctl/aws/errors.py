@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ampctl.errors import AmpctlError
 
 _ACCESS_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
@@ -36,4 +35,3 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
         if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
     return None
-

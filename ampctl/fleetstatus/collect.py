@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, differences, mode_of
-from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from ampctl.plan.graph import Graph
+from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
@@ -71,7 +71,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
     """The independent reads of one cluster, each recording into `status`."""
     from ampctl.aws import iam as iamapi
     from ampctl.clients import ClusterClients
-    from ampctl.naming import COMPONENTS, default_bucket, role_name, s3_policy_name
+    from ampctl.naming import COMPONENTS, default_bucket, role_name
 
     iam = aws.client("iam")
     clients = ClusterClients(target, aws, scope.helm)
