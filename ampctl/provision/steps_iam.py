@@ -6,11 +6,20 @@ import contextlib
 import json
 
 from ampctl.aws import iam as iamapi
+from ampctl.aws.errors import done_if_gone
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
 from ampctl.provision.context import ClusterRun
 
 POLICY_VERSION_LIMIT = 5
+
+
+def _require_managed(tags: list[dict[str, str]], kind: str, name: str) -> None:
+    if not iamapi.is_managed(tags):
+        raise AmpctlError(
+            f"IAM {kind} {name} exists but is not managed by ampctl",
+            "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
+        )
 
 
 class CheckOidcProvider(Step):
@@ -37,12 +46,15 @@ class CheckOidcProvider(Step):
 
         # EKS issuers are served behind certificates whose thumbprint IAM no longer checks
         # for well-known roots; the value is still required by the API.
-        run.client("iam").create_open_id_connect_provider(
-            Url=run.oidc_issuer(),
-            ClientIDList=["sts.amazonaws.com"],
-            ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
-            Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-        )
+        iam = run.client("iam")
+        # Already there (a retried create whose first answer was lost, or another run): IRSA can use it.
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_open_id_connect_provider(
+                Url=run.oidc_issuer(),
+                ClientIDList=["sts.amazonaws.com"],
+                ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+                Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+            )
 
 
 class EnsureS3Policy(Step):
@@ -66,11 +78,7 @@ class EnsureS3Policy(Step):
         policy = iamapi.get_policy(iam, self.arn)
         if policy is None:
             return Change.create()
-        if not iamapi.is_managed(iamapi.policy_tags(iam, self.arn)):
-            raise AmpctlError(
-                f"IAM policy {self.name} exists but is not managed by ampctl",
-                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
-            )
+        _require_managed(iamapi.policy_tags(iam, self.arn), "policy", self.name)
         current = iamapi.policy_document(iam, self.arn, policy["DefaultVersionId"])
         if not documents_equal(current, self._desired(run)):
             return Change.update("policy document drifted")
@@ -82,17 +90,23 @@ class EnsureS3Policy(Step):
         iam = run.client("iam")
         document = json.dumps(self._desired(run))
         if change.action is Action.CREATE:
-            iam.create_policy(
-                PolicyName=self.name,
-                PolicyDocument=document,
-                Description=f"Kubecost federated ETL access to s3://{run.request.bucket} (ampctl)",
-                Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-            )
-            return
+            try:
+                iam.create_policy(
+                    PolicyName=self.name,
+                    PolicyDocument=document,
+                    Description=f"Kubecost federated ETL access to s3://{run.request.bucket} (ampctl)",
+                    Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+                )
+                return
+            except iam.exceptions.EntityAlreadyExistsException:
+                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
+                _require_managed(iamapi.policy_tags(iam, self.arn), "policy", self.name)
+            if self.check(run).action is Action.UNCHANGED:
+                return
         versions = iam.list_policy_versions(PolicyArn=self.arn)["Versions"]
         old = sorted((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
         if len(versions) >= POLICY_VERSION_LIMIT and old:
-            iam.delete_policy_version(PolicyArn=self.arn, VersionId=old[0]["VersionId"])
+            done_if_gone(iam.delete_policy_version, PolicyArn=self.arn, VersionId=old[0]["VersionId"])
         iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
 
 
@@ -120,11 +134,7 @@ class EnsureIrsaRole(Step):
         role = iamapi.get_role(iam, self.name)
         if role is None:
             return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
-        if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
-            raise AmpctlError(
-                f"IAM role {self.name} exists but is not managed by ampctl",
-                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
-            )
+        _require_managed(iamapi.role_tags(iam, self.name), "role", self.name)
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
             drift.append("trust policy")
@@ -139,16 +149,20 @@ class EnsureIrsaRole(Step):
 
         iam = run.client("iam")
         trust = json.dumps(self._trust(run))
+        created = False
         if change.action is Action.CREATE:
-            # An earlier, interrupted run may have created it: reconcile below.
-            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            try:
                 iam.create_role(
                     RoleName=self.name,
                     AssumeRolePolicyDocument=trust,
                     Description=f"Kubecost {self.component} on {run.cluster} via IRSA (ampctl)",
                     Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
                 )
-        else:
+                created = True
+            except iam.exceptions.EntityAlreadyExistsException:
+                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
+                _require_managed(iamapi.role_tags(iam, self.name), "role", self.name)
+        if change.action is not Action.CREATE or not created:
             from ampctl.documents import documents_equal
 
             role = iamapi.get_role(iam, self.name) or {}
@@ -158,4 +172,4 @@ class EnsureIrsaRole(Step):
         for arn in sorted(self.policy_arns - attached):
             iam.attach_role_policy(RoleName=self.name, PolicyArn=arn)
         for arn in sorted(attached - self.policy_arns):
-            iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
+            done_if_gone(iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
