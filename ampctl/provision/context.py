@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.helm import Helm
     from ampctl.kube.client import Kube
+    from ampctl.kube.lease import Lock
     from ampctl.spec import ClusterSpec
     from ampctl.target import Target
 
@@ -43,6 +44,7 @@ class ClusterRun:
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
         self._workspace_ready: Future[None] | None = None
+        self._lock: Lock | None = None
 
     @property
     def cluster(self) -> str:
@@ -66,6 +68,18 @@ class ClusterRun:
         from ampctl.helm import Helm
 
         return Helm(self.target.kubeconfig, self.target.context, self.request.helm)
+
+    def hold_lease(self) -> None:
+        """Hold the cluster's Lease for this run: a second run on the same cluster is refused."""
+        from ampctl.kube.lease import Lock
+
+        self._lock = Lock(self.kube, self.cluster, self.request.namespace)
+        self._lock.acquire()
+
+    def release_lease(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def oidc_issuer(self) -> str:
         if self.issuer is None:

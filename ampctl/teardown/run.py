@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.helm import Helm
     from ampctl.kube.client import Kube
+    from ampctl.kube.lease import Lock
     from ampctl.target import Target
 
 
@@ -21,6 +22,7 @@ class TeardownRun:
         self.helm_exe = helm
         self.account = aws.account()
         self.left_alone: list[str] = []
+        self._lock: Lock | None = None
 
     @property
     def cluster(self) -> str:
@@ -42,6 +44,19 @@ class TeardownRun:
 
         assert self.target is not None
         return Helm(self.target.kubeconfig, self.target.context, self.helm_exe)
+
+    def hold_lease(self) -> None:
+        """Hold the cluster's Lease for this run: a second run on the same cluster is refused."""
+        from ampctl.kube.lease import Lock
+
+        if self.target is not None:
+            self._lock = Lock(self.kube, self.cluster, self.namespace)
+            self._lock.acquire()
+
+    def release_lease(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def leave(self, what: str) -> None:
         self.left_alone.append(what)
