@@ -197,6 +197,8 @@ class AwsMiddleware:
         if path == "/_sandbox/reset" and method == "POST":
             self.on_reset()
             return json_response(start_response, 200, {"reset": True})
+        if path == "/_sandbox/faults":
+            return self._faults_api(environ, start_response, method)
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[1] == "workspaces" and parts[3] == "status" and method == "POST":
             try:
@@ -209,6 +211,21 @@ class AwsMiddleware:
                 return json_response(start_response, 404, {"message": f"workspace {parts[2]} not found"})
             return json_response(start_response, 200, {"workspaceId": parts[2], "statusCode": code})
         return json_response(start_response, 404, {"message": f"no sandbox route {method} {path}"})
+
+    def _faults_api(self, environ: dict[str, Any], start_response: StartResponse, method: str) -> list[bytes]:
+        """GET the fault settings; POST new ones (omitted fields are zero), which restarts their random sequence."""
+        from dataclasses import asdict, fields
+
+        if method == "POST":
+            try:
+                payload = json.loads(read_body(environ) or b"{}")
+                known = {f.name for f in fields(Faults)}
+                if not isinstance(payload, dict) or set(payload) - known:
+                    raise ValueError(f"known fields: {sorted(known)}")
+                self.set_faults(Faults(**payload))
+            except (ValueError, TypeError) as exc:
+                return json_response(start_response, 400, {"message": f"bad fault settings: {exc}"})
+        return json_response(start_response, 200, asdict(self.faults.faults))
 
 
 def _workspace_status(account: str, region: str, workspace_id: str) -> dict[str, Any] | None:
