@@ -74,6 +74,9 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
 
 def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
     """Plan, confirm and apply; each cluster with deletions to apply holds its Lease meanwhile."""
+    from ampctl.inputs import check_teardown
+
+    check_teardown(request)
     sessions = chosen.sessions
 
     def make(target: Any) -> TeardownRun:

@@ -37,6 +37,8 @@ CORPUS = [
     (["--timeout", "0s"], "invalid --timeout '0s'"),
     (["--workspace-id", "bad id"], "invalid workspace id"),
     (["--prom-cluster-id-label", "1abc"], "invalid Prometheus label name"),
+    (["teardown", "--namespace", "Bad_NS"], "invalid"),
+    (["teardown", "--release", "-rel"], "invalid"),
 ]
 
 
@@ -55,11 +57,12 @@ def inputs(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("args", "said"), CORPUS, ids=[" ".join(a) for a, _ in CORPUS])
+@pytest.mark.parametrize(("args", "said"), [(list(a), s) for a, s in CORPUS], ids=[" ".join(a) for a, _ in CORPUS])
 def test_bad_input_touches_nothing(sandbox: Sandbox, inputs: Path, args: list[str], said: str) -> None:
     sandbox.clear_aws_calls()
     kube_before = _kube_requests(sandbox)
-    proc = sandbox.ampctl("bootstrap", "--context", sandbox.context(PRIMARY), *args, "--yes", cwd=inputs)
+    command = [args.pop(0)] if args[0] == "teardown" else ["bootstrap"]
+    proc = sandbox.ampctl(*command, "--context", sandbox.context(PRIMARY), *args, "--yes", cwd=inputs)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("error: ") and lines[1].startswith("hint: "), proc.stderr
