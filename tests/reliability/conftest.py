@@ -24,4 +24,5 @@ def clean(sandbox: Sandbox) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def fleet(clean: Sandbox, tmp_path: Path) -> Path:
-    return fleet_file(clean, tmp_path)
+    """A federated fleet of the primary alone: what the single-cluster tests need."""
+    return fleet_file(clean, tmp_path, ())

@@ -40,15 +40,15 @@ def aws_calls(sandbox: Sandbox) -> list[dict[str, Any]]:
         return list(json.loads(resp.read()))
 
 
-def fleet_file(sandbox: Sandbox, work: Path) -> Path:
+def fleet_file(sandbox: Sandbox, work: Path, others: tuple[str, ...] = (EAST, WEST)) -> Path:
+    """A federated fleet: the primary and `others`."""
     path = work / "ampctl.yaml"
-    path.write_text(
-        "\n".join([
-            "apiVersion: ampctl/v1", "kind: Fleet", "name: rel", f"region: {sandbox.state.region}",
-            "federated: true", "primary:", f"  context: {sandbox.context(PRIMARY)}", "clusters:",
-            f"  - context: {sandbox.context(EAST)}", f"  - context: {sandbox.context(WEST)}",
-        ]) + "\n"
-    )  # fmt: skip
+    lines = [
+        "apiVersion: ampctl/v1", "kind: Fleet", "name: rel", f"region: {sandbox.state.region}",
+        "federated: true", "primary:", f"  context: {sandbox.context(PRIMARY)}",
+    ]  # fmt: skip
+    lines += ["clusters:"] + [f"  - context: {sandbox.context(c)}" for c in others] if others else []
+    path.write_text("\n".join(lines) + "\n")
     return path
 
 
@@ -90,19 +90,19 @@ def _inventory(sandbox: Sandbox) -> dict[str, Any]:
     return {"workspaces": workspaces, "roles": roles, "policies": policies, "buckets": buckets, "kube": kube}
 
 
-def deployed(world: dict[str, Any]) -> list[str]:
-    """What is wrong with a fully provisioned fleet (empty when it is right)."""
+def deployed(world: dict[str, Any], clusters: int = 3) -> list[str]:
+    """What is wrong with a fully provisioned fleet of `clusters` (empty when it is right)."""
     problems = []
     live = [s for s in world["workspaces"] if s != "DELETING"]
     if live != ["ACTIVE"]:
         problems.append(f"workspaces {world['workspaces']}")
-    if len(world["roles"]) != 6:
+    if len(world["roles"]) != 2 * clusters:
         problems.append(f"roles {world['roles']}")
-    if len(world["policies"]) != 3:
+    if len(world["policies"]) != clusters:
         problems.append(f"policies {world['policies']}")
     if len(world["buckets"]) != 1:
         problems.append(f"buckets {world['buckets']}")
-    for cluster, objects in world["kube"].items():
+    for cluster, objects in list(world["kube"].items())[:clusters]:
         if "helm/kubecost:deployed" not in objects or any(":pending" in o for o in objects):
             problems.append(f"{cluster}: {objects}")
     return problems
