@@ -34,8 +34,10 @@ from tests.reliability.test_bad_input import CORPUS, FILES  # noqa: E402
 
 
 def fault_round(sandbox: Sandbox, work: Path, seed: int, rates: dict[str, float]) -> tuple[bool, str, int]:
-    sandbox.reset()
+    """One cycle on what the previous one left (nothing, when it was clean): the same alias is created,
+    deleted and created again round after round, as a user would."""
     fleet = w.fleet_file(sandbox, work)
+    sandbox.clear_aws_calls()
     w.set_faults(sandbox, seed=seed, **rates)
     why, faults = "", 0
     for proc in w.up(sandbox, work, fleet):
@@ -114,9 +116,12 @@ def main() -> int:
         rates_text = f"{args.throttle:.0%} throttling, {args.error:.0%} 5xx, {args.lost:.0%} lost answers"
         print(f"fault rounds ({rates_text}):")
         clean = retries = 0
+        sandbox.reset()
         for n in range(args.rounds):
             started = time.monotonic()
             ok, why, faults = fault_round(sandbox, work, args.seed + n, rates)
+            if not ok:
+                sandbox.reset()  # the next round starts from an empty sandbox
             clean += ok
             retries += faults
             print(f"  round {n + 1:2d}: {'clean' if ok else 'FAILED ' + why} ({faults} retries, "
