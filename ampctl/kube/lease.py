@@ -153,12 +153,19 @@ class Lock:
             return
         raise AmpctlError(f"cluster {self.cluster}: could not {what}", "another ampctl run is starting; re-run")
 
+    def renew(self) -> None:
+        """Move renewTime to now, unless another run has taken the Lease over."""
+        current: Any = self._read()
+        if current is None or (current.get("spec") or {}).get("holderIdentity") != self.holder:
+            return
+        current["spec"]["renewTime"] = _micro(_now())
+        self.api.replace_namespaced_lease(self.name, LEASE_NAMESPACE, current)
+
     def _start_renewing(self) -> None:
         def renew() -> None:
             while not self._stop.wait(RENEW_SECONDS):
-                patch = {"spec": {"renewTime": _micro(_now())}}
                 try:
-                    self.api.patch_namespaced_lease(self.name, LEASE_NAMESPACE, patch)
+                    self.renew()
                 except Exception:  # noqa: BLE001, S112 - a missed renewal is retried on the next tick
                     continue
 
