@@ -158,7 +158,24 @@ class AwsMiddleware:
     def _dispatch(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         if info.service == "aps" and info.action == "CreateWorkspace":
             return self._create_workspace(environ, info, body)
+        if info.service == "s3" and info.action == "CreateBucket" and b"<Tags>" in body:
+            return self._create_bucket_with_tags(environ, body)
         return self._call_app(environ)
+
+    def _create_bucket_with_tags(self, environ: dict[str, Any], body: bytes) -> tuple[int, Headers, bytes]:
+        """CreateBucketConfiguration's Tags apply with the create, as on S3 (moto ignores them)."""
+        import re
+
+        from moto.s3.models import s3_backends
+
+        status, headers, out = self._call_app(environ)
+        if 200 <= status < 300:
+            text = body.decode(errors="replace")
+            tags = dict(re.findall(r"<Tag>\s*<Key>(.*?)</Key>\s*<Value>(.*?)</Value>\s*</Tag>", text, re.S))
+            bucket = str(environ.get("PATH_INFO", "")).strip("/").split("/")[0]
+            account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", self.config.account))
+            s3_backends[account]["aws"].put_bucket_tagging(bucket, tags)
+        return status, headers, out
 
     def _create_workspace(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         """AMP keeps a clientToken for 8 hours: a repeat returns the first workspace, creates nothing."""
