@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,11 +28,22 @@ def _kube_object(sandbox: Sandbox, kind: str) -> Callable[[], bool]:
     return ready
 
 
+def _hold_claims(sandbox: Sandbox) -> None:
+    """helm --wait then waits for the claims: the release stays pending-install until the kill."""
+    url = f"{sandbox.state.clusters[PRIMARY].api_url}/_sandbox/pvc-binding?enabled=false"
+    urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=30).close()
+
+
+def _release_claims(sandbox: Sandbox) -> None:
+    url = f"{sandbox.state.clusters[PRIMARY].api_url}/_sandbox/pvc-binding?enabled=true"
+    urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST"), timeout=30).close()
+
+
 POINTS = {
     # AWS calls slowed down so the kill lands while they are made
     "during AWS calls": lambda s: (set_faults(s, latency_ms=30), _aws_action(s, "CreateRole"))[1],
     "between Kubernetes objects": lambda s: _kube_object(s, "namespace"),
-    "inside helm": lambda s: _kube_object(s, "helm"),
+    "inside helm": lambda s: (_hold_claims(s), _kube_object(s, "helm"))[1],
 }
 
 
@@ -41,6 +53,7 @@ def test_killed_bootstrap_converges_on_rerun(clean: Sandbox, fleet: Path, point:
     proc = spawn(clean, fleet.parent, "bootstrap", "-f", str(fleet))
     assert kill_when(proc, ready), f"the run ended before the {point} kill point: {proc.stderr}"
     set_faults(clean)
+    _release_claims(clean)
     left = inventory(clean)["kube"][PRIMARY]
     if point == "inside helm":
         assert "helm/kubecost:pending-install" in left
