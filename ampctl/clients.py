@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.helm import Helm
     from ampctl.kube.client import Kube
+    from ampctl.kube.lease import Lock
     from ampctl.target import Target
 
 
@@ -25,6 +26,7 @@ class ClusterClients:
         self._helm_lock = threading.Lock()
         self._kube: Kube | None = None
         self._helm: Helm | None = None
+        self._lease: Lock | None = None
 
     @property
     def cluster(self) -> str:
@@ -65,3 +67,16 @@ class ClusterClients:
                 target = self._target()
                 self._helm = Helm(target.kubeconfig, target.context, self.helm_executable)
             return self._helm
+
+    def hold_lease_for(self, namespace: str) -> None:
+        """Hold the cluster's Lease for this run: a second run on the same cluster is refused."""
+        from ampctl.kube.lease import Lock
+
+        if self.target is not None:
+            self._lease = Lock(self.kube, self.cluster, namespace)
+            self._lease.acquire()
+
+    def release_lease(self) -> None:
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None

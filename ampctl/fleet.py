@@ -171,7 +171,7 @@ def load(path: str) -> Fleet:
         ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        line = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
         raise AmpctlError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', exc)}", HINT) from exc
     if root is None or not isinstance(root, yaml.MappingNode):
         raise loader.fail(root, "a fleet file is a mapping with apiVersion, kind: Fleet, primary, ...")

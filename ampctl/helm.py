@@ -148,3 +148,24 @@ class Helm:
 def uninstall(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:
     """`helm uninstall --wait`: the release and every object it installed."""
     helm._run(helm.client.uninstall_release(name, namespace=namespace, wait=True, timeout=timeout))
+
+
+# What a helm killed mid-operation leaves behind; helm refuses any other operation on the release until it is cleared.
+PENDING = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
+
+
+def last_deployed(helm: Helm, name: str, namespace: str) -> int | None:
+    """The newest revision that was ever deployed (deployed or superseded), None when none was."""
+    history = helm._run(helm.client._command.history(name, namespace=namespace))
+    done = [int(h["revision"]) for h in history if h.get("status") in {"deployed", "superseded"}]
+    return max(done) if done else None
+
+
+def recover(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:
+    """Clear a release left pending by a killed helm: roll back to its last deployed revision, or
+    uninstall it when no revision was ever deployed."""
+    revision = last_deployed(helm, name, namespace)
+    if revision is None:
+        uninstall(helm, name, namespace, timeout)
+        return
+    helm._run(helm.client._command.rollback(name, revision, namespace=namespace, timeout=timeout))

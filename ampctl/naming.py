@@ -71,12 +71,6 @@ def rule_namespace_name() -> str:
     return "kubecost-recording-rules"
 
 
-def client_token(account: str, region: str, alias: str) -> str:
-    """An idempotency token for CreateWorkspace: the same inputs give the same token (1-64 chars)."""
-    digest = hashlib.sha256(f"{account}\0{region}\0{alias}".encode()).hexdigest()
-    return f"ampctl-{digest[:40]}"
-
-
 def aws_tags(cluster: str | None, fleet: str | None) -> dict[str, str]:
     """Tags for every AWS resource ampctl creates."""
     tags = {MANAGED_BY_TAG[0]: MANAGED_BY_TAG[1]}

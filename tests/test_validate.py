@@ -128,14 +128,6 @@ def test_default_bucket_is_a_valid_unique_name() -> None:
     assert validate.bucket_name(naming.default_bucket("012345678901", "us-gov-west-1"))
 
 
-def test_client_token_is_deterministic_and_fits() -> None:
-    token = naming.client_token("012345678901", "us-east-1", "kubecost-amp")
-    assert token == naming.client_token("012345678901", "us-east-1", "kubecost-amp")
-    assert 1 <= len(token) <= 64 and token.isprintable()
-    assert token != naming.client_token("012345678901", "us-east-2", "kubecost-amp")
-    assert token != naming.client_token("012345678901", "us-east-1", "other")
-
-
 def test_tags_and_labels() -> None:
     assert naming.aws_tags(None, None) == {"managed-by": "ampctl"}
     assert naming.aws_tags("prod", "fleet-a") == {

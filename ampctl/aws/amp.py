@@ -75,3 +75,18 @@ def wait_active(
         f"AMP workspace {workspace_id} did not become ACTIVE in {WAIT_DELAY * WAIT_ATTEMPTS:.0f}s",
         "re-run later: the workspace is found by its alias and not created twice",
     )
+
+
+def settle_alias(amp: Any, alias: str, mine: dict[str, Any]) -> dict[str, Any]:
+    """After a create: if another run created a workspace with the same alias at the same time, the
+    oldest one wins; a run whose workspace lost deletes it and uses the winner, so one is left."""
+    from ampctl.aws.errors import done_if_gone
+
+    found = find_by_alias(amp, alias)
+    if len(found) <= 1:
+        return mine
+    winner = min(found, key=lambda ws: (str(ws.get("createdAt", "")), str(ws["workspaceId"])))
+    if winner["workspaceId"] == mine["workspaceId"]:
+        return mine
+    done_if_gone(amp.delete_workspace, workspaceId=mine["workspaceId"])
+    return winner

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ampctl.errors import AmpctlError
 
 _ACCESS_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
@@ -35,3 +37,29 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
         if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
     return None
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError ('' for anything else)."""
+    response = getattr(exc, "response", None)
+    return str((response or {}).get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
+GONE = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NoSuchUpload"})
+
+
+def done_if_gone(call: Any, /, *args: Any, **kwargs: Any) -> bool:
+    """Make a delete (or detach) call; "not found" counts as done.
+
+    A retried call whose first, lost, attempt already worked meets "not found": the goal is reached.
+    Returns False when the target was already gone.
+    """
+    from botocore.exceptions import ClientError
+
+    try:
+        call(*args, **kwargs)
+    except ClientError as exc:
+        if error_code(exc) in GONE:
+            return False
+        raise
+    return True

@@ -111,3 +111,67 @@ def harden(s3: Any, bucket: str, kms_key: str | None, policy: dict[str, Any], pa
         "TLS-only bucket policy": partial(s3.put_bucket_policy, Bucket=bucket, Policy=json.dumps(policy)),
     }
     together([put for name, put in puts.items() if name in parts])
+
+
+def empty(s3: Any, bucket: str) -> int:
+    """Remove every object version, delete marker and unfinished multipart upload; how many were removed."""
+    from ampctl.aws.errors import done_if_gone
+
+    removed = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for start in range(0, len(doomed), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start : start + 1000], "Quiet": True})
+        removed += len(doomed)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        doomed = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+        removed += len(doomed)
+    for page in s3.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
+        for upload in page.get("Uploads", []):
+            done_if_gone(s3.abort_multipart_upload, Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            removed += 1
+    return removed
+
+
+def arriving(s3: Any, bucket: str, limit: int = 3) -> list[str]:
+    """A few keys the bucket holds right now (what late writers are still putting there)."""
+    page = s3.list_object_versions(Bucket=bucket, MaxKeys=limit)
+    keys = [v["Key"] for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    keys += [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket, MaxUploads=limit).get("Uploads", [])]
+    return sorted(set(keys))[:limit]
+
+
+def delete_bucket(
+    s3: Any, bucket: str, *, force: bool, sleep: Callable[[float], None], drain_seconds: float = 60.0
+) -> None:
+    """Delete the bucket; with force, empty it first and try again while late writers drain, up to a bound."""
+    from botocore.exceptions import ClientError
+
+    from ampctl.aws.errors import done_if_gone, error_code
+
+    waited, delay = 0.0, 1.0
+    while True:
+        if force:
+            empty(s3, bucket)
+        try:
+            done_if_gone(s3.delete_bucket, Bucket=bucket)
+            return
+        except ClientError as exc:
+            if error_code(exc) != "BucketNotEmpty":
+                raise
+        if not force:
+            raise AmpctlError(f"S3 bucket {bucket} is not empty", "pass --force to delete its objects too")
+        if waited >= drain_seconds:
+            keys = ", ".join(arriving(s3, bucket)) or "objects"
+            raise AmpctlError(
+                f"S3 bucket {bucket} still receives objects after {waited:.0f}s (e.g. {keys})",
+                "stop whatever writes there (a Kubecost still running elsewhere?) and re-run the teardown",
+            )
+        sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 8.0)

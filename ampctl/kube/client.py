@@ -53,6 +53,30 @@ class Kube:
         except ApiException as exc:
             raise translate(exc, what) from exc
 
+    def delete(self, what: str, fn: Any, *args: Any) -> bool:
+        """A delete where "not found" counts as done; False when the object was already gone."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            fn(*args)
+        except ApiException as exc:
+            if exc.status == 404:
+                return False
+            raise translate(exc, what) from exc
+        return True
+
+    def create(self, what: str, fn: Any, *args: Any) -> bool:
+        """A create where "already exists" is reported (False) so the caller can adopt or refuse."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            fn(*args)
+        except ApiException as exc:
+            if exc.status == 409:
+                return False
+            raise translate(exc, what) from exc
+        return True
+
 
 def translate(exc: Any, what: str) -> AmpctlError:
     if exc.status in (401, 403):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ampctl.plan.step import Step
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
-from ampctl.provision.steps_helm import InstallKubecost
+from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease, pending_status
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
@@ -53,5 +53,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
         steps.append(EnsureSecret(run, product_key_secret(run.spec(), r.product_key), "product key"))
     if r.primary and r.recording_rules:
         steps.append(EnsureRecordingRules(run))
+    pending = pending_status(run)
+    if pending is not None:
+        steps.append(RecoverRelease(run, pending))
     steps.append(InstallKubecost(run))
     return steps

@@ -43,6 +43,9 @@ class ClusterRun(ClusterClients):
         self._workspace_ready: Future[None] | None = None
         self._issuer_lock = threading.Lock()
 
+    def hold_lease(self) -> None:
+        self.hold_lease_for(self.request.namespace)
+
     def oidc_issuer(self) -> str:
         with self._issuer_lock:
             return self._read_issuer()

@@ -100,13 +100,29 @@ def provision(
     parallel: int,
     title: str,
 ) -> None:
-    """Plan every (cluster, request), show the plan, confirm, apply, and summarise."""
+    """Plan every (cluster, request), show the plan, confirm, apply, and summarise.
+
+    Each cluster with changes to apply holds its Lease while they are applied.
+    """
     from ampctl import warm
+    from ampctl.inputs import check_requests
     from ampctl.provision.builder import steps_for
 
+    check_requests([request for _, request in jobs])
     warm.start(warm.KUBERNETES, warm.HELM, warm.TEMPLATES)
     runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
+    try:
+        _plan_and_apply(plans, yes=yes, dry_run=dry_run, parallel=parallel, title=title)
+    finally:
+        for p in plans:
+            if p.run is not None:
+                p.run.release_lease()
+
+
+def _plan_and_apply(
+    plans: list[executor.ClusterPlan[ClusterRun]], *, yes: bool, dry_run: bool, parallel: int, title: str
+) -> None:
     executor.show_plan(plans, title)
     failed = [p.name for p in plans if p.error]
     if len(failed) == len(plans):
@@ -121,6 +137,9 @@ def provision(
     elif dry_run:
         output.info(f"dry run: {changes} change(s) planned, nothing applied")
     elif confirm(changes, yes):
+        from ampctl.kube.lease import hold_all
+
+        hold_all(plans)
         executor.apply(plans, parallel)
     else:
         raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")

@@ -51,24 +51,23 @@ class EnsureWorkspace(Step[ClusterRun]):
         ampapi.wait_active(run.client("amp"), run.workspace_id, sleep=run.sleep, progress=run.progress)
 
     def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.naming import aws_tags, client_token
+        from ampctl.naming import aws_tags
 
         amp = run.client("amp")
-        token = client_token(run.account, run.region, run.request.alias)
-        # The token makes a retried create idempotent. AMP keeps answering a token with the
-        # workspace it first made, even after that workspace was deleted: then use a fresh one.
-        for attempt in range(3):
-            created = amp.create_workspace(
-                alias=run.request.alias,
-                tags=aws_tags(None, run.request.fleet) | run.request.tags,
-                clientToken=token if attempt == 0 else f"{token[:60]}-r{attempt}",
-            )
-            if ampapi.describe(amp, created["workspaceId"]) is not None:
-                break
-        else:
-            raise AmpctlError("AMP keeps answering with a deleted workspace", "wait a few minutes and re-run")
-        run.workspace_arn = created["arn"]
-        run.workspace_created(created["workspaceId"], lambda: self._wait(run))
+        # Another run may have created it since the plan: re-read before creating.
+        found = ampapi.one_by_alias(amp, run.request.alias, run.region)
+        if found is not None:
+            self._found(run, found)
+            return
+        # No clientToken here: botocore makes one per call and sends the same one on each of its
+        # retries, so a lost answer does not create twice, and no token outlives this command (a
+        # fixed token would keep answering with a workspace deleted since). Across runs the alias
+        # lookup above, which sees CREATING and ACTIVE workspaces, finds what an earlier one made.
+        tags = aws_tags(None, run.request.fleet) | run.request.tags
+        created = amp.create_workspace(alias=run.request.alias, tags=tags)
+        kept = ampapi.settle_alias(amp, run.request.alias, dict(created))
+        run.workspace_arn = str(kept["arn"])
+        run.workspace_created(str(kept["workspaceId"]), lambda: self._wait(run))
 
 
 class FindWorkspace(Step[ClusterRun]):

@@ -14,6 +14,44 @@ if TYPE_CHECKING:
     from ampctl.helm import Release
 
 
+class RecoverRelease(Step[ClusterRun]):
+    """A release left pending-install/-upgrade/-rollback by a killed helm: roll back or uninstall it."""
+
+    needs: tuple[str, ...] | None = ()
+    gives: tuple[str, ...] = ("recovered-release",)
+
+    def __init__(self, run: ClusterRun, status: str) -> None:
+        r = run.request
+        self.status = status
+        self.title = f"recover helm release {r.namespace}/{r.release} left {status} by an interrupted helm"
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.helm import PENDING, last_deployed
+
+        r = run.request
+        release = run.helm.release(r.release, r.namespace)
+        if release is None or release.status not in PENDING:
+            return Change.unchanged("nothing pending")
+        revision = last_deployed(run.helm, r.release, r.namespace)
+        return Change.update(f"roll back to revision {revision}" if revision else "uninstall: never deployed")
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.helm import PENDING, recover
+
+        r = run.request
+        release = run.helm.release(r.release, r.namespace)
+        if release is not None and release.status in PENDING:
+            recover(run.helm, r.release, r.namespace, r.timeout)
+
+
+def pending_status(run: ClusterRun) -> str | None:
+    """The release's status when a killed helm left it pending, else None."""
+    from ampctl.helm import PENDING
+
+    release = run.helm.release(run.request.release, run.request.namespace)
+    return release.status if release is not None and release.status in PENDING else None
+
+
 class InstallKubecost(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
     after: tuple[str, ...] = (EVERY_EARLIER,)

@@ -7,12 +7,21 @@ import json
 from functools import partial
 
 from ampctl.aws import iam as iamapi
+from ampctl.aws.errors import done_if_gone
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
 from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 
 POLICY_VERSION_LIMIT = 5
+
+
+def _require_managed(tags: list[dict[str, str]], kind: str, name: str) -> None:
+    if not iamapi.is_managed(tags):
+        raise AmpctlError(
+            f"IAM {kind} {name} exists but is not managed by ampctl",
+            "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
+        )
 
 
 class CheckOidcProvider(Step[ClusterRun]):
@@ -42,12 +51,15 @@ class CheckOidcProvider(Step[ClusterRun]):
 
         # EKS issuers are served behind certificates whose thumbprint IAM no longer checks
         # for well-known roots; the value is still required by the API.
-        run.client("iam").create_open_id_connect_provider(
-            Url=run.oidc_issuer(),
-            ClientIDList=["sts.amazonaws.com"],
-            ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
-            Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-        )
+        iam = run.client("iam")
+        # Already there (a retried create whose first answer was lost, or another run): IRSA can use it.
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_open_id_connect_provider(
+                Url=run.oidc_issuer(),
+                ClientIDList=["sts.amazonaws.com"],
+                ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+                Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+            )
 
 
 class EnsureS3Policy(Step[ClusterRun]):
@@ -74,12 +86,7 @@ class EnsureS3Policy(Step[ClusterRun]):
         policy = iamapi.get_policy(iam, self.arn)
         if policy is None:
             return Change.create()
-        tags = policy["Tags"] if "Tags" in policy else iamapi.policy_tags(iam, self.arn)
-        if not iamapi.is_managed(tags):
-            raise AmpctlError(
-                f"IAM policy {self.name} exists but is not managed by ampctl",
-                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
-            )
+        _require_managed(policy["Tags"] if "Tags" in policy else iamapi.policy_tags(iam, self.arn), "policy", self.name)
         current = iamapi.policy_document(iam, self.arn, policy["DefaultVersionId"])
         if not documents_equal(current, self._desired(run)):
             return Change.update("policy document drifted")
@@ -91,17 +98,23 @@ class EnsureS3Policy(Step[ClusterRun]):
         iam = run.client("iam")
         document = json.dumps(self._desired(run))
         if change.action is Action.CREATE:
-            iam.create_policy(
-                PolicyName=self.name,
-                PolicyDocument=document,
-                Description=f"Kubecost federated ETL access to s3://{run.request.bucket} (ampctl)",
-                Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-            )
-            return
+            try:
+                iam.create_policy(
+                    PolicyName=self.name,
+                    PolicyDocument=document,
+                    Description=f"Kubecost federated ETL access to s3://{run.request.bucket} (ampctl)",
+                    Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
+                )
+                return
+            except iam.exceptions.EntityAlreadyExistsException:
+                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
+                _require_managed(iamapi.policy_tags(iam, self.arn), "policy", self.name)
+            if self.check(run).action is Action.UNCHANGED:
+                return
         versions = iam.list_policy_versions(PolicyArn=self.arn)["Versions"]
         old = sorted((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
         if len(versions) >= POLICY_VERSION_LIMIT and old:
-            iam.delete_policy_version(PolicyArn=self.arn, VersionId=old[0]["VersionId"])
+            done_if_gone(iam.delete_policy_version, PolicyArn=self.arn, VersionId=old[0]["VersionId"])
         iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
 
 
@@ -134,12 +147,7 @@ class EnsureIrsaRole(Step[ClusterRun]):
         if role is None:
             return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
         # GetRole answers with the role's tags: no ListRoleTags when it did.
-        tags = role["Tags"] if "Tags" in role else iamapi.role_tags(iam, self.name)
-        if not iamapi.is_managed(tags):
-            raise AmpctlError(
-                f"IAM role {self.name} exists but is not managed by ampctl",
-                "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
-            )
+        _require_managed(role["Tags"] if "Tags" in role else iamapi.role_tags(iam, self.name), "role", self.name)
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
             drift.append("trust policy")
@@ -155,17 +163,21 @@ class EnsureIrsaRole(Step[ClusterRun]):
         iam = run.client("iam")
         trust = json.dumps(self._trust(run))
         attached: set[str] | None = None
+        created = False
         if change.action is Action.CREATE:
-            # An earlier, interrupted run may have created it: reconcile below.
-            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            try:
                 iam.create_role(
                     RoleName=self.name,
                     AssumeRolePolicyDocument=trust,
                     Description=f"Kubecost {self.component} on {run.cluster} via IRSA (ampctl)",
                     Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
                 )
+                created = True
                 attached = set()  # created just now: nothing attached yet, no need to list
-        else:
+            except iam.exceptions.EntityAlreadyExistsException:
+                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
+                _require_managed(iamapi.role_tags(iam, self.name), "role", self.name)
+        if not created:
             from ampctl.documents import documents_equal
 
             role = iamapi.get_role(iam, self.name) or {}
@@ -178,7 +190,7 @@ class EnsureIrsaRole(Step[ClusterRun]):
             for arn in sorted(self.policy_arns - attached)
         ]
         detach = [
-            partial(iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
+            partial(done_if_gone, iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
             for arn in sorted(attached - self.policy_arns)
         ]
         together(attach + detach)

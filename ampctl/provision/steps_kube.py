@@ -36,7 +36,8 @@ class EnsureNamespace(Step[ClusterRun]):
             "kind": "Namespace",
             "metadata": {"name": self.name, "labels": dict([MANAGED_BY_LABEL])},
         }
-        run.kube.call(f"create namespace {self.name}", run.kube.core.create_namespace, body)
+        # Already there (an interrupted run, or another one): a namespace is used as it is.
+        run.kube.create(f"create namespace {self.name}", run.kube.core.create_namespace, body)
 
 
 class EnsureServiceAccount(Step[ClusterRun]):
@@ -69,11 +70,10 @@ class EnsureServiceAccount(Step[ClusterRun]):
 
         body = service_account(run.spec(), self.name, self.role_arn)
         ns = run.request.namespace
-        if change.action is Action.CREATE:
-            run.kube.call(
-                f"create serviceaccount {self.name}", run.kube.core.create_namespaced_service_account, ns, body
-            )
-        else:
+        create = run.kube.core.create_namespaced_service_account
+        # Already there (created since the plan): reconciled like any existing one below.
+        created = change.action is Action.CREATE and run.kube.create(f"create sa {self.name}", create, ns, body)
+        if not created:
             patch = {"metadata": {"labels": body["metadata"]["labels"], "annotations": body["metadata"]["annotations"]}}
             run.kube.call(
                 f"patch serviceaccount {self.name}",
@@ -109,7 +109,8 @@ class EnsureSecret(Step[ClusterRun]):
     def apply(self, run: ClusterRun, change: Change) -> None:
         ns = run.request.namespace
         core = run.kube.core
-        if change.action is Action.CREATE:
-            run.kube.call(f"create secret {self.name}", core.create_namespaced_secret, ns, self.manifest)
-        else:
+        create = core.create_namespaced_secret
+        what = f"create secret {self.name}"
+        created = change.action is Action.CREATE and run.kube.create(what, create, ns, self.manifest)
+        if not created:
             run.kube.call(f"replace secret {self.name}", core.replace_namespaced_secret, self.name, ns, self.manifest)

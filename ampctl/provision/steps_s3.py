@@ -42,9 +42,13 @@ class EnsureBucket(Step[ClusterRun]):
         s3 = run.client("s3")
         parts = change.detail.split(", ")
         if change.action is Action.CREATE:
-            kwargs: dict[str, object] = {"Bucket": self.bucket}
+            tags = aws_tags(None, run.request.fleet)
+            tag_set = [{"Key": k, "Value": v} for k, v in tags.items()]
+            # Tagged with the create itself: a run killed right after it still finds the bucket ours.
+            config: dict[str, object] = {"Tags": tag_set}
             if run.region != "us-east-1":
-                kwargs["CreateBucketConfiguration"] = {"LocationConstraint": run.region}
+                config["LocationConstraint"] = run.region
+            kwargs: dict[str, object] = {"Bucket": self.bucket, "CreateBucketConfiguration": config}
             try:
                 s3.create_bucket(**kwargs)
             except s3.exceptions.BucketAlreadyOwnedByYou:
@@ -53,11 +57,8 @@ class EnsureBucket(Step[ClusterRun]):
                 raise AmpctlError(
                     f"S3 bucket name {self.bucket} is taken by another account", "choose another --bucket"
                 ) from exc
-            # Tag first: a run interrupted after this point is recognised as ours and finished.
-            tags = aws_tags(None, run.request.fleet)
-            s3.put_bucket_tagging(
-                Bucket=self.bucket, Tagging={"TagSet": [{"Key": k, "Value": v} for k, v in tags.items()]}
-            )
+            # Again on its own: a bucket made by an earlier, interrupted run, and stores that ignore Tags above.
+            s3.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
             parts = ALL_HARDENING
         s3api.harden(s3, self.bucket, run.request.kms_key, self._policy(), parts)
 

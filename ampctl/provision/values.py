@@ -49,6 +49,15 @@ def parse_set(expression: str) -> dict[str, Any]:
     return result
 
 
+def yaml_problem(path: str, exc: Exception) -> str:
+    """A YAML error on one line: `file:line:col: what`."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+    what = " ".join(str(getattr(exc, "problem", None) or exc).split())
+    context = getattr(exc, "context", None)
+    return f"{where}: {what}" + (f" ({' '.join(str(context).split())})" if context else "")
+
+
 def load_values_file(path: str) -> dict[str, Any]:
     import yaml
 
@@ -57,11 +66,13 @@ def load_values_file(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise AmpctlError(f"cannot read values file {path}: {exc.strerror}", "check the --values path") from exc
     except yaml.YAMLError as exc:
-        raise AmpctlError(f"values file {path} is not valid YAML: {exc}", "fix the file") from exc
+        raise AmpctlError(yaml_problem(path, exc), "fix the YAML in this values file") from exc
+    except UnicodeDecodeError as exc:
+        raise AmpctlError(f"values file {path} is not UTF-8 text", "pass a YAML values file") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise AmpctlError(f"values file {path} must hold a mapping", "fix the file")
+        raise AmpctlError(f"values file {path} must hold a mapping, not {type(data).__name__}", "fix the file")
     return data
 
 

@@ -74,8 +74,10 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
 
 
 def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
-    from ampctl.provision.flow import confirm
+    """Plan, confirm and apply; each cluster with deletions to apply holds its Lease meanwhile."""
+    from ampctl.inputs import check_teardown
 
+    check_teardown(request)
     sessions = chosen.sessions
 
     def make(target: Any) -> TeardownRun:
@@ -87,9 +89,28 @@ def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, para
 
     jobs = [(t.cluster, (lambda t=t: make(t))) for t in chosen.targets]
     plans = executor.plan(jobs, cluster_steps, parallel)
-    if request.delete_workspace or request.delete_bucket:
-        shared = (SHARED, lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None))
-        plans += executor.plan([shared], shared_steps(request), 1)
+    try:
+        if request.delete_workspace or request.delete_bucket:
+            shared = (SHARED, lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None))
+            plans += executor.plan([shared], shared_steps(request), 1)
+        _plan_and_apply(plans, request, yes=yes, dry_run=dry_run, parallel=parallel, title=title)
+    finally:
+        for p in plans:
+            if p.run is not None:
+                p.run.release_lease()
+
+
+def _plan_and_apply(
+    plans: list[executor.ClusterPlan[TeardownRun]],
+    request: Request,
+    *,
+    yes: bool,
+    dry_run: bool,
+    parallel: int,
+    title: str,
+) -> None:
+    from ampctl.provision.flow import confirm
+
     executor.show_plan(plans, title)
     for p in plans:
         titles = [step.title for step, _ in p.steps]
@@ -105,7 +126,10 @@ def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, para
     elif dry_run:
         output.info(f"dry run: {changes} deletion(s) planned, nothing deleted")
     elif confirm(changes, yes):
+        from ampctl.kube.lease import hold_all
+
         clusters = [p for p in plans if p.name != SHARED]
+        hold_all(clusters)
         executor.apply(clusters, parallel)
         if not any(p.error for p in clusters):
             executor.apply([p for p in plans if p.name == SHARED], 1)

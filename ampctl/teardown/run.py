@@ -18,5 +18,8 @@ class TeardownRun(ClusterClients):
         self.release = release
         self.left_alone: list[str] = []
 
+    def hold_lease(self) -> None:
+        self.hold_lease_for(self.namespace)
+
     def leave(self, what: str) -> None:
         self.left_alone.append(what)

@@ -31,18 +31,28 @@ class DeleteIrsaRole(Step[TeardownRun]):
         return Change.delete()
 
     def apply(self, run: TeardownRun, change: Change) -> None:
+        from botocore.exceptions import ClientError
+
+        from ampctl.aws.errors import GONE, done_if_gone, error_code
+
         iam = run.client("iam")
-        for arn in iamapi.attached_policy_arns(iam, self.name):
-            iam.detach_role_policy(RoleName=self.name, PolicyArn=arn)
-        for page in iam.get_paginator("list_role_policies").paginate(RoleName=self.name):
-            for policy in page["PolicyNames"]:
-                iam.delete_role_policy(RoleName=self.name, PolicyName=policy)
-        for page in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=self.name):
-            for profile in page["InstanceProfiles"]:
-                iam.remove_role_from_instance_profile(
-                    InstanceProfileName=profile["InstanceProfileName"], RoleName=self.name
-                )
-        iam.delete_role(RoleName=self.name)
+        try:
+            for arn in iamapi.attached_policy_arns(iam, self.name):
+                done_if_gone(iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
+            for page in iam.get_paginator("list_role_policies").paginate(RoleName=self.name):
+                for policy in page["PolicyNames"]:
+                    done_if_gone(iam.delete_role_policy, RoleName=self.name, PolicyName=policy)
+            for page in iam.get_paginator("list_instance_profiles_for_role").paginate(RoleName=self.name):
+                for profile in page["InstanceProfiles"]:
+                    done_if_gone(
+                        iam.remove_role_from_instance_profile,
+                        InstanceProfileName=profile["InstanceProfileName"],
+                        RoleName=self.name,
+                    )
+        except ClientError as exc:
+            if error_code(exc) not in GONE:
+                raise
+        done_if_gone(iam.delete_role, RoleName=self.name)
 
 
 class DeleteS3Policy(Step[TeardownRun]):
@@ -66,18 +76,26 @@ class DeleteS3Policy(Step[TeardownRun]):
         return Change.delete()
 
     def apply(self, run: TeardownRun, change: Change) -> None:
+        from botocore.exceptions import ClientError
+
+        from ampctl.aws.errors import GONE, done_if_gone, error_code
+
         iam = run.client("iam")
-        for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=self.arn):
-            for role in page.get("PolicyRoles", []):
-                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=self.arn)
-            for user in page.get("PolicyUsers", []):
-                iam.detach_user_policy(UserName=user["UserName"], PolicyArn=self.arn)
-            for group in page.get("PolicyGroups", []):
-                iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=self.arn)
-        for version in iam.list_policy_versions(PolicyArn=self.arn)["Versions"]:
-            if not version["IsDefaultVersion"]:
-                iam.delete_policy_version(PolicyArn=self.arn, VersionId=version["VersionId"])
-        iam.delete_policy(PolicyArn=self.arn)
+        try:
+            for page in iam.get_paginator("list_entities_for_policy").paginate(PolicyArn=self.arn):
+                for role in page.get("PolicyRoles", []):
+                    done_if_gone(iam.detach_role_policy, RoleName=role["RoleName"], PolicyArn=self.arn)
+                for user in page.get("PolicyUsers", []):
+                    done_if_gone(iam.detach_user_policy, UserName=user["UserName"], PolicyArn=self.arn)
+                for group in page.get("PolicyGroups", []):
+                    done_if_gone(iam.detach_group_policy, GroupName=group["GroupName"], PolicyArn=self.arn)
+            for version in iam.list_policy_versions(PolicyArn=self.arn)["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    done_if_gone(iam.delete_policy_version, PolicyArn=self.arn, VersionId=version["VersionId"])
+        except ClientError as exc:
+            if error_code(exc) not in GONE:
+                raise
+        done_if_gone(iam.delete_policy, PolicyArn=self.arn)
 
 
 class DeleteOidcProvider(Step[TeardownRun]):
@@ -109,7 +127,9 @@ class DeleteOidcProvider(Step[TeardownRun]):
         return Change.delete(arn)
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        run.client("iam").delete_open_id_connect_provider(OpenIDConnectProviderArn=change.detail)
+        from ampctl.aws.errors import done_if_gone
+
+        done_if_gone(run.client("iam").delete_open_id_connect_provider, OpenIDConnectProviderArn=change.detail)
 
 
 class DeleteWorkspace(Step[TeardownRun]):
@@ -135,7 +155,16 @@ class DeleteWorkspace(Step[TeardownRun]):
         return Change.delete(str(ws["workspaceId"]))
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        run.client("amp").delete_workspace(workspaceId=change.detail)
+        from botocore.exceptions import ClientError
+
+        from ampctl.aws.errors import done_if_gone, error_code
+
+        try:
+            done_if_gone(run.client("amp").delete_workspace, workspaceId=change.detail)
+        except ClientError as exc:
+            # A retried delete whose first attempt was lost finds the workspace DELETING.
+            if error_code(exc) != "ConflictException":
+                raise
 
 
 class DeleteBucket(Step[TeardownRun]):
@@ -164,16 +193,8 @@ class DeleteBucket(Step[TeardownRun]):
         return Change.delete(f"and its {held}{'+' if held >= 1000 else ''} object(s)" if held else "empty")
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        s3 = run.client("s3")
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket):
-            doomed = [
-                {"Key": v["Key"], "VersionId": v["VersionId"]}
-                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-            ]
-            if doomed:
-                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed, "Quiet": True})
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
-            doomed = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-            if doomed:
-                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": doomed, "Quiet": True})
-        s3.delete_bucket(Bucket=self.bucket)
+        import time
+
+        from ampctl.aws import s3 as s3api
+
+        s3api.delete_bucket(run.client("s3"), self.bucket, force=self.force, sleep=time.sleep)

@@ -39,7 +39,9 @@ class UninstallKubecost(Step[TeardownRun]):
     def apply(self, run: TeardownRun, change: Change) -> None:
         from ampctl.helm import uninstall
 
-        uninstall(run.helm, run.release, run.namespace)
+        # A release already gone (an earlier, interrupted teardown) counts as done.
+        if run.helm.release(run.release, run.namespace) is not None:
+            uninstall(run.helm, run.release, run.namespace)
 
 
 class DeleteObject(Step[TeardownRun]):
@@ -63,16 +65,8 @@ class DeleteObject(Step[TeardownRun]):
         return Change.delete()
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        from kubernetes.client.exceptions import ApiException
-
         delete = getattr(run.kube.core, f"delete_namespaced_{self.kind}")
-        try:
-            delete(self.name, run.namespace)
-        except ApiException as exc:
-            if exc.status != 404:
-                from ampctl.kube.client import translate
-
-                raise translate(exc, f"delete {self.title}") from exc
+        run.kube.delete(f"delete {self.title}", delete, self.name, run.namespace)
 
 
 # What an empty namespace still holds on its own.
@@ -121,4 +115,4 @@ class DeleteNamespace(Step[TeardownRun]):
             shown = ", ".join(rest[:5]) + (f" and {len(rest) - 5} more" if len(rest) > 5 else "")
             output.warn(f"{run.cluster}: namespace {run.namespace} still holds {shown}: kept")
             return
-        run.kube.call(f"delete namespace {run.namespace}", run.kube.core.delete_namespace, run.namespace)
+        run.kube.delete(f"delete namespace {run.namespace}", run.kube.core.delete_namespace, run.namespace)

@@ -58,6 +58,9 @@ class AwsEmulator:
         if self._server is not None:
             return self.endpoint
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        from ampctl.sandbox.aws import s3_policy
+
+        s3_policy.install()
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
             MotoRequestHandler,

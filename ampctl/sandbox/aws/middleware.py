@@ -163,7 +163,24 @@ class AwsMiddleware:
     def _dispatch(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         if info.service == "aps" and info.action == "CreateWorkspace":
             return self._create_workspace(environ, info, body)
+        if info.service == "s3" and info.action == "CreateBucket" and b"<Tags>" in body:
+            return self._create_bucket_with_tags(environ, body)
         return self._call_app(environ)
+
+    def _create_bucket_with_tags(self, environ: dict[str, Any], body: bytes) -> tuple[int, Headers, bytes]:
+        """CreateBucketConfiguration's Tags apply with the create, as on S3 (moto ignores them)."""
+        import re
+
+        from moto.s3.models import s3_backends
+
+        status, headers, out = self._call_app(environ)
+        if 200 <= status < 300:
+            text = body.decode(errors="replace")
+            tags = dict(re.findall(r"<Tag>\s*<Key>(.*?)</Key>\s*<Value>(.*?)</Value>\s*</Tag>", text, re.S))
+            bucket = str(environ.get("PATH_INFO", "")).strip("/").split("/")[0]
+            account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", self.config.account))
+            s3_backends[account]["aws"].put_bucket_tagging(bucket, tags)
+        return status, headers, out
 
     def _create_workspace(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         """AMP keeps a clientToken for 8 hours: a repeat returns the first workspace, creates nothing."""
@@ -202,6 +219,8 @@ class AwsMiddleware:
         if path == "/_sandbox/reset" and method == "POST":
             self.on_reset()
             return json_response(start_response, 200, {"reset": True})
+        if path == "/_sandbox/faults":
+            return self._faults_api(environ, start_response, method)
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[1] == "workspaces" and parts[3] == "status" and method == "POST":
             try:
@@ -214,6 +233,21 @@ class AwsMiddleware:
                 return json_response(start_response, 404, {"message": f"workspace {parts[2]} not found"})
             return json_response(start_response, 200, {"workspaceId": parts[2], "statusCode": code})
         return json_response(start_response, 404, {"message": f"no sandbox route {method} {path}"})
+
+    def _faults_api(self, environ: dict[str, Any], start_response: StartResponse, method: str) -> list[bytes]:
+        """GET the fault settings; POST new ones (omitted fields are zero), which restarts their random sequence."""
+        from dataclasses import asdict, fields
+
+        if method == "POST":
+            try:
+                payload = json.loads(read_body(environ) or b"{}")
+                known = {f.name for f in fields(Faults)}
+                if not isinstance(payload, dict) or set(payload) - known:
+                    raise ValueError(f"known fields: {sorted(known)}")
+                self.set_faults(Faults(**payload))
+            except (ValueError, TypeError) as exc:
+                return json_response(start_response, 400, {"message": f"bad fault settings: {exc}"})
+        return json_response(start_response, 200, asdict(self.faults.faults))
 
 
 def _workspace_status(account: str, region: str, workspace_id: str) -> dict[str, Any] | None:

@@ -104,6 +104,11 @@ def _sandbox(cluster: Cluster, req: Request, path: str) -> Response:
             raise method_not_allowed()
         cluster.reset()
         return json_response(200, {"reset": cluster.name})
+    if path == "/_sandbox/pvc-binding":  # ?enabled=false holds every claim Pending (until reset)
+        if req.method != "POST":
+            raise method_not_allowed()
+        cluster.controller.set_pvc_binding(req.flag("enabled"))
+        return json_response(200, {"pvcBinding": req.flag("enabled")})
     if path == "/_sandbox/requests":
         if req.flag("recent"):
             return json_response(200, cluster.requests.recent())
