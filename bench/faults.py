@@ -60,11 +60,11 @@ def crash_round(sandbox: Sandbox, work: Path, rng: random.Random, span: float) -
     fleet = w.fleet_file(sandbox, work)
     delay = rng.uniform(0.2, span)
     started = time.monotonic()
-    proc = w.spawn(sandbox, work, "bootstrap", "-f", str(fleet))
+    proc = w.spawn(sandbox, work, "bootstrap", "-F", str(fleet))
     killed = w.kill_when(proc, lambda: time.monotonic() - started >= delay, deadline=600)
     if not killed:
         return True, "finished before the kill", delay
-    again = sandbox.ampctl("bootstrap", "-f", str(fleet), "--yes", cwd=work, timeout=600)
+    again = sandbox.ampctl("bootstrap", "-F", str(fleet), "--yes", cwd=work, timeout=600)
     if again.returncode != 0:
         return False, f"re-run exit {again.returncode}: {again.stderr.strip().splitlines()[-2:]}", delay
     world = w.inventory(sandbox)
@@ -130,7 +130,7 @@ def main() -> int:
         rng = random.Random(args.seed)
         sandbox.reset()
         started = time.monotonic()
-        first = sandbox.ampctl("bootstrap", "-f", str(w.fleet_file(sandbox, work)), "--yes", cwd=work)
+        first = sandbox.ampctl("bootstrap", "-F", str(w.fleet_file(sandbox, work)), "--yes", cwd=work)
         span = max(time.monotonic() - started, 1.0) if first.returncode == 0 else 10.0
         crash_clean = 0
         for n in range(args.crash_rounds):
