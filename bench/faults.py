@@ -1,12 +1,12 @@
 """Benchmark: ampctl's unhappy paths on a sandbox of its own.
 
 Prints
-  - fault rounds clean: `bootstrap -f` + `add-cluster -f` (3 clusters, federated) + `teardown -f
+  - fault rounds clean: `bootstrap -F` + `add-cluster -F` (3 clusters, federated) + `teardown -F
     --delete-workspace --delete-bucket --force`, with the AWS emulator throttling, failing (5xx) and
     losing answers (the change is made, the client gets a 500) at the printed rates; a round is clean
     when every command exits 0 and listing the emulators shows the fleet complete after the way up
     and nothing of ampctl's left after teardown;
-  - crash-resume rounds clean: `bootstrap -f` killed (-9, with its helm) at a random moment, then
+  - crash-resume rounds clean: `bootstrap -F` killed (-9, with its helm) at a random moment, then
     run again once; clean when the re-run exits 0 and the primary is complete;
   - bad inputs rejected with zero AWS and Kubernetes calls;
   - retries spent: AWS answers that were faults (each one cost the client a retry).
