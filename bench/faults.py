@@ -126,7 +126,7 @@ def main() -> int:
             retries += faults
             print(f"  round {n + 1:2d}: {'clean' if ok else 'FAILED ' + why} ({faults} retries, "
                   f"{time.monotonic() - started:.0f}s)", flush=True)  # fmt: skip
-        print("crash-resume rounds (bootstrap -f killed with -9 at a random moment, then re-run):")
+        print("crash-resume rounds (bootstrap -F killed with -9 at a random moment, then re-run):")
         rng = random.Random(args.seed)
         sandbox.reset()
         started = time.monotonic()
