@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from ampctl.target import Target
 
 _UNSET = object()
-STORE_KEY = "federated-store.yaml"
 
 
 class Facts(KubeReads):
@@ -226,27 +225,10 @@ class Facts(KubeReads):
         return result
 
     def _read_store_config(self) -> tuple[dict[str, Any] | None, str]:
-        import base64
+        from ampctl.doctor.store import parse_store_secret
 
-        import yaml
-
-        name = f"{self.namespace}/{self.store_secret_name}"
         secret = self.kube.read("secret", self.namespace, self.store_secret_name)
-        if secret is None:
-            return None, f"secret {name} not found"
-        data = secret.get("data") or {}
-        if STORE_KEY not in data:
-            return None, f"secret {name} has no key {STORE_KEY} (keys: {', '.join(sorted(data)) or 'none'})"
-        try:
-            parsed = yaml.safe_load(base64.b64decode(data[STORE_KEY]).decode())
-        except (ValueError, yaml.YAMLError):
-            return None, f"{STORE_KEY} in secret {name} is not valid YAML"
-        if not isinstance(parsed, dict) or str(parsed.get("type", "")).upper() != "S3":
-            return None, f"{STORE_KEY} in secret {name} is not an S3 store (type S3)"
-        config = parsed.get("config")
-        if not isinstance(config, dict) or not config.get("bucket"):
-            return None, f"{STORE_KEY} in secret {name} names no bucket"
-        return config, ""
+        return parse_store_secret(secret, f"{self.namespace}/{self.store_secret_name}")
 
     def expected_bucket(self, shape: Callable[[], FleetShape | None]) -> tuple[str, str]:
         """(bucket, where that came from): --bucket, the fleet's `shape` (read only when needed), the cluster's
@@ -271,20 +253,6 @@ class Facts(KubeReads):
         return self.expected_bucket(shape)
 
     def _policy_bucket(self) -> str | None:
-        from ampctl.aws.iam import get_policy, policy_document
-        from ampctl.documents import parse_document
-        from ampctl.naming import policy_arn, s3_policy_name
+        from ampctl.doctor.store import policy_bucket
 
-        iam = self.client("iam")
-        arn = policy_arn(self.account, s3_policy_name(self.cluster))
-        policy = get_policy(iam, arn)
-        if policy is None:
-            return None
-        document = parse_document(policy_document(iam, arn, str(policy["DefaultVersionId"])))
-        for statement in document.get("Statement") or []:
-            resources = statement.get("Resource")
-            for resource in resources if isinstance(resources, list) else [resources]:
-                text = str(resource or "")
-                if text.startswith("arn:aws:s3:::") and "/" not in text:
-                    return text[len("arn:aws:s3:::") :]
-        return None
+        return policy_bucket(self.client("iam"), self.account, self.cluster)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ampctl.doctor.checkspec import CheckSpec
-from ampctl.doctor.facts import STORE_KEY, Facts
+from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.model import Result, fail, ok, skip, warn
+from ampctl.doctor.store import STORE_KEY
 
 
 def _location(facts: Facts, name: str) -> str | None:
