@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 TIMEOUT = 30.0
 
 
-def query(aws: AwsSession, region: str, workspace_id: str, promql: str) -> list[dict[str, Any]]:
-    """The `result` of an instant query; an AmpctlError says why the workspace refused it."""
+def fetch(aws: AwsSession, region: str, workspace_id: str, promql: str) -> tuple[int, bytes]:
+    """The HTTP status and body of a signed instant query; an OSError when the workspace cannot be reached."""
     import urllib.error
     import urllib.request
     from urllib.parse import quote, urlencode
@@ -31,11 +31,19 @@ def query(aws: AwsSession, region: str, workspace_id: str, promql: str) -> list[
     request = urllib.request.Request(aws.amp_base_url(region) + path, headers=dict(signed.headers.items()))
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - AMP's https URL
-            status, body = int(response.status), response.read()
+            return int(response.status), response.read()
     except urllib.error.HTTPError as exc:
-        status, body = exc.code, exc.read()
+        return exc.code, exc.read()
+
+
+def query(aws: AwsSession, region: str, workspace_id: str, promql: str) -> list[dict[str, Any]]:
+    """The `result` of an instant query; an AmpctlError says why the workspace refused it."""
+    from ampctl.endpoints import amp_host
+
+    try:
+        status, body = fetch(aws, region, workspace_id, promql)
     except OSError as exc:
-        raise AmpctlError(f"cannot reach {host}: {exc}", "check the network and the region") from exc
+        raise AmpctlError(f"cannot reach {amp_host(region)}: {exc}", "check the network and the region") from exc
     try:
         data = json.loads(body)
     except ValueError:

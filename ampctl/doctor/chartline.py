@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
+from ampctl.doctor.findings import Findings
 from ampctl.doctor.kubefacts import IRSA_ANNOTATION, pod_template
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip
+from ampctl.doctor.model import Result, fail, ok, skip
 
 
 def _version(facts: Facts) -> str:
@@ -57,7 +59,7 @@ def _problems(facts: Facts, version: str) -> list[str]:
     return problems
 
 
-def contract(facts: Facts) -> Result:
+def contract(facts: Facts, findings: Findings) -> Result:
     from ampctl.chartkeys import line_keys
     from ampctl.errors import AmpctlError
     from ampctl.versions import check_mode
@@ -78,14 +80,14 @@ def _finops_enabled(facts: Facts) -> bool:
     return facts.value("finopsagent.enabled", True) is not False
 
 
-def _finops_account(facts: Facts) -> str:
+def _finops_account(facts: Facts, findings: Findings) -> str:
     """The finops-agent's ServiceAccount: from its running Deployment, else from the values."""
-    deploy = facts.deployment(f"{facts.options.release}-finopsagent") if facts.kube_ok() else None
+    deploy = facts.deployment(f"{facts.options.release}-finopsagent") if findings.kube_ok() else None
     running = pod_template(deploy).get("serviceAccountName")
     return str(running or facts.value("finopsagent.serviceAccount.name", None) or "")
 
 
-def finops_agent(facts: Facts) -> Result:
+def finops_agent(facts: Facts, findings: Findings) -> Result:
     from ampctl.chartkeys import line_keys
 
     version = _version(facts)
@@ -93,7 +95,7 @@ def finops_agent(facts: Facts) -> Result:
         return ok(f"chart {version} has no finops-agent (it arrives in 2.9)")
     if not _finops_enabled(facts):
         return skip("finopsagent.enabled is false")
-    account = _finops_account(facts)
+    account = _finops_account(facts, findings)
     if not account:
         return fail(
             "the finops-agent runs as a ServiceAccount the chart creates, with no IAM role: it cannot reach the bucket",
@@ -105,17 +107,16 @@ def finops_agent(facts: Facts) -> Result:
     if sa is None or ":role/" not in arn:
         state = "does not exist" if sa is None else f"has no {IRSA_ANNOTATION} annotation"
         return fail(f"the finops-agent runs as {where}, which {state}", f"{facts.repair()} sets it up")
-    return _bucket_access(facts, where, arn.rsplit("/", 1)[-1])
+    return _bucket_access(facts, findings, where, arn.rsplit("/", 1)[-1])
 
 
-def _bucket_access(facts: Facts, where: str, role: str) -> Result:
-    from ampctl.doctor.federated import bucket
+def _bucket_access(facts: Facts, findings: Findings, where: str, role: str) -> Result:
     from ampctl.doctor.irsa import role_grants
 
     found: dict[str, Any] | None = facts.role(role)
     if found is None:
         return fail(f"{where} names IAM role {role}, which does not exist", f"{facts.repair()} creates it")
-    name, _ = bucket(facts)
+    name, _ = facts.bucket(lambda: findings.fleet_shape(facts))
     missing = [
         action
         for action in ("s3:GetObject", "s3:PutObject")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Diagnosis, Status
+from ampctl.doctor.checkspec import CheckSpec
+from ampctl.doctor.model import Check, ClusterReport, Diagnosis, Status
 
 METRIC_IDS = ("memory", "node-cost")
 

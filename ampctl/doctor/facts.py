@@ -9,34 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ampctl.clients import ClusterClients
+from ampctl.doctor.chartdefaults import CHART_DEFAULTS
 from ampctl.doctor.kubefacts import KubeReads
 from ampctl.doctor.options import DoctorOptions
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ampctl.aws.session import AwsSession
-    from ampctl.doctor.model import Check
-    from ampctl.doctor.promql import Outcome
     from ampctl.fleetshape import FleetShape
     from ampctl.helm import Helm, Release
     from ampctl.target import Target
 
 _UNSET = object()
-
-# Chart defaults of the keys doctor reads, for releases installed without them.
-CHART_DEFAULTS: dict[str, Any] = {
-    "global.amp.enabled": False,
-    "global.amp.prometheusServerEndpoint": "http://localhost:8005/workspaces/<workspaceId>/",
-    "global.amp.remoteWriteService": (
-        "https://aps-workspaces.us-west-2.amazonaws.com/workspaces/<workspaceId>/api/v1/remote_write"
-    ),
-    "global.amp.sigv4.region": "us-west-2",
-    "global.prometheus.enabled": True,
-    "sigV4Proxy.region": "us-west-2",
-    "sigV4Proxy.host": "aps-workspaces.us-west-2.amazonaws.com",
-    "sigV4Proxy.port": 8005,
-    "prometheus.server.global.external_labels.cluster_id": "cluster-one",
-}
 
 
 class Facts(KubeReads):
@@ -46,9 +32,6 @@ class Facts(KubeReads):
         self.aws = aws
         self.options = options
         self.clients = ClusterClients(target, aws, options.helm)
-        self.results: dict[str, Check] = {}
-        self.queries: dict[tuple[str, str], Outcome] = {}  # (way, metric) -> last outcome
-        self.label_values: dict[str, list[tuple[str, int, float | None]]] = {}  # metric -> found values
         self.release_error: AmpctlError | None = None
 
     @property
@@ -118,13 +101,6 @@ class Facts(KubeReads):
         if ws is None or status_of(ws) not in {"ACTIVE", "UPDATING"}:
             return None
         return str(ws["workspaceId"])
-
-    def known_workspace_id(self) -> str | None:
-        """The workspace's id once identity.workspace has found it usable, else None."""
-        check = self.results.get("identity.workspace")
-        if check is None or check.status.value not in ("pass", "warn"):
-            return None
-        return self.workspace_id()
 
     def fleet_shape(self) -> FleetShape | None:
         """The fleet's shape: recorded on the workspace by the primary, else inferred from what exists."""
@@ -230,3 +206,53 @@ class Facts(KubeReads):
     @property
     def prometheus_name(self) -> str:
         return f"{self.options.release}-prometheus-server"[:63].rstrip("-")
+
+    def deployment_name(self, component: str) -> str:
+        """The Deployment of a component (cost-analyzer or prometheus-server)."""
+        return self.fullname if component == "cost-analyzer" else self.prometheus_name
+
+    # The federated store
+
+    @property
+    def store_secret_name(self) -> str:
+        from ampctl.spec import OBJECT_STORE_SECRET
+
+        return self.store_secret or OBJECT_STORE_SECRET
+
+    def store_config(self) -> tuple[dict[str, Any] | None, str]:
+        """(the parsed `config` of federated-store.yaml, or None with what is wrong)."""
+        result: tuple[dict[str, Any] | None, str] = self.once("store-config", self._read_store_config)
+        return result
+
+    def _read_store_config(self) -> tuple[dict[str, Any] | None, str]:
+        from ampctl.doctor.store import parse_store_secret
+
+        secret = self.kube.read("secret", self.namespace, self.store_secret_name)
+        return parse_store_secret(secret, f"{self.namespace}/{self.store_secret_name}")
+
+    def expected_bucket(self, shape: Callable[[], FleetShape | None]) -> tuple[str, str]:
+        """(bucket, where that came from): --bucket, the fleet's `shape` (read only when needed), the cluster's
+        S3 policy, else the default name."""
+        if self.options.bucket:
+            return self.options.bucket, "--bucket"
+        recorded = shape()
+        if recorded is not None and recorded.bucket and recorded.source == "recorded":
+            return recorded.bucket, "the fleet's shape"
+        from_policy = self._policy_bucket()
+        if from_policy:
+            return from_policy, "the cluster's S3 policy"
+        from ampctl.naming import default_bucket
+
+        return default_bucket(self.account, self.region), "ampctl's default"
+
+    def bucket(self, shape: Callable[[], FleetShape | None]) -> tuple[str, str]:
+        """The bucket Kubecost uses: the Secret's when it can be read, else the expected one."""
+        config, _ = self.store_config()
+        if config is not None:
+            return str(config["bucket"]), "the object-store Secret"
+        return self.expected_bucket(shape)
+
+    def _policy_bucket(self) -> str | None:
+        from ampctl.doctor.store import policy_bucket
+
+        return policy_bucket(self.client("iam"), self.account, self.cluster)

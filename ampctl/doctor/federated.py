@@ -2,86 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timezone
-from typing import Any
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip, warn
-from ampctl.spec import OBJECT_STORE_SECRET
-
-STORE_KEY = "federated-store.yaml"
-
-
-def secret_name(facts: Facts) -> str:
-    return facts.store_secret or OBJECT_STORE_SECRET
-
-
-def store_config(facts: Facts) -> tuple[dict[str, Any] | None, str]:
-    """(the parsed `config` of federated-store.yaml, or None with what is wrong)."""
-    import yaml
-
-    name = secret_name(facts)
-    secret = facts.kube.read("secret", facts.namespace, name)
-    if secret is None:
-        return None, f"secret {facts.namespace}/{name} not found"
-    data = secret.get("data") or {}
-    if STORE_KEY not in data:
-        keys = ", ".join(sorted(data)) or "none"
-        return None, f"secret {facts.namespace}/{name} has no key {STORE_KEY} (keys: {keys})"
-    try:
-        parsed = yaml.safe_load(base64.b64decode(data[STORE_KEY]).decode())
-    except (ValueError, yaml.YAMLError):
-        return None, f"{STORE_KEY} in secret {facts.namespace}/{name} is not valid YAML"
-    if not isinstance(parsed, dict) or str(parsed.get("type", "")).upper() != "S3":
-        return None, f"{STORE_KEY} in secret {facts.namespace}/{name} is not an S3 store (type S3)"
-    config = parsed.get("config")
-    if not isinstance(config, dict) or not config.get("bucket"):
-        return None, f"{STORE_KEY} in secret {facts.namespace}/{name} names no bucket"
-    return config, ""
-
-
-def expected_bucket(facts: Facts) -> tuple[str, str]:
-    """(bucket, where that came from): --bucket, the fleet's shape, the cluster's S3 policy, else the default name."""
-    if facts.options.bucket:
-        return facts.options.bucket, "--bucket"
-    shape = facts.fleet_shape() if facts.known_workspace_id() else None
-    if shape is not None and shape.bucket and shape.source == "recorded":
-        return shape.bucket, "the fleet's shape"
-    from_policy = _policy_bucket(facts)
-    if from_policy:
-        return from_policy, "the cluster's S3 policy"
-    from ampctl.naming import default_bucket
-
-    return default_bucket(facts.account, facts.region), "ampctl's default"
-
-
-def bucket(facts: Facts) -> tuple[str, str]:
-    """The bucket Kubecost uses: the Secret's when it can be read, else the expected one."""
-    config, _ = facts.once("store-config", lambda: store_config(facts))
-    if config is not None:
-        return str(config["bucket"]), "the object-store Secret"
-    return expected_bucket(facts)
-
-
-def _policy_bucket(facts: Facts) -> str | None:
-    from ampctl.aws.iam import get_policy, policy_document
-    from ampctl.documents import parse_document
-    from ampctl.naming import policy_arn, s3_policy_name
-
-    iam = facts.client("iam")
-    arn = policy_arn(facts.account, s3_policy_name(facts.cluster))
-    policy = get_policy(iam, arn)
-    if policy is None:
-        return None
-    document = parse_document(policy_document(iam, arn, str(policy["DefaultVersionId"])))
-    for statement in document.get("Statement") or []:
-        resources = statement.get("Resource")
-        for resource in resources if isinstance(resources, list) else [resources]:
-            text = str(resource or "")
-            if text.startswith("arn:aws:s3:::") and "/" not in text:
-                return text[len("arn:aws:s3:::") :]
-    return None
+from ampctl.doctor.findings import Findings
+from ampctl.doctor.model import Result, fail, ok, skip, warn
+from ampctl.doctor.store import STORE_KEY
 
 
 def _location(facts: Facts, name: str) -> str | None:
@@ -98,14 +25,14 @@ def _location(facts: Facts, name: str) -> str | None:
     return found
 
 
-def secret(facts: Facts) -> Result:
+def secret(facts: Facts, findings: Findings) -> Result:
     if not facts.federated:
         return skip("not federated (the values name no object-store Secret)")
-    config, problem = facts.once("store-config", lambda: store_config(facts))
+    config, problem = facts.store_config()
     if config is None:
         return fail(f"{problem}: cost-model cannot save or read federated ETL", f"{facts.repair()} re-creates it")
     named, region = str(config["bucket"]), str(config.get("region") or "")
-    want, source = expected_bucket(facts)
+    want, source = facts.expected_bucket(lambda: findings.fleet_shape(facts))
     if named != want:
         return fail(f"{STORE_KEY} names bucket {named}, {source} says {want}", f"{facts.repair()} rewrites the Secret")
     location = _location(facts, named) or facts.region
@@ -114,15 +41,15 @@ def secret(facts: Facts) -> Result:
             f"{STORE_KEY} gives region {region or '(none)'} for bucket {named}, which is in {location}",
             f"{facts.repair()} rewrites the Secret",
         )
-    return ok(f"{facts.namespace}/{secret_name(facts)}: bucket {named}, region {region}")
+    return ok(f"{facts.namespace}/{facts.store_secret_name}: bucket {named}, region {region}")
 
 
-def reachable(facts: Facts) -> Result:
+def reachable(facts: Facts, findings: Findings) -> Result:
     from botocore.exceptions import ClientError
 
     if not facts.federated:
         return skip("not federated")
-    name, source = bucket(facts)
+    name, source = facts.bucket(lambda: findings.fleet_shape(facts))
     try:
         facts.client("s3").head_bucket(Bucket=name)
     except ClientError as exc:
@@ -140,13 +67,13 @@ def _save_failures(facts: Facts) -> list[tuple[datetime | None, str]]:
     return found[1] if found else []
 
 
-def objects(facts: Facts) -> Result:
+def objects(facts: Facts, findings: Findings) -> Result:
     from ampctl.doctor.logs import excerpt
     from ampctl.doctor.options import format_age
 
     if not facts.federated:
         return skip("not federated")
-    name, _ = bucket(facts)
+    name, _ = facts.bucket(lambda: findings.fleet_shape(facts))
     cluster_id = str(facts.value("prometheus.server.global.external_labels.cluster_id"))
     prefix = f"federated/{cluster_id}/"
     listing = facts.client("s3").list_objects_v2(Bucket=name, Prefix=prefix, MaxKeys=1000)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, warn
+from ampctl.doctor.findings import Findings
+from ampctl.doctor.model import Result, fail, ok, warn
 
 
-def credentials(facts: Facts) -> Result:
+def credentials(facts: Facts, findings: Findings) -> Result:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -21,7 +23,7 @@ def credentials(facts: Facts) -> Result:
     return ok(f"{caller['Arn']} (account {caller['Account']})")
 
 
-def account(facts: Facts) -> Result:
+def account(facts: Facts, findings: Findings) -> Result:
     if facts.target.account is None:
         return ok(f"context {facts.target.context} is not an EKS ARN; using account {facts.account}")
     if facts.target.account != facts.account:
@@ -32,7 +34,7 @@ def account(facts: Facts) -> Result:
     return ok(f"credentials and context both in account {facts.account}, region {facts.region}")
 
 
-def cluster(facts: Facts) -> Result:
+def cluster(facts: Facts, findings: Findings) -> Result:
     found = facts.eks_cluster()
     if found is None:
         return fail(
@@ -47,7 +49,7 @@ def cluster(facts: Facts) -> Result:
     return ok(f"{facts.cluster} ({found.get('status', 'unknown')}), issuer {issuer_host(issuer)}")
 
 
-def workspace(facts: Facts) -> Result:
+def workspace(facts: Facts, findings: Findings) -> Result:
     from ampctl.aws.amp import status_of
     from ampctl.errors import AmpctlError
 
@@ -75,7 +77,7 @@ def workspace(facts: Facts) -> Result:
     return ok(f"{ws_id} ACTIVE (found by {how})")
 
 
-def kubernetes(facts: Facts) -> Result:
+def kubernetes(facts: Facts, findings: Findings) -> Result:
     namespace = facts.kube.read("namespace", None, facts.namespace)
     server = facts.kube.api.configuration.host
     if namespace is None:

@@ -3,12 +3,15 @@ trust policy, the policies attached to it, and its ServiceAccount's role annotat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
+from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
+from ampctl.doctor.findings import Findings
 from ampctl.doctor.kubefacts import IRSA_ANNOTATION, pod_template
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip, warn
+from ampctl.doctor.model import Result, fail, ok, skip, warn
 from ampctl.naming import AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN
 
 COMPONENTS = ("cost-analyzer", "prometheus-server")
@@ -19,7 +22,7 @@ AMP_POLICY = {
 }
 
 
-def provider(facts: Facts) -> Result:
+def provider(facts: Facts, findings: Findings) -> Result:
     from ampctl.aws.iam import oidc_provider_exists
     from ampctl.endpoints import oidc_provider_arn
 
@@ -35,47 +38,43 @@ def provider(facts: Facts) -> Result:
     return ok(arn)
 
 
-def deployment_name(facts: Facts, component: str) -> str:
-    return facts.fullname if component == "cost-analyzer" else facts.prometheus_name
-
-
-def service_account_name(facts: Facts, component: str) -> str:
+def service_account_name(facts: Facts, findings: Findings, component: str) -> str:
     """The account the component's pods run as (from its Deployment), else the one ampctl creates."""
     from ampctl.naming import COMPONENTS as SERVICE_ACCOUNTS
 
-    spec = pod_template(facts.deployment(deployment_name(facts, component))) if facts.kube_ok() else {}
+    spec = pod_template(facts.deployment(facts.deployment_name(component))) if findings.kube_ok() else {}
     return str(spec.get("serviceAccountName") or SERVICE_ACCOUNTS[component])
 
 
-def annotated_role(facts: Facts, component: str) -> str | None:
-    if not facts.kube_ok():
+def annotated_role(facts: Facts, findings: Findings, component: str) -> str | None:
+    if not findings.kube_ok():
         return None
-    sa = facts.service_account(service_account_name(facts, component))
+    sa = facts.service_account(service_account_name(facts, findings, component))
     annotations = ((sa or {}).get("metadata") or {}).get("annotations") or {}
     value = str(annotations.get(IRSA_ANNOTATION) or "").strip()
     return value or None
 
 
-def role_in_use(facts: Facts, component: str) -> str:
+def role_in_use(facts: Facts, findings: Findings, component: str) -> str:
     """The role the pods would assume: the annotated one, else the one ampctl names for the cluster."""
     from ampctl.naming import role_name
 
-    arn = annotated_role(facts, component)
+    arn = annotated_role(facts, findings, component)
     if arn and ":role/" in arn:
         return arn.rsplit("/", 1)[-1]
     return role_name(facts.cluster, component)
 
 
-def annotation(facts: Facts, component: str) -> Result:
+def annotation(facts: Facts, findings: Findings, component: str) -> Result:
     from ampctl.naming import role_arn, role_name
 
-    sa_name = service_account_name(facts, component)
+    sa_name = service_account_name(facts, findings, component)
     where = f"serviceaccount {facts.namespace}/{sa_name}"
     expected = role_arn(facts.account, role_name(facts.cluster, component))
     if facts.service_account(sa_name) is None:
         return fail(f"{where} does not exist", f"{facts.repair()} creates it")
-    arn = annotated_role(facts, component)
-    deploy = deployment_name(facts, component)
+    arn = annotated_role(facts, findings, component)
+    deploy = facts.deployment_name(component)
     if arn is None:
         return fail(
             f"{where} has no {IRSA_ANNOTATION} annotation: its pods get no AWS credentials",
@@ -95,7 +94,7 @@ def annotation(facts: Facts, component: str) -> Result:
 
 
 def _pods_with_other_role(facts: Facts, component: str, arn: str) -> tuple[str, str] | None:
-    deploy = facts.deployment(deployment_name(facts, component))
+    deploy = facts.deployment(facts.deployment_name(component))
     for pod in facts.pods(deploy) if deploy else []:
         for c in (pod.get("spec") or {}).get("containers") or []:
             env = {e.get("name"): e.get("value") for e in c.get("env") or []}
@@ -104,18 +103,18 @@ def _pods_with_other_role(facts: Facts, component: str, arn: str) -> tuple[str, 
     return None
 
 
-def role(facts: Facts, component: str) -> Result:
+def role(facts: Facts, findings: Findings, component: str) -> Result:
     from ampctl.doctor.trust import judge
     from ampctl.documents import service_account_subject
     from ampctl.endpoints import issuer_host, oidc_provider_arn
 
-    name = role_in_use(facts, component)
+    name = role_in_use(facts, findings, component)
     found = facts.role(name)
     if found is None:
         return fail(f"IAM role {name} does not exist", f"{facts.repair()} creates it")
     issuer = facts.issuer()
     assert issuer
-    subject = service_account_subject(facts.namespace, service_account_name(facts, component))
+    subject = service_account_subject(facts.namespace, service_account_name(facts, findings, component))
     document = found.get("AssumeRolePolicyDocument") or {}
     verdict = judge(document, oidc_provider_arn(facts.account, issuer), issuer_host(issuer), subject)
     if verdict.problems:
@@ -128,11 +127,11 @@ def role(facts: Facts, component: str) -> Result:
     return ok(f"{name} trusts {subject}")
 
 
-def policies(facts: Facts, component: str) -> Result:
+def policies(facts: Facts, findings: Findings, component: str) -> Result:
     from ampctl.aws.iam import attached_policy_arns
     from ampctl.naming import policy_arn, s3_policy_name
 
-    name = role_in_use(facts, component)
+    name = role_in_use(facts, findings, component)
     if facts.role(name) is None:
         return skip(f"IAM role {name} does not exist")
     iam = facts.client("iam")
@@ -142,7 +141,13 @@ def policies(facts: Facts, component: str) -> Result:
     wanted = [(amp_arn, amp_action, f"arn:aws:aps:{facts.region}:{facts.account}:workspace/ws-x")]
     if component == "cost-analyzer" and facts.federated:
         s3_policy = policy_arn(facts.account, s3_policy_name(facts.cluster))
-        wanted.append((s3_policy, "s3:PutObject", f"arn:aws:s3:::{facts_bucket(facts)}/federated/x"))
+        wanted.append(
+            (
+                s3_policy,
+                "s3:PutObject",
+                f"arn:aws:s3:::{facts.bucket(lambda: findings.fleet_shape(facts))[0]}/federated/x",
+            )
+        )
     present, missing = [], []
     documents: list[dict[str, Any]] | None = None
     for arn, action, resource in wanted:
@@ -166,12 +171,6 @@ def role_grants(facts: Facts, role_name: str, action: str, resource: str) -> boo
 
     iam = facts.client("iam")
     return _grants(_documents(iam, role_name, attached_policy_arns(iam, role_name)), action, resource)
-
-
-def facts_bucket(facts: Facts) -> str:
-    from ampctl.doctor.federated import bucket
-
-    return bucket(facts)[0]
 
 
 def _documents(iam: Any, role: str, attached: set[str]) -> list[dict[str, Any]]:
@@ -204,8 +203,8 @@ def _grants(documents: list[dict[str, Any]], action: str, resource: str) -> bool
     return False
 
 
-def _bind(fn: Any, component: str) -> Any:
-    return lambda facts: fn(facts, component)
+def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
+    return lambda facts, findings: fn(facts, findings, component)
 
 
 def _specs() -> list[CheckSpec]:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ampctl.clients import ClusterClients
-    from ampctl.doctor.model import Check
     from ampctl.doctor.options import DoctorOptions
     from ampctl.kube.client import Kube
     from ampctl.target import Target
@@ -20,7 +19,6 @@ class KubeReads:
 
     target: Target
     options: DoctorOptions
-    results: dict[str, Check]
     clients: ClusterClients
 
     def __init__(self) -> None:
@@ -44,11 +42,6 @@ class KubeReads:
     @property
     def kube(self) -> Kube:
         return self.clients.kube
-
-    def kube_ok(self) -> bool:
-        """Whether identity.kubernetes found the API server and the namespace."""
-        check = self.results.get("identity.kubernetes")
-        return check is not None and check.status.value == "pass"
 
     def deployment(self, name: str) -> dict[str, Any] | None:
         def read() -> dict[str, Any] | None:

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import CheckSpec, Result, Status, fail, ok, skip, warn
+from ampctl.doctor.findings import Findings
+from ampctl.doctor.model import Result, fail, ok, skip, warn
 from ampctl.doctor.options import format_age
 from ampctl.doctor.promql import READ_SIDE, WRITE_SIDE
 from ampctl.doctor.text import tidy
@@ -109,9 +111,7 @@ def read(
 ) -> tuple[str, list[tuple[datetime | None, str]]] | None:
     """(pod, recent lines that `wanted` (else the source's error test) picks, with their times), or None
     when there is no pod to read."""
-    from ampctl.doctor.irsa import deployment_name
-
-    deploy = facts.deployment(deployment_name(facts, source.component))
+    deploy = facts.deployment(facts.deployment_name(source.component))
     pods = sorted(facts.pods(deploy) if deploy else [], key=lambda p: p["metadata"].get("creationTimestamp") or "")
     if not pods:
         return None
@@ -136,7 +136,7 @@ def is_save_failure(line: str) -> bool:
     return "federated storage" in line and bool(_COST_MODEL_ERROR.search(line))
 
 
-def check(facts: Facts, name: str) -> Result:
+def check(facts: Facts, findings: Findings, name: str) -> Result:
     source = SOURCES[name]
     found = read(facts, source)
     if found is None:
@@ -151,7 +151,7 @@ def check(facts: Facts, name: str) -> Result:
         kinds[("federated.objects",) if is_save_failure(line) else source.live] = (stamp, line)
     current = [
         (ids, item) for ids, item in kinds.items()
-        if not all((c := facts.results.get(i)) is not None and c.status is Status.PASS for i in ids)
+        if not all(findings.passed(i) for i in ids)
     ]  # fmt: skip
     stamp, line = (current or list(kinds.items()))[-1][1]
     age = f", newest {format_age(datetime.now(timezone.utc).timestamp() - stamp.timestamp())} ago" if stamp else ""
@@ -169,8 +169,8 @@ def _fix(facts: Facts, name: str, meaning: str) -> str:
     return f"{meaning + ': ' if meaning else ''}see the IRSA and values checks; full log: {logs}"
 
 
-def _bind(name: str) -> Callable[[Facts], Result]:
-    return lambda facts: check(facts, name)
+def _bind(name: str) -> CheckFn:
+    return lambda facts, findings: check(facts, findings, name)
 
 
 SPECS = [

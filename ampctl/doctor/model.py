@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ampctl.doctor.facts import Facts
+from typing import Any
 
 
 class Status(str, Enum):
@@ -56,19 +52,6 @@ def skip(reason: str) -> Result:
     return Result(Status.SKIP, reason)
 
 
-@dataclass(frozen=True)
-class CheckSpec:
-    """A check: `needs` must pass for it to run (else it is skipped); a failure of one of
-    `explained_by` explains its own failure, which is then shown as a warning pointing there."""
-
-    id: str
-    area: str
-    title: str
-    run: Callable[[Facts], Result]
-    needs: tuple[str, ...] = ()
-    explained_by: tuple[str, ...] = ()
-
-
 @dataclass
 class Check:
     id: str
@@ -78,10 +61,6 @@ class Check:
     evidence: str
     fix: str = ""
     explained_by: str | None = None
-
-    @classmethod
-    def of(cls, spec: CheckSpec, result: Result) -> Check:
-        return cls(spec.id, spec.area, spec.title, result.status, result.evidence, result.fix)
 
     @property
     def broken(self) -> bool:

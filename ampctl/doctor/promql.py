@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip
+from ampctl.doctor.findings import Findings, LabelValues, Outcome
+from ampctl.doctor.model import Result, fail, ok, skip
 from ampctl.doctor.options import format_age
 from ampctl.doctor.text import tidy
 
@@ -25,26 +26,6 @@ _SHOWN_VALUES = 4
 
 class QueryError(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Outcome:
-    query: str
-    error: str | None = None
-    series: int = 0
-    age: float | None = None  # seconds from the newest sample to the query's evaluation time
-
-    def fresh(self, max_age: float) -> bool:
-        return self.error is None and self.series > 0 and self.age is not None and self.age <= max_age
-
-    def describe(self, max_age: float) -> str:
-        if self.error:
-            return self.error
-        if self.series == 0 or self.age is None:
-            return "empty"
-        if self.age > max_age:
-            return f"empty for the last {format_age(max_age)}: newest sample {format_age(self.age)} old"
-        return f"{self.series} series, newest sample {format_age(self.age)} old"
 
 
 Runner = Callable[[str], list[dict]]
@@ -81,32 +62,18 @@ def _parse(status: int, body: bytes) -> list[dict]:
 
 
 def direct(facts: Facts) -> Runner:
-    from urllib.parse import quote, urlencode
-
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-
+    """Queries straight to the workspace, signed with the operator's credentials."""
+    from ampctl.aws.ampquery import fetch
     from ampctl.endpoints import amp_host
 
-    ws = facts.workspace_id()
-    host = amp_host(facts.region)
-    base = facts.aws.amp_base_url(facts.region)
+    ws = str(facts.workspace_id())
 
     def run(promql: str) -> list[dict]:
-        import urllib.error
-        import urllib.request
-
-        path = f"/workspaces/{ws}/api/v1/query?" + urlencode({"query": promql}, quote_via=quote, safe="-_.~")
-        signed = AWSRequest(method="GET", url=f"https://{host}{path}", headers={"Host": host})
-        SigV4Auth(facts.aws.credentials(), "aps", facts.region).add_auth(signed)
-        request = urllib.request.Request(base + path, headers=dict(signed.headers.items()))
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                return _parse(response.status, response.read())
-        except urllib.error.HTTPError as exc:
-            return _parse(exc.code, exc.read())
+            status, body = fetch(facts.aws, facts.region, ws, promql)
         except OSError as exc:
-            raise QueryError(f"cannot reach {host}: {exc}") from exc
+            raise QueryError(f"cannot reach {amp_host(facts.region)}: {exc}") from exc
+        return _parse(status, body)
 
     return run
 
@@ -144,7 +111,7 @@ def via_kubecost(facts: Facts) -> Runner:
     return run
 
 
-def label_values(facts: Facts, metric: str) -> list[tuple[str, int, float | None]]:
+def label_values(facts: Facts, findings: Findings, metric: str) -> LabelValues:
     """(value, series, age of the newest sample) of the cluster label on `metric`, newest first."""
     run = direct(facts)
     label, name = facts.id_label, METRICS[metric]
@@ -158,12 +125,12 @@ def label_values(facts: Facts, metric: str) -> list[tuple[str, int, float | None
         return []
     found = [(value, n, ages.get(value)) for value, n in counts.items()]
     found.sort(key=lambda row: (row[2] is None, row[2] or 0.0))
-    facts.label_values[metric] = found
+    findings.label_values[metric] = found
     return found
 
 
-def _found_text(facts: Facts, metric: str) -> str:
-    rows = [r for r in label_values(facts, metric) if r[0] != facts.cluster_id]
+def _found_text(facts: Facts, findings: Findings, metric: str) -> str:
+    rows = [r for r in label_values(facts, findings, metric) if r[0] != facts.cluster_id]
     if not rows:
         return f"; no {METRICS[metric]} under any {facts.id_label}"
     shown = [f'{facts.id_label}="{v or ""}" ({n} series, {format_age(a) if a is not None else "?"} old)'
@@ -172,12 +139,12 @@ def _found_text(facts: Facts, metric: str) -> str:
     return f"; found {', '.join(shown)}{more}"
 
 
-def amp(facts: Facts, metric: str) -> Result:
+def amp(facts: Facts, findings: Findings, metric: str) -> Result:
     max_age = facts.options.max_sample_age
     if facts.workspace_id() is None:
         return skip("the workspace is not ACTIVE yet")
     outcome = measure(direct(facts), selector(facts, metric))
-    facts.queries[("amp", metric)] = outcome
+    findings.queries[("amp", metric)] = outcome
     if outcome.fresh(max_age):
         return ok(f"{outcome.query}: {outcome.describe(max_age)}")
     if outcome.error:
@@ -188,16 +155,16 @@ def amp(facts: Facts, metric: str) -> Result:
             if denied else f"check the network path to aps-workspaces.{facts.region}.amazonaws.com",
         )  # fmt: skip
     return fail(
-        f"{outcome.query}: {outcome.describe(max_age)}{_found_text(facts, metric)}",
+        f"{outcome.query}: {outcome.describe(max_age)}{_found_text(facts, findings, metric)}",
         "no fresh data in AMP: check prometheus-server's remote write (its role, remoteWriteService, its log); "
         "just after install, wait with --wait 15m",
     )
 
 
-def kubecost(facts: Facts, metric: str) -> Result:
+def kubecost(facts: Facts, findings: Findings, metric: str) -> Result:
     max_age = facts.options.max_sample_age
     outcome = measure(via_kubecost(facts), selector(facts, metric))
-    facts.queries[("kubecost", metric)] = outcome
+    findings.queries[("kubecost", metric)] = outcome
     if outcome.fresh(max_age):
         return ok(f"{outcome.query}: {outcome.describe(max_age)}")
     if outcome.error:
@@ -211,8 +178,8 @@ def kubecost(facts: Facts, metric: str) -> Result:
     )
 
 
-def _bind(fn: Callable[[Facts, str], Result], metric: str) -> Callable[[Facts], Result]:
-    return lambda facts: fn(facts, metric)
+def _bind(fn: Callable[[Facts, Findings, str], Result], metric: str) -> CheckFn:
+    return lambda facts, findings: fn(facts, findings, metric)
 
 
 # Failures of these explain a failure of the direct query (write side) ...

@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
+from ampctl.doctor.findings import Findings
 from ampctl.doctor.kubefacts import container, pod_template
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip, warn
+from ampctl.doctor.model import Result, fail, ok, skip, warn
 
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "::1"}
 _WORKSPACE_PATH = re.compile(r"^/workspaces/(?P<ws>[^/]+)/?$")
 _REMOTE_WRITE_PATH = re.compile(r"^/workspaces/(?P<ws>[^/]+)/api/v1/remote_write/?$")
 
 
-def status(facts: Facts) -> Result:
+def status(facts: Facts, findings: Findings) -> Result:
     from ampctl.errors import AmpctlError
     from ampctl.versions import chart_line
 
@@ -37,12 +39,12 @@ def status(facts: Facts) -> Result:
     return ok(f"{where} revision {release.revision}, cost-analyzer {release.chart_version} ({line.value}), deployed")
 
 
-def query_endpoint(facts: Facts) -> Result:
+def query_endpoint(facts: Facts, findings: Findings) -> Result:
     from ampctl.endpoints import sidecar_query_url
 
     endpoint = str(facts.value("global.amp.prometheusServerEndpoint") or "")
     port = int(facts.value("sigV4Proxy.port") or 8005)
-    ws = facts.known_workspace_id()
+    ws = findings.known_workspace_id(facts)
     problems = []
     if facts.value("global.amp.enabled") is not True:
         problems.append("global.amp.enabled is not true")
@@ -68,7 +70,7 @@ def query_endpoint(facts: Facts) -> Result:
     return ok(endpoint)
 
 
-def sigv4_proxy(facts: Facts) -> Result:
+def sigv4_proxy(facts: Facts, findings: Findings) -> Result:
     from ampctl.endpoints import amp_host
 
     region, host = str(facts.value("sigV4Proxy.region")), str(facts.value("sigV4Proxy.host"))
@@ -102,14 +104,14 @@ def _running_sidecar(facts: Facts) -> tuple[str, str] | None:
     return flags.get("--region", ""), flags.get("--host", "")
 
 
-def remote_write(facts: Facts) -> Result:
+def remote_write(facts: Facts, findings: Findings) -> Result:
     from ampctl.endpoints import amp_host, remote_write_url
 
     if facts.value("global.prometheus.enabled") is False:
         return skip("the bundled Prometheus is disabled: remote write is configured outside the release")
     url = str(facts.value("global.amp.remoteWriteService") or "")
     signing = str(facts.value("global.amp.sigv4.region"))
-    ws = facts.known_workspace_id()
+    ws = findings.known_workspace_id(facts)
     parts = urlsplit(url)
     problems = []
     if parts.scheme != "https":
@@ -133,7 +135,7 @@ def remote_write(facts: Facts) -> Result:
     return ok(f"{url}, signed for {signing}")
 
 
-def cluster_id(facts: Facts) -> Result:
+def cluster_id(facts: Facts, findings: Findings) -> Result:
     labels = facts.value("prometheus.server.global.external_labels", {}) or {}
     cid = labels.get("cluster_id") if isinstance(labels, dict) else None
     name = facts.value("kubecostProductConfigs.clusterName", None)

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
 from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, shape, workloads
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import Check, CheckSpec, ClusterReport, Result, Status, fail, skip
+from ampctl.doctor.findings import Findings
+from ampctl.doctor.model import Check, ClusterReport, Result, Status, fail, skip
 from ampctl.doctor.options import DoctorOptions, format_age
 from ampctl.errors import AmpctlError
 from ampctl.plan.graph import Graph
@@ -55,67 +57,73 @@ def _failure(exc: Exception) -> Result:
     raise exc
 
 
-def live(facts: Facts) -> None:
+def live(facts: Facts, findings: Findings) -> None:
     """The PromQL checks, at once: each needs only static checks, and each makes its own query."""
     from ampctl.pool import together
 
-    together([partial(run_check, facts, spec) for spec in LIVE])
+    together([partial(run_check, facts, findings, spec) for spec in LIVE])
 
 
-def run_check(facts: Facts, spec: CheckSpec) -> Check:
+def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
     blocked = next(
-        (n for n in spec.needs if (c := facts.results.get(n)) is not None and c.status in (Status.FAIL, Status.SKIP)),
+        (
+            n
+            for n in spec.needs
+            if (c := findings.results.get(n)) is not None and c.status in (Status.FAIL, Status.SKIP)
+        ),
         None,
     )
     if blocked is not None:
-        cause = facts.results[blocked]
+        cause = findings.results[blocked]
         root = cause.status is Status.SKIP and cause.evidence.startswith("needs ")
         result = skip(cause.evidence if root else f"needs {blocked} ({cause.status.value})")
     else:
         try:
-            result = spec.run(facts)
+            result = spec.run(facts, findings)
         except Exception as exc:  # noqa: BLE001 - _failure re-raises what it does not know
             result = _failure(exc)
-    check = Check.of(spec, result)
-    facts.results[spec.id] = check
+    check = spec.outcome(result)
+    findings.results[spec.id] = check
     return check
 
 
-def _pending(facts: Facts) -> list[tuple[CheckSpec, Check]]:
+def _pending(findings: Findings) -> list[tuple[CheckSpec, Check]]:
     """Live checks worth waiting for: not passing, and not already explained by a failed static check."""
     out = []
     for spec in LIVE:
-        check = facts.results[spec.id]
+        check = findings.results[spec.id]
         if check.status in (Status.PASS, Status.SKIP):
             continue
         static = [i for i in spec.explained_by if not i.startswith("promql.")]
-        if any((c := facts.results.get(i)) is not None and c.status is Status.FAIL for i in static):
+        if any((c := findings.results.get(i)) is not None and c.status is Status.FAIL for i in static):
             continue
         out.append((spec, check))
     return out
 
 
-def _describe(facts: Facts, spec: CheckSpec) -> str:
+def _describe(facts: Facts, findings: Findings, spec: CheckSpec) -> str:
     _, way, metric = spec.id.split(".")
-    outcome = facts.queries.get((way, metric))
+    outcome = findings.queries.get((way, metric))
     how = "directly" if way == "amp" else "through Kubecost"
     if outcome is None:
-        return f"{spec.id}: {facts.results[spec.id].evidence}"
+        return f"{spec.id}: {findings.results[spec.id].evidence}"
     return f"{outcome.query} {how} ({outcome.describe(facts.options.max_sample_age)})"
 
 
-def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], None] = time.sleep) -> None:
+def wait_for_data(
+    facts: Facts, findings: Findings, progress: Progress, sleep: Callable[[float], None] = time.sleep
+) -> None:
     """Re-run the PromQL checks until they pass or --wait runs out, saying which query is still empty."""
     started = time.monotonic()
     deadline = started + facts.options.wait
     shown: list[str] = []
     last_shown = 0.0
     while True:
-        pending = _pending(facts)
+        pending = _pending(findings)
         now = time.monotonic()
         if not pending:
             return
-        text = "; ".join(_describe(facts, spec) for spec, _ in pending)
+        text = "; ".join(_describe(facts, findings, spec) for spec, _ in pending)
         if now >= deadline:
             progress(f"{facts.cluster}: gave up waiting after {format_age(now - started)}, still empty: {text}")
             return
@@ -124,10 +132,10 @@ def wait_for_data(facts: Facts, progress: Progress, sleep: Callable[[float], Non
                      f"{format_age(facts.options.wait)}), still empty: {text}")  # fmt: skip
             shown, last_shown = [spec.id for spec, _ in pending], now
         sleep(max(0.1, min(facts.options.poll_interval, deadline - now)))
-        before = {spec.id: facts.results[spec.id].status for spec, _ in pending}
-        live(facts)
+        before = {spec.id: findings.results[spec.id].status for spec, _ in pending}
+        live(facts, findings)
         for spec_id, status in before.items():
-            check = facts.results[spec_id]
+            check = findings.results[spec_id]
             if check.status is Status.PASS and status is not Status.PASS:
                 progress(f"{facts.cluster}: {spec_id} passes after {format_age(time.monotonic() - started)}: "
                          f"{check.evidence}")  # fmt: skip
@@ -153,17 +161,19 @@ def prefetch(facts: Facts) -> None:
     together([quietly(partial(facts.deployment, name)) for name in (facts.fullname, facts.prometheus_name)])
 
 
-def check_cluster(target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress) -> Facts:
-    facts = Facts(target, aws, options)
+def check_cluster(
+    target: Target, aws: AwsSession, options: DoctorOptions, progress: Progress
+) -> tuple[Facts, Findings]:
+    facts, findings = Facts(target, aws, options), Findings()
     prefetch(facts)
     for spec in STATIC:
-        run_check(facts, spec)
-    live(facts)
+        run_check(facts, findings, spec)
+    live(facts, findings)
     if options.wait > 0:
-        wait_for_data(facts, progress)
+        wait_for_data(facts, findings, progress)
     for spec in AFTER:
-        run_check(facts, spec)
-    return facts
+        run_check(facts, findings, spec)
+    return facts, findings
 
 
 def _rendered_cluster_id(facts: Facts) -> str | None:
@@ -172,39 +182,39 @@ def _rendered_cluster_id(facts: Facts) -> str | None:
     return str(value) if value else None
 
 
-def _shared_cluster_ids(fleet: Sequence[Facts]) -> None:
+def _shared_cluster_ids(fleet: Sequence[tuple[Facts, Findings]]) -> None:
     """Two clusters writing the same cluster_id mix their data: fail values.cluster-id on both."""
     owners: dict[str, list[str]] = {}
-    for facts in fleet:
+    for facts, _ in fleet:
         value = _rendered_cluster_id(facts)
         if value and facts.release() is not None:
             owners.setdefault(value, []).append(facts.cluster)
-    for facts in fleet:
+    for facts, findings in fleet:
         value = _rendered_cluster_id(facts)
         others = [c for c in owners.get(value or "", []) if c != facts.cluster]
-        check = facts.results.get("values.cluster-id")
+        check = findings.results.get("values.cluster-id")
         if others and check is not None and check.status is not Status.SKIP:
             check.status = Status.FAIL
             check.evidence = f"cluster_id {value} is also written by {', '.join(others)}; {check.evidence}"
             check.fix = f"give every cluster its own cluster_id (its name): {facts.repair()}"
 
 
-def _unclaimed(facts: Facts) -> list[str]:
+def _unclaimed(facts: Facts, findings: Findings) -> list[str]:
     """The cluster's own rendered cluster_id, when AMP has fresh data under it and it is not the expected one."""
     rendered = _rendered_cluster_id(facts)
     if not rendered or rendered == facts.cluster_id:
         return []
     fresh = {
         value
-        for rows in facts.label_values.values()
+        for rows in findings.label_values.values()
         for value, _, age in rows
         if age is not None and age <= facts.options.max_sample_age
     }
     return [rendered] if rendered in fresh else []
 
 
-def finish(facts: Facts) -> ClusterReport:
-    checks = [facts.results[spec.id] for spec in ORDER]
+def finish(facts: Facts, findings: Findings) -> ClusterReport:
+    checks = [findings.results[spec.id] for spec in ORDER]
     settle(checks, ORDER)
     report = ClusterReport(facts.cluster, facts.target.context, facts.region, checks)
     found = facts.release()
@@ -212,9 +222,9 @@ def finish(facts: Facts) -> ClusterReport:
         from ampctl.fleetshape import mode_of
 
         report.mode, report.chart_version = mode_of(facts.federated), found.chart_version
-        report.role = shape.role(facts, facts.fleet_shape() if facts.known_workspace_id() else None)
-    erring = sorted({way for (way, _), outcome in facts.queries.items() if outcome.error})
-    report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts), erring)
+        report.role = shape.role(facts, findings.fleet_shape(facts))
+    erring = sorted({way for (way, _), outcome in findings.queries.items() if outcome.error})
+    report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts, findings), erring)
     return report
 
 
@@ -228,7 +238,7 @@ def unreachable(target: Target, error: AmpctlError) -> ClusterReport:
 def run(
     targets: Sequence[Target], options: DoctorOptions, *, sessions: Sessions, parallel: int, progress: Progress
 ) -> list[ClusterReport]:
-    done: dict[int, Facts | ClusterReport] = {}
+    done: dict[int, tuple[Facts, Findings] | ClusterReport] = {}
 
     def one(item: tuple[int, Target]) -> None:
         index, target = item
@@ -244,9 +254,9 @@ def run(
     for item in enumerate(targets):
         graph.add(partial(one, item), group=item[1].context)
     graph.run()
-    checked = [v for v in done.values() if isinstance(v, Facts)]
+    checked = [v for v in done.values() if isinstance(v, tuple)]
     _shared_cluster_ids(checked)
-    return [finish(v) if isinstance(v, Facts) else v for _, v in sorted(done.items(), key=_first)]
+    return [v if isinstance(v, ClusterReport) else finish(*v) for _, v in sorted(done.items(), key=_first)]
 
 
 def _first(item: tuple[int, Any]) -> int:

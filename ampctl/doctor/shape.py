@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip, warn
+from ampctl.doctor.findings import Findings
+from ampctl.doctor.model import Result, fail, ok, skip, warn
 
 if TYPE_CHECKING:
     from ampctl.fleetshape import FleetShape
@@ -23,8 +25,7 @@ def _fix(facts: Facts, shape: FleetShape, what: str) -> str:
     return f"`ampctl {command} --context {facts.target.context} --yes` {what} (it follows the fleet's shape)"
 
 
-def check(facts: Facts) -> Result:
-    from ampctl.doctor.federated import bucket
+def check(facts: Facts, findings: Findings) -> Result:
     from ampctl.fleetshape import differences, mode_of
 
     release = facts.release()
@@ -39,7 +40,7 @@ def check(facts: Facts) -> Result:
             "re-run `ampctl bootstrap --yes` on the primary: it records the shape that add-cluster follows",
         )
     theirs = shape.describe() + ("" if shape.source == "recorded" else f", {shape.source}")
-    found_bucket = bucket(facts)[0] if facts.federated else None
+    found_bucket = facts.bucket(lambda: findings.fleet_shape(facts))[0] if facts.federated else None
     diffs = differences(shape, federated=facts.federated, bucket=found_bucket, chart_version=release.chart_version)
     if diffs:
         return fail(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
+from ampctl.doctor.findings import Findings
 from ampctl.doctor.kubefacts import container, pod_template
-from ampctl.doctor.model import CheckSpec, Result, fail, ok, skip
+from ampctl.doctor.model import Result, fail, ok, skip
 
 KUBE = ("identity.kubernetes",)
 EBS_PROVISIONERS = {"kubernetes.io/aws-ebs", "ebs.csi.aws.com"}
@@ -52,18 +54,18 @@ def _workload(facts: Facts, name: str, wanted: list[str]) -> Result:
     return ok(f"{len(ready)}/{replicas} pods ready ({names})")
 
 
-def cost_analyzer(facts: Facts) -> Result:
+def cost_analyzer(facts: Facts, findings: Findings) -> Result:
     wanted = ["cost-model"] + (["sigv4proxy"] if facts.value("global.amp.enabled") is True else [])
     return _workload(facts, facts.fullname, wanted)
 
 
-def prometheus_server(facts: Facts) -> Result:
+def prometheus_server(facts: Facts, findings: Findings) -> Result:
     if facts.value("global.prometheus.enabled") is False:
         return skip("the bundled Prometheus is disabled")
     return _workload(facts, facts.prometheus_name, ["prometheus-server"])
 
 
-def pvcs(facts: Facts) -> Result:
+def pvcs(facts: Facts, findings: Findings) -> Result:
     claims = facts.kube.list("persistent_volume_claim", facts.namespace)
     if not claims:
         return ok(f"no PersistentVolumeClaims in {facts.namespace}")
