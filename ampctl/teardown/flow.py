@@ -9,6 +9,7 @@ from typing import Any
 from ampctl import output
 from ampctl.errors import AmpctlError
 from ampctl.plan import executor
+from ampctl.plan.confirm import confirm
 from ampctl.plan.step import Step
 from ampctl.selection import Chosen
 from ampctl.teardown.run import TeardownRun
@@ -27,6 +28,19 @@ class Request:
     delete_bucket: bool
     force: bool
     helm: str | None
+
+
+def check_request(request: Request) -> None:
+    """The names a teardown looks for, checked before it looks."""
+    from ampctl import validate
+
+    validate.namespace(request.namespace)
+    validate.release_name(request.release)
+    validate.workspace_alias(request.alias)
+    if request.workspace_id:
+        validate.workspace_id(request.workspace_id)
+    if request.bucket:
+        validate.bucket_name(request.bucket)
 
 
 def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
@@ -75,9 +89,7 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
 
 def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
     """Plan, confirm and apply; each cluster with deletions to apply holds its Lease meanwhile."""
-    from ampctl.inputs import check_teardown
-
-    check_teardown(request)
+    check_request(request)
     sessions = chosen.sessions
 
     def make(target: Any) -> TeardownRun:
@@ -109,8 +121,6 @@ def _plan_and_apply(
     parallel: int,
     title: str,
 ) -> None:
-    from ampctl.provision.flow import confirm
-
     executor.show_plan(plans, title)
     for p in plans:
         titles = [step.title for step, _ in p.steps]
