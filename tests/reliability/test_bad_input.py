@@ -27,7 +27,7 @@ CORPUS = [
     (["--set", "a..b=1"], "empty key segment"),
     (["--product-key-file", "/nonexistent.key", "--federated"], "cannot read --product-key-file"),
     (["--product-key-file", "empty-key", "--federated"], "is empty"),
-    (["-f", "badfleet.yaml"], "badfleet.yaml:6"),
+    (["-F", "badfleet.yaml"], "badfleet.yaml:6"),
     (["--namespace", "Bad_NS"], "invalid"),
     (["--release", "-rel"], "invalid"),
     (["--alias", ""], "invalid"),

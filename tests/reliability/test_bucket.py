@@ -37,7 +37,7 @@ def test_forced_bucket_deletion_removes_everything_while_a_writer_drains(clean: 
     thread = threading.Thread(target=write)
     thread.start()
     try:
-        proc = clean.ampctl("teardown", "-f", str(fleet), "--delete-bucket", "--force", "--yes", cwd=fleet.parent)
+        proc = clean.ampctl("teardown", "-F", str(fleet), "--delete-bucket", "--force", "--yes", cwd=fleet.parent)
     finally:
         stop.set()
         thread.join()

@@ -32,13 +32,13 @@ def test_two_bootstraps_of_one_cluster_after_a_killed_one(clean: Sandbox, fleet:
     # A killed run elsewhere left its Lease: stale once its duration has passed since the last renewal.
     _lease(clean, "elsewhere/4242/abcd (bootstrap)", datetime.now(timezone.utc) - timedelta(seconds=31))
     set_faults(clean, latency_ms=15)
-    runs = [spawn(clean, fleet.parent, "bootstrap", "-f", str(fleet)) for _ in range(2)]
+    runs = [spawn(clean, fleet.parent, "bootstrap", "-F", str(fleet)) for _ in range(2)]
     results = [(p.wait(timeout=300), p.communicate()[1]) for p in runs]
     assert 0 in [code for code, _ in results], results
     for code, stderr in results:
         assert code == 0 or BUSY in " ".join(stderr.split()), stderr
     set_faults(clean)
-    again = clean.ampctl("bootstrap", "-f", str(fleet), "--yes", cwd=fleet.parent)
+    again = clean.ampctl("bootstrap", "-F", str(fleet), "--yes", cwd=fleet.parent)
     assert again.returncode == 0, again.stderr
     world = inventory(clean)
     assert world["workspaces"] == ["ACTIVE"]
@@ -60,7 +60,7 @@ def test_two_bootstraps_of_two_clusters_leave_one_workspace(clean: Sandbox, tmp_
 def test_a_live_lease_refuses_a_run_before_it_changes_anything(clean: Sandbox, fleet: Path) -> None:
     _lease(clean, "elsewhere/4242/abcd (bootstrap)", datetime.now(timezone.utc))
     clean.clear_aws_calls()
-    refused = clean.ampctl("bootstrap", "-f", str(fleet), "--yes", cwd=fleet.parent)
+    refused = clean.ampctl("bootstrap", "-F", str(fleet), "--yes", cwd=fleet.parent)
     assert refused.returncode == 1
     assert f"cluster {PRIMARY} {BUSY}: elsewhere/4242/abcd (bootstrap)" in " ".join(refused.stderr.split())
     assert clean.aws_mutations() == []

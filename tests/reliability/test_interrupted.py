@@ -50,14 +50,14 @@ POINTS = {
 @pytest.mark.parametrize("point", list(POINTS))
 def test_killed_bootstrap_converges_on_rerun(clean: Sandbox, fleet: Path, point: str) -> None:
     ready = POINTS[point](clean)
-    proc = spawn(clean, fleet.parent, "bootstrap", "-f", str(fleet))
+    proc = spawn(clean, fleet.parent, "bootstrap", "-F", str(fleet))
     assert kill_when(proc, ready), f"the run ended before the {point} kill point: {proc.stderr}"
     set_faults(clean)
     _release_claims(clean)
     left = inventory(clean)["kube"][PRIMARY]
     if point == "inside helm":
         assert "helm/kubecost:pending-install" in left
-    again = clean.ampctl("bootstrap", "-f", str(fleet), "--yes", "-o", "json", cwd=fleet.parent)
+    again = clean.ampctl("bootstrap", "-F", str(fleet), "--yes", "-o", "json", cwd=fleet.parent)
     assert again.returncode == 0, again.stderr
     world = inventory(clean)
     assert world["workspaces"] == ["ACTIVE"]

@@ -122,13 +122,13 @@ def run(sandbox: Sandbox, work: Path, *args: str) -> subprocess.CompletedProcess
 
 def up(sandbox: Sandbox, work: Path, fleet: Path) -> list[subprocess.CompletedProcess[str]]:
     return [
-        run(sandbox, work, "bootstrap", "-f", str(fleet)),
-        run(sandbox, work, "add-cluster", "-f", str(fleet), "--parallel", "2"),
+        run(sandbox, work, "bootstrap", "-F", str(fleet)),
+        run(sandbox, work, "add-cluster", "-F", str(fleet), "--parallel", "2"),
     ]
 
 
 def down(sandbox: Sandbox, work: Path, fleet: Path) -> subprocess.CompletedProcess[str]:
-    return run(sandbox, work, "teardown", "-f", str(fleet), "--delete-workspace", "--delete-bucket", "--force")
+    return run(sandbox, work, "teardown", "-F", str(fleet), "--delete-workspace", "--delete-bucket", "--force")
 
 
 def spawn(sandbox: Sandbox, work: Path, *args: str) -> subprocess.Popen[str]:
