@@ -201,4 +201,4 @@ def hold_all(plans: Sequence[Any]) -> None:
             try:
                 p.run.hold_lease()
             except AmpctlError as exc:
-                p.error = exc
+                p.errors = [exc]
