@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ampctl.endpoints import issuer_host, oidc_provider_arn
+from ampctl.endpoints import arn, issuer_host, oidc_provider_arn
 
 if TYPE_CHECKING:
     from ampctl.spec import ClusterSpec
@@ -38,7 +38,7 @@ def trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
         "Statement": [
             {
                 "Effect": "Allow",
-                "Principal": {"Federated": oidc_provider_arn(spec.account, spec.oidc_issuer)},
+                "Principal": {"Federated": oidc_provider_arn(spec.account, spec.oidc_issuer, region=spec.region)},
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {
                     "StringEquals": {
@@ -51,12 +51,14 @@ def trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
     }
 
 
-def bucket_arn(bucket: str) -> str:
-    return f"arn:aws:s3:::{bucket}"
+def bucket_arn(bucket: str, *, region: str | None = None) -> str:
+    """The bucket's ARN in the partition of its region (aws when None)."""
+    return arn("s3", bucket, region=region)
 
 
-def s3_access_policy(bucket: str) -> dict[str, Any]:
+def s3_access_policy(bucket: str, *, region: str | None = None) -> dict[str, Any]:
     """Read and write Kubecost's federated ETL in one bucket, and nothing else."""
+    resource = bucket_arn(bucket, region=region)
     return {
         "Version": VERSION,
         "Statement": [
@@ -64,20 +66,21 @@ def s3_access_policy(bucket: str) -> dict[str, Any]:
                 "Sid": "KubecostEtlBucket",
                 "Effect": "Allow",
                 "Action": list(BUCKET_ACTIONS),
-                "Resource": bucket_arn(bucket),
+                "Resource": resource,
             },
             {
                 "Sid": "KubecostEtlObjects",
                 "Effect": "Allow",
                 "Action": list(OBJECT_ACTIONS),
-                "Resource": f"{bucket_arn(bucket)}/*",
+                "Resource": f"{resource}/*",
             },
         ],
     }
 
 
-def bucket_tls_policy(bucket: str) -> dict[str, Any]:
+def bucket_tls_policy(bucket: str, *, region: str | None = None) -> dict[str, Any]:
     """Bucket policy that refuses every request made without TLS."""
+    resource = bucket_arn(bucket, region=region)
     return {
         "Version": VERSION,
         "Statement": [
@@ -86,7 +89,7 @@ def bucket_tls_policy(bucket: str) -> dict[str, Any]:
                 "Effect": "Deny",
                 "Principal": "*",
                 "Action": "s3:*",
-                "Resource": [bucket_arn(bucket), f"{bucket_arn(bucket)}/*"],
+                "Resource": [resource, f"{resource}/*"],
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             }
         ],

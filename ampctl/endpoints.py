@@ -1,4 +1,7 @@
-"""URLs and ARNs derived from a region, a workspace id, an account and an OIDC issuer (aws partition)."""
+"""URLs and ARNs derived from a region, a workspace id, an account and an OIDC issuer.
+
+Every ARN ampctl builds goes through `arn`, which takes the partition from the region (`partition`).
+"""
 
 from __future__ import annotations
 
@@ -35,5 +38,27 @@ def issuer_host(issuer: str) -> str:
     return host.rstrip("/")
 
 
-def oidc_provider_arn(account: str, issuer: str) -> str:
-    return f"arn:aws:iam::{account}:oidc-provider/{issuer_host(issuer)}"
+def partition(region: str | None) -> str:
+    """The AWS partition a region belongs to: aws-cn for cn-*, aws-us-gov for us-gov-*, else aws.
+
+    None (a caller that does not know the region) means the commercial partition, aws.
+    """
+    if region and region.startswith("cn-"):
+        return "aws-cn"
+    if region and region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def arn(service: str, resource: str, *, region: str | None, account: str = "", regional: bool = False) -> str:
+    """arn:<partition>:<service>:<region>:<account>:<resource>, in the partition of `region`.
+
+    The region field is filled only for regional resources (`regional=True`); IAM and S3 ARNs leave it empty but
+    still take their partition from the region, e.g. arn("iam", "role/x", region="cn-north-1", account="1")
+    is arn:aws-cn:iam::1:role/x.
+    """
+    return f"arn:{partition(region)}:{service}:{region if regional and region else ''}:{account}:{resource}"
+
+
+def oidc_provider_arn(account: str, issuer: str, *, region: str | None = None) -> str:
+    return arn("iam", f"oidc-provider/{issuer_host(issuer)}", region=region, account=account)

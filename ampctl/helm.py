@@ -45,7 +45,7 @@ _VERSIONS: dict[str, Any] = {}
 _VERSIONS_LOCK = threading.Lock()
 
 
-def _command(executable: str, kubeconfig: Path | None, context: str) -> Any:
+def _helm_command(executable: str, kubeconfig: Path | None, context: str) -> Any:
     """pyhelm3's command runner, asking each helm executable its version once per process, not once per client."""
     from pyhelm3.command import Command
 
@@ -65,7 +65,10 @@ class Helm:
 
         exe = helm_executable(executable)
         config = Path(kubeconfig) if kubeconfig else None
-        self.client = Client(_command(exe, config, context), executable=exe)
+        # pyhelm3's Client takes the Command it runs; we keep it for what Client does not offer (list, status,
+        # history, rollback, install_or_upgrade with our arguments), so nothing reaches into the Client's privates.
+        self.command = _helm_command(exe, config, context)
+        self.client = Client(self.command, executable=exe)
         self.major = int(self.client.version.major)
 
     def _run(self, coro: Any) -> Any:
@@ -84,7 +87,7 @@ class Helm:
 
         from pyhelm3.errors import ReleaseNotFoundError
 
-        command = self.client._command
+        command = self.command
 
         async def read() -> tuple[Any, Any]:
             # Asked at the same time: the status (for the values) is only used when the list has the release.
@@ -128,7 +131,7 @@ class Helm:
     ) -> int:
         # One helm process: `helm upgrade --install` resolves the chart itself (no `helm show chart` first).
         released = self._run(
-            self.client._command.install_or_upgrade(
+            self.command.install_or_upgrade(
                 name,
                 chart,
                 values,
@@ -156,7 +159,7 @@ PENDING = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 
 def last_deployed(helm: Helm, name: str, namespace: str) -> int | None:
     """The newest revision that was ever deployed (deployed or superseded), None when none was."""
-    history = helm._run(helm.client._command.history(name, namespace=namespace))
+    history = helm._run(helm.command.history(name, namespace=namespace))
     done = [int(h["revision"]) for h in history if h.get("status") in {"deployed", "superseded"}]
     return max(done) if done else None
 
@@ -168,4 +171,4 @@ def recover(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:
     if revision is None:
         uninstall(helm, name, namespace, timeout)
         return
-    helm._run(helm.client._command.rollback(name, revision, namespace=namespace, timeout=timeout))
+    helm._run(helm.command.rollback(name, revision, namespace=namespace, timeout=timeout))

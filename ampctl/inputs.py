@@ -14,7 +14,6 @@ from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
     from ampctl.provision.request import ProvisionRequest
-    from ampctl.teardown.flow import Request as TeardownRequest
 
 # Go's time.ParseDuration, which helm uses for --timeout: e.g. 300s, 10m, 1h30m.
 _DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
@@ -51,16 +50,3 @@ def check_requests(requests: Sequence[ProvisionRequest]) -> None:
         if id(request) not in seen:
             seen.add(id(request))
             check_request(request)
-
-
-def check_teardown(request: TeardownRequest) -> None:
-    """The names a teardown looks for, checked before it looks."""
-    from ampctl import validate
-
-    validate.namespace(request.namespace)
-    validate.release_name(request.release)
-    validate.workspace_alias(request.alias)
-    if request.workspace_id:
-        validate.workspace_id(request.workspace_id)
-    if request.bucket:
-        validate.bucket_name(request.bucket)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from ampctl import validate
+from ampctl.endpoints import arn
 from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
 
 MANAGED_BY_TAG = ("managed-by", "ampctl")
@@ -12,8 +14,12 @@ MANAGED_BY_LABEL = ("app.kubernetes.io/managed-by", "ampctl")
 CLUSTER_TAG = "ampctl/cluster"
 FLEET_TAG = "ampctl/fleet"
 
-AMP_QUERY_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
-AMP_REMOTE_WRITE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+# The annotation that binds a ServiceAccount to its IAM role (IRSA).
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+
+# AWS managed policies, by name; their ARNs through aws_policy_arn (the partition follows the region).
+AMP_QUERY_POLICY = "AmazonPrometheusQueryAccess"
+AMP_REMOTE_WRITE_POLICY = "AmazonPrometheusRemoteWriteAccess"
 
 # IRSA component -> the Kubernetes service account its role is for.
 COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
@@ -53,12 +59,23 @@ def s3_policy_name(cluster: str) -> str:
     return _POLICY_PREFIX + _fit(cluster, IAM_NAME_MAX - len(_POLICY_PREFIX))
 
 
-def role_arn(account: str, name: str) -> str:
-    return f"arn:aws:iam::{account}:role/{name}"
+def role_arn(account: str, name: str, *, region: str | None = None) -> str:
+    """The ARN of an IAM role in the partition of `region` (aws when None)."""
+    return arn("iam", f"role/{name}", region=region, account=account)
 
 
-def policy_arn(account: str, name: str) -> str:
-    return f"arn:aws:iam::{account}:policy/{name}"
+def policy_arn(account: str, name: str, *, region: str | None = None) -> str:
+    """The ARN of a customer-managed IAM policy in the partition of `region` (aws when None)."""
+    return arn("iam", f"policy/{name}", region=region, account=account)
+
+
+def aws_policy_arn(name: str, *, region: str | None = None) -> str:
+    """The ARN of an AWS managed policy, e.g. AmazonPrometheusQueryAccess, in the partition of `region`."""
+    return arn("iam", f"policy/{name}", region=region, account="aws")
+
+
+AMP_QUERY_POLICY_ARN = aws_policy_arn(AMP_QUERY_POLICY)  # the aws partition; with a region use aws_policy_arn
+AMP_REMOTE_WRITE_POLICY_ARN = aws_policy_arn(AMP_REMOTE_WRITE_POLICY)
 
 
 def default_bucket(account: str, region: str) -> str:
@@ -84,3 +101,9 @@ def aws_tags(cluster: str | None, fleet: str | None) -> dict[str, str]:
 def managed_labels() -> dict[str, str]:
     """Labels for every Kubernetes object ampctl creates."""
     return {MANAGED_BY_LABEL[0]: MANAGED_BY_LABEL[1]}
+
+
+def is_managed(obj: dict[str, Any]) -> bool:
+    """Whether a Kubernetes object (as a dict) carries ampctl's managed-by label."""
+    key, value = MANAGED_BY_LABEL
+    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)

@@ -35,9 +35,7 @@ class ClusterSpec:
     chart_version: str = DEFAULT_VERSION
     product_key_secret: str | None = None  # 2.x federated only
     prom_cluster_id_label: str | None = None
-    fleet: str | None = None
     seed_recording_rules: bool = False  # the AWS guide's rule form (container_name/pod_name labels)
-    kms_key: str | None = None
 
     @property
     def line(self) -> ChartLine:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = (
     "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_repo", "chart_version",
@@ -18,31 +18,31 @@ SETTINGS = (
 
 def add_cluster(
     ctx: typer.Context,
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
-    only: list[str] = o.Only,
-    federated: Optional[bool] = o.Federated,
-    override_shape: bool = o.OverrideShape,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
-    bucket: Optional[str] = o.Bucket,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
-    chart: Optional[str] = o.Chart,
-    chart_repo: Optional[str] = o.ChartRepo,
-    chart_version: Optional[str] = o.Version,
-    extra_values: list[str] = o.Values,
-    set_values: list[str] = o.Set,
-    timeout: Optional[str] = o.Timeout,
-    seed_policies: bool = o.SeedPolicies,
-    product_key_file: Optional[Path] = o.ProductKey,
-    prom_cluster_id_label: Optional[str] = o.PromLabel,
-    values_dir: Optional[str] = o.ValuesDir,
-    helm: Optional[str] = o.Helm,
-    parallel: int = o.Parallel,
-    yes: bool = o.Yes,
-    dry_run: bool = o.DryRun,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
+    only: list[str] = opt.Only,
+    federated: Optional[bool] = opt.Federated,
+    override_shape: bool = opt.OverrideShape,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
+    bucket: Optional[str] = opt.Bucket,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
+    chart: Optional[str] = opt.Chart,
+    chart_repo: Optional[str] = opt.ChartRepo,
+    chart_version: Optional[str] = opt.Version,
+    extra_values: list[str] = opt.Values,
+    set_values: list[str] = opt.Set,
+    timeout: Optional[str] = opt.Timeout,
+    seed_policies: bool = opt.SeedPolicies,
+    product_key_file: Optional[Path] = opt.ProductKey,
+    prom_cluster_id_label: Optional[str] = opt.PromLabel,
+    values_dir: Optional[str] = opt.ValuesDir,
+    helm: Optional[str] = opt.Helm,
+    parallel: int = opt.Parallel,
+    yes: bool = opt.Yes,
+    dry_run: bool = opt.DryRun,
 ) -> None:
     """Add clusters to the fleet (in parallel): IAM, service accounts, \\[Secret], values and Helm.
 
@@ -50,7 +50,7 @@ def add_cluster(
     """
     from ampctl.provision.command import ProvisionOrder, run
 
-    given = o.given(ctx.params, *SETTINGS)
+    given = opt.given(ctx.params, *SETTINGS)
     given["recording_rules"] = False
-    order = ProvisionOrder(o.selection(ctx.params), False, given, yes=yes, dry_run=dry_run, parallel=parallel)
+    order = ProvisionOrder(opt.selection(ctx.params), False, given, yes=yes, dry_run=dry_run, parallel=parallel)
     run(order)

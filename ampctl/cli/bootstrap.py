@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = (
     "federated", "alias", "workspace_id", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
@@ -18,33 +18,33 @@ SETTINGS = (
 
 def bootstrap(
     ctx: typer.Context,
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
-    federated: Optional[bool] = o.Federated,
-    override_shape: bool = o.OverrideShape,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
-    bucket: Optional[str] = o.Bucket,
-    kms_key: Optional[str] = o.KmsKey,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
-    chart: Optional[str] = o.Chart,
-    chart_repo: Optional[str] = o.ChartRepo,
-    chart_version: Optional[str] = o.Version,
-    extra_values: list[str] = o.Values,
-    set_values: list[str] = o.Set,
-    timeout: Optional[str] = o.Timeout,
-    no_rules: bool = o.NoRules,
-    seed_recording_rules: bool = o.SeedRules,
-    create_oidc_provider: bool = o.CreateOidc,
-    seed_policies: bool = o.SeedPolicies,
-    product_key_file: Optional[Path] = o.ProductKey,
-    prom_cluster_id_label: Optional[str] = o.PromLabel,
-    values_dir: Optional[str] = o.ValuesDir,
-    helm: Optional[str] = o.Helm,
-    yes: bool = o.Yes,
-    dry_run: bool = o.DryRun,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
+    federated: Optional[bool] = opt.Federated,
+    override_shape: bool = opt.OverrideShape,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
+    bucket: Optional[str] = opt.Bucket,
+    kms_key: Optional[str] = opt.KmsKey,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
+    chart: Optional[str] = opt.Chart,
+    chart_repo: Optional[str] = opt.ChartRepo,
+    chart_version: Optional[str] = opt.Version,
+    extra_values: list[str] = opt.Values,
+    set_values: list[str] = opt.Set,
+    timeout: Optional[str] = opt.Timeout,
+    no_rules: bool = opt.NoRules,
+    seed_recording_rules: bool = opt.SeedRules,
+    create_oidc_provider: bool = opt.CreateOidc,
+    seed_policies: bool = opt.SeedPolicies,
+    product_key_file: Optional[Path] = opt.ProductKey,
+    prom_cluster_id_label: Optional[str] = opt.PromLabel,
+    values_dir: Optional[str] = opt.ValuesDir,
+    helm: Optional[str] = opt.Helm,
+    yes: bool = opt.Yes,
+    dry_run: bool = opt.DryRun,
 ) -> None:
     """Set up the primary cluster: AMP workspace, recording rules, \\[bucket], IAM, service accounts, values, Helm.
 
@@ -52,6 +52,6 @@ def bootstrap(
     """
     from ampctl.provision.command import ProvisionOrder, run
 
-    given = o.given(ctx.params, *SETTINGS)
+    given = opt.given(ctx.params, *SETTINGS)
     given["recording_rules"] = not no_rules
-    run(ProvisionOrder(o.selection(ctx.params), primary=True, given=given, yes=yes, dry_run=dry_run))
+    run(ProvisionOrder(opt.selection(ctx.params), primary=True, given=given, yes=yes, dry_run=dry_run))

@@ -6,22 +6,22 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = ("namespace", "release", "alias", "workspace_id", "bucket", "wait", "max_sample_age", "log_window", "helm")
 
 
 def doctor(
     ctx: typer.Context,
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
-    only: list[str] = o.Only,
-    all_clusters: bool = o.AllClusters,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
+    only: list[str] = opt.Only,
+    all_clusters: bool = opt.AllClusters,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
     bucket: Optional[str] = typer.Option(
         None, "--bucket", help="Expected ETL bucket (default: the fleet's, else from ampctl's policy)."
     ),
@@ -34,7 +34,7 @@ def doctor(
     log_window: Optional[str] = typer.Option(
         None, "--log-window", help="Log lines older than this are ignored.", show_default="15m"
     ),
-    helm: Optional[str] = o.Helm,
+    helm: Optional[str] = opt.Helm,
     parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters checked at once."),
 ) -> None:
     """Check IRSA, values, workloads, logs, federated ETL, both PromQL paths and the fleet's shape; exit 2 on failure.
@@ -43,4 +43,4 @@ def doctor(
     """
     from ampctl.doctor.command import doctor as run
 
-    raise typer.Exit(run(o.selection(ctx.params), o.given(ctx.params, *SETTINGS), parallel))
+    raise typer.Exit(run(opt.selection(ctx.params), opt.given(ctx.params, *SETTINGS), parallel))

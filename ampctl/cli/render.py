@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ampctl import output
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = (
     "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_version",
@@ -19,26 +19,26 @@ SETTINGS = (
 def render(
     ctx: typer.Context,
     out_dir: Path = typer.Option(..., "--out-dir", help="Directory to write the files to."),
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
     account: Optional[str] = typer.Option(None, "--account", help="AWS account id (else from STS)."),
     oidc_issuer: Optional[str] = typer.Option(None, "--oidc-issuer", help="Cluster OIDC issuer URL (else from EKS)."),
     agent: bool = typer.Option(False, "--agent", help="Render for an additional (non-primary) cluster."),
-    federated: Optional[bool] = o.Federated,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
-    bucket: Optional[str] = o.Bucket,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
-    chart: Optional[str] = o.Chart,
-    chart_version: Optional[str] = o.Version,
-    extra_values: list[str] = o.Values,
-    set_values: list[str] = o.Set,
-    timeout: Optional[str] = o.Timeout,
-    seed_recording_rules: bool = o.SeedRules,
-    product_key_file: Optional[Path] = o.ProductKey,
-    prom_cluster_id_label: Optional[str] = o.PromLabel,
+    federated: Optional[bool] = opt.Federated,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
+    bucket: Optional[str] = opt.Bucket,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
+    chart: Optional[str] = opt.Chart,
+    chart_version: Optional[str] = opt.Version,
+    extra_values: list[str] = opt.Values,
+    set_values: list[str] = opt.Set,
+    timeout: Optional[str] = opt.Timeout,
+    seed_recording_rules: bool = opt.SeedRules,
+    product_key_file: Optional[Path] = opt.ProductKey,
+    prom_cluster_id_label: Optional[str] = opt.PromLabel,
 ) -> None:
     """Write values files (in helm's order), Secret manifests (0600), IAM documents and the helm command.
 
@@ -48,8 +48,8 @@ def render(
     from ampctl.provision.offline import RenderOrder
     from ampctl.provision.offline import render as run
 
-    given = o.given(ctx.params, *SETTINGS)
-    order = RenderOrder(o.selection(ctx.params), out_dir, agent, given, account, oidc_issuer)
+    given = opt.given(ctx.params, *SETTINGS)
+    order = RenderOrder(opt.selection(ctx.params), out_dir, agent, given, account, oidc_issuer)
     written = run(order)
     if output.is_json():
         output.emit_json(written)

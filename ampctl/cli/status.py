@@ -6,27 +6,27 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = ("alias", "workspace_id", "bucket", "namespace", "release", "stale_after", "helm")
 
 
 def status(
     ctx: typer.Context,
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
-    only: list[str] = o.Only,
-    all_clusters: bool = o.AllClusters,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
-    bucket: Optional[str] = o.Bucket,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
+    only: list[str] = opt.Only,
+    all_clusters: bool = opt.AllClusters,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
+    bucket: Optional[str] = opt.Bucket,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
     stale_after: Optional[str] = typer.Option(
         None, "--stale-after", help="A cluster whose newest sample is older is stale.", show_default="5m"
     ),
-    helm: Optional[str] = o.Helm,
+    helm: Optional[str] = opt.Helm,
     parallel: int = typer.Option(64, "--parallel", min=1, max=64, help="Clusters queried at once."),
 ) -> None:
     """Per cluster: mode, chart, release, roles, ServiceAccounts, last sample, ETL objects (read-only).
@@ -35,4 +35,4 @@ def status(
     """
     from ampctl.fleetstatus.command import status as run
 
-    run(o.selection(ctx.params), o.given(ctx.params, *SETTINGS), parallel)
+    run(opt.selection(ctx.params), opt.given(ctx.params, *SETTINGS), parallel)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ampctl.cli import options as o
+from ampctl.cli import options as opt
 
 SETTINGS = (
     "alias", "workspace_id", "bucket", "namespace", "release", "delete_workspace", "delete_bucket", "force", "helm",
@@ -15,23 +15,23 @@ SETTINGS = (
 
 def teardown(
     ctx: typer.Context,
-    contexts: list[str] = o.Contexts,
-    cluster: Optional[str] = o.Cluster,
-    fleet: Optional[str] = o.Fleet,
-    only: list[str] = o.Only,
-    all_clusters: bool = o.AllClusters,
-    alias: Optional[str] = o.Alias,
-    workspace_id: Optional[str] = o.WorkspaceId,
-    bucket: Optional[str] = o.Bucket,
-    namespace: Optional[str] = o.Namespace,
-    release: Optional[str] = o.Release,
+    contexts: list[str] = opt.Contexts,
+    cluster: Optional[str] = opt.Cluster,
+    fleet: Optional[str] = opt.Fleet,
+    only: list[str] = opt.Only,
+    all_clusters: bool = opt.AllClusters,
+    alias: Optional[str] = opt.Alias,
+    workspace_id: Optional[str] = opt.WorkspaceId,
+    bucket: Optional[str] = opt.Bucket,
+    namespace: Optional[str] = opt.Namespace,
+    release: Optional[str] = opt.Release,
     delete_workspace: bool = typer.Option(False, "--delete-workspace", help="Also delete the AMP workspace."),
     delete_bucket: bool = typer.Option(False, "--delete-bucket", help="Also delete the ETL bucket (if empty)."),
     force: bool = typer.Option(False, "--force", help="With --delete-bucket: delete its objects too."),
-    helm: Optional[str] = o.Helm,
-    parallel: int = o.Parallel,
-    yes: bool = o.Yes,
-    dry_run: bool = o.DryRun,
+    helm: Optional[str] = opt.Helm,
+    parallel: int = opt.Parallel,
+    yes: bool = opt.Yes,
+    dry_run: bool = opt.DryRun,
 ) -> None:
     """Delete ampctl's release, Secrets, ServiceAccounts, namespace and IAM roles; workspace and bucket on request.
 
@@ -39,5 +39,5 @@ def teardown(
     """
     from ampctl.teardown.command import teardown as run
 
-    given = o.given(ctx.params, *SETTINGS)
-    run(o.selection(ctx.params), given, yes=yes, dry_run=dry_run, parallel=parallel)
+    given = opt.given(ctx.params, *SETTINGS)
+    run(opt.selection(ctx.params), given, yes=yes, dry_run=dry_run, parallel=parallel)

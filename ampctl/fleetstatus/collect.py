@@ -71,7 +71,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
     """The independent reads of one cluster, each recording into `status`."""
     from ampctl.aws import iam as iamapi
     from ampctl.clients import ClusterClients
-    from ampctl.naming import COMPONENTS, default_bucket, role_name
+    from ampctl.naming import COMPONENTS, ROLE_ARN_ANNOTATION, default_bucket, role_name
 
     iam = aws.client("iam")
     clients = ClusterClients(target, aws, scope.helm)
@@ -93,7 +93,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         for component, sa in COMPONENTS.items():
             obj = clients.kube.read("service_account", scope.namespace, sa)
             annotations = (obj or {}).get("metadata", {}).get("annotations") or {}
-            status.service_accounts[component] = str(annotations.get("eks.amazonaws.com/role-arn", "")).endswith(
+            status.service_accounts[component] = str(annotations.get(ROLE_ARN_ANNOTATION, "")).endswith(
                 "/" + role_name(target.cluster, component)
             )
 

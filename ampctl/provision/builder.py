@@ -17,13 +17,13 @@ def role_policies(run: ClusterRun) -> dict[str, list[str]]:
 
     --seed-policies attaches both AMP policies to both roles, as the published guide does.
     """
-    from ampctl.naming import AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN, s3_policy_name
+    from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, aws_policy_arn, policy_arn, s3_policy_name
 
-    both = [AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN]
-    cost = list(both) if run.request.seed_policies else [AMP_QUERY_POLICY_ARN]
-    prom = list(both) if run.request.seed_policies else [AMP_REMOTE_WRITE_POLICY_ARN]
+    query, write = (aws_policy_arn(name, region=run.region) for name in (AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY))
+    cost = [query, write] if run.request.seed_policies else [query]
+    prom = [query, write] if run.request.seed_policies else [write]
     if run.request.federated:
-        cost.append(f"arn:aws:iam::{run.account}:policy/{s3_policy_name(run.cluster)}")
+        cost.append(policy_arn(run.account, s3_policy_name(run.cluster), region=run.region))
     return {"cost-analyzer": cost, "prometheus-server": prom}
 
 

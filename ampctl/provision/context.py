@@ -70,26 +70,12 @@ class ClusterRun(ClusterClients):
         return self.issuer
 
     def spec(self) -> ClusterSpec:
-        from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
-
-        r = self.request
-        return ClusterSpec(
+        return self.request.cluster_spec(
             cluster=self.cluster,
             region=self.region,
             account=self.account,
             oidc_issuer=self.oidc_issuer(),
             workspace_id=self.workspace_id or PENDING,
-            namespace=r.namespace,
-            release=r.release,
-            primary=r.primary,
-            federated=r.federated,
-            bucket=r.bucket,
-            chart_version=r.chart_version,
-            product_key_secret=None if r.product_key is None else PRODUCT_KEY_SECRET,
-            prom_cluster_id_label=r.prom_cluster_id_label,
-            fleet=r.fleet,
-            seed_recording_rules=r.seed_recording_rules,
-            kms_key=r.kms_key,
         )
 
     # The workspace may still be CREATING while IAM, S3 and Kubernetes steps run.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +10,7 @@ from ampctl import output
 from ampctl.aws.session import Sessions
 from ampctl.errors import AmpctlError
 from ampctl.plan import executor
+from ampctl.plan.confirm import confirm
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.request import ProvisionRequest
 from ampctl.target import Target
@@ -76,19 +76,6 @@ _OUTPUTS = ("bucket", "roles", "release", "files")
 def _in_step_order(outputs: dict[str, Any]) -> dict[str, Any]:
     ordered = sorted(outputs, key=lambda k: _OUTPUTS.index(k) if k in _OUTPUTS else len(_OUTPUTS))
     return {k: dict(sorted(outputs[k].items())) if k == "roles" else outputs[k] for k in ordered}
-
-
-def confirm(changes: int, yes: bool) -> bool:
-    if yes:
-        return True
-    if not sys.stdin.isatty():
-        raise AmpctlError(
-            f"{changes} change(s) planned; refusing to apply without confirmation in a non-interactive run",
-            "pass --yes to apply, or --dry-run to only show the plan",
-        )
-    import typer
-
-    return bool(typer.confirm(f"Apply {changes} change(s)?", default=False, err=True))
 
 
 def provision(

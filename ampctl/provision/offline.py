@@ -48,9 +48,7 @@ def render_cluster(
     oidc_issuer: str | None,
 ) -> dict[str, Any]:
     from ampctl import validate
-    from ampctl.naming import default_bucket
     from ampctl.render.tree import render_all, write_all
-    from ampctl.spec import PRODUCT_KEY_SECRET, ClusterSpec
 
     validate.cluster_name(target.cluster)
     validate.region(target.region)
@@ -82,14 +80,9 @@ def render_cluster(
             )
         workspace_id = str(ws["workspaceId"])
     validate.workspace_id(workspace_id)
-    bucket = request.bucket or (default_bucket(account, target.region) if request.federated else None)
-    spec = ClusterSpec(
+    spec = request.with_default_bucket(account, target.region).cluster_spec(
         cluster=target.cluster, region=target.region, account=account, oidc_issuer=oidc_issuer,
-        workspace_id=workspace_id, namespace=request.namespace, release=request.release,
-        primary=request.primary, federated=request.federated, bucket=bucket,
-        chart_version=request.chart_version,
-        product_key_secret=PRODUCT_KEY_SECRET if request.product_key else None,
-        prom_cluster_id_label=request.prom_cluster_id_label, seed_recording_rules=request.seed_recording_rules,
+        workspace_id=workspace_id,
     )  # fmt: skip
     files = render_all(
         spec, extra_values=request.extra_values, set_values=request.set_values, chart=request.chart,

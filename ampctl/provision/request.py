@@ -13,6 +13,8 @@ from ampctl.spec import (
     DEFAULT_RELEASE,
     DEFAULT_TIMEOUT,
     DEFAULT_VALUES_DIR,
+    PRODUCT_KEY_SECRET,
+    ClusterSpec,
 )
 from ampctl.versions import DEFAULT_VERSION
 
@@ -59,3 +61,24 @@ class ProvisionRequest:
         if not self.federated or self.bucket:
             return self
         return dataclasses.replace(self, bucket=default_bucket(account, region))
+
+    def cluster_spec(
+        self, *, cluster: str, region: str, account: str, oidc_issuer: str, workspace_id: str
+    ) -> ClusterSpec:
+        """What this request asks of one cluster, online (bootstrap) and offline (render) alike."""
+        return ClusterSpec(
+            cluster=cluster,
+            region=region,
+            account=account,
+            oidc_issuer=oidc_issuer,
+            workspace_id=workspace_id,
+            namespace=self.namespace,
+            release=self.release,
+            primary=self.primary,
+            federated=self.federated,
+            bucket=self.bucket,
+            chart_version=self.chart_version,
+            product_key_secret=None if self.product_key is None else PRODUCT_KEY_SECRET,
+            prom_cluster_id_label=self.prom_cluster_id_label,
+            seed_recording_rules=self.seed_recording_rules,
+        )

@@ -35,7 +35,7 @@ class CheckOidcProvider(Step[ClusterRun]):
         from ampctl.endpoints import oidc_provider_arn
 
         issuer = run.oidc_issuer()
-        arn = oidc_provider_arn(run.account, issuer)
+        arn = oidc_provider_arn(run.account, issuer, region=run.region)
         if iamapi.oidc_provider_exists(run.client("iam"), arn):
             return Change.unchanged(arn)
         if not run.request.create_oidc_provider:
@@ -67,17 +67,17 @@ class EnsureS3Policy(Step[ClusterRun]):
     gives: tuple[str, ...] = ("s3-policy",)
 
     def __init__(self, run: ClusterRun) -> None:
-        from ampctl.naming import s3_policy_name
+        from ampctl.naming import policy_arn, s3_policy_name
 
         self.name = s3_policy_name(run.cluster)
-        self.arn = f"arn:aws:iam::{run.account}:policy/{self.name}"
+        self.arn = policy_arn(run.account, self.name, region=run.region)
         self.title = f"IAM policy {self.name} (bucket {run.request.bucket})"
 
     def _desired(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import s3_access_policy
 
         assert run.request.bucket
-        return s3_access_policy(run.request.bucket)
+        return s3_access_policy(run.request.bucket, region=run.region)
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.documents import documents_equal
@@ -124,12 +124,12 @@ class EnsureIrsaRole(Step[ClusterRun]):
     gives: tuple[str, ...] = ("roles",)
 
     def __init__(self, run: ClusterRun, component: str, service_account: str, policy_arns: list[str]) -> None:
-        from ampctl.naming import role_name
+        from ampctl.naming import role_arn, role_name
 
         self.component = component
         self.service_account = service_account
         self.name = role_name(run.cluster, component)
-        self.arn = f"arn:aws:iam::{run.account}:role/{self.name}"
+        self.arn = role_arn(run.account, self.name, region=run.region)
         self.policy_arns = set(policy_arns)
         self.title = f"IAM role {self.name} for serviceaccount {run.request.namespace}/{service_account}"
 

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampctl.naming import ROLE_ARN_ANNOTATION, is_managed, managed_labels
 from ampctl.plan.step import Action, Change, Step
 from ampctl.provision.context import ClusterRun
-
-ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-
-
-def _labelled(obj: dict[str, Any]) -> bool:
-    from ampctl.naming import MANAGED_BY_LABEL
-
-    key, value = MANAGED_BY_LABEL
-    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
 
 
 class EnsureNamespace(Step[ClusterRun]):
@@ -29,12 +21,10 @@ class EnsureNamespace(Step[ClusterRun]):
         return Change.create() if run.kube.read("namespace", None, self.name) is None else Change.unchanged()
 
     def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.naming import MANAGED_BY_LABEL
-
         body = {
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": self.name, "labels": dict([MANAGED_BY_LABEL])},
+            "metadata": {"name": self.name, "labels": managed_labels()},
         }
         # Already there (an interrupted run, or another one): a namespace is used as it is.
         run.kube.create(f"create namespace {self.name}", run.kube.core.create_namespace, body)
@@ -46,10 +36,10 @@ class EnsureServiceAccount(Step[ClusterRun]):
     gives: tuple[str, ...] = ("service-accounts",)
 
     def __init__(self, run: ClusterRun, name: str, component: str) -> None:
-        from ampctl.naming import role_name
+        from ampctl.naming import role_arn, role_name
 
         self.name = name
-        self.role_arn = f"arn:aws:iam::{run.account}:role/{role_name(run.cluster, component)}"
+        self.role_arn = role_arn(run.account, role_name(run.cluster, component), region=run.region)
         self.title = f"serviceaccount {run.request.namespace}/{name} annotated with its IAM role"
 
     def check(self, run: ClusterRun) -> Change:
@@ -57,11 +47,11 @@ class EnsureServiceAccount(Step[ClusterRun]):
         if current is None:
             return Change.create()
         annotations = current.get("metadata", {}).get("annotations") or {}
-        found = annotations.get(ROLE_ANNOTATION)
+        found = annotations.get(ROLE_ARN_ANNOTATION)
         drift = []
         if found != self.role_arn:
-            drift.append(f"annotation {ROLE_ANNOTATION} is {found or 'missing'}")
-        if not _labelled(current):
+            drift.append(f"annotation {ROLE_ARN_ANNOTATION} is {found or 'missing'}")
+        if not is_managed(current):
             drift.append("adopt (add managed-by label)")
         return Change.update("; ".join(drift)) if drift else Change.unchanged()
 
@@ -102,7 +92,7 @@ class EnsureSecret(Step[ClusterRun]):
             return Change.create()
         if (current.get("data") or {}) != self.manifest["data"]:
             return Change.update("content differs")
-        if not _labelled(current):
+        if not is_managed(current):
             return Change.update("adopt (add managed-by label)")
         return Change.unchanged()
 

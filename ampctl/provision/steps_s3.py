@@ -17,12 +17,13 @@ class EnsureBucket(Step[ClusterRun]):
     def __init__(self, run: ClusterRun) -> None:
         assert run.request.bucket
         self.bucket = run.request.bucket
+        self.region = run.region
         self.title = f"S3 bucket {self.bucket} (hardened)"
 
     def _policy(self) -> dict[str, object]:
         from ampctl.documents import bucket_tls_policy
 
-        return bucket_tls_policy(self.bucket)
+        return bucket_tls_policy(self.bucket, region=self.region)
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.naming import MANAGED_BY_TAG
@@ -70,6 +71,7 @@ class FindBucket(Step[ClusterRun]):
     def __init__(self, run: ClusterRun) -> None:
         assert run.request.bucket
         self.bucket = run.request.bucket
+        self.region = run.region
         self.title = f"find S3 bucket {self.bucket}"
 
     def check(self, run: ClusterRun) -> Change:

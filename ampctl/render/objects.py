@@ -15,7 +15,6 @@ from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, ClusterSpec
 
 OBJECT_STORE_KEY = "federated-store.yaml"
 PRODUCT_KEY_KEY = "productkey.json"
-ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 
 
 def federated_store_yaml(spec: ClusterSpec) -> str:
@@ -64,7 +63,7 @@ def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, An
             "name": name,
             "namespace": spec.namespace,
             "labels": naming.managed_labels(),
-            "annotations": {ROLE_ARN_ANNOTATION: role_arn},
+            "annotations": {naming.ROLE_ARN_ANNOTATION: role_arn},
         },
     }
 

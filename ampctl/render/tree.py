@@ -41,15 +41,20 @@ def render_all(
     if product_key is not None:
         files.append(RenderedFile("product-key-secret.yaml", dump(product_key_secret(spec, product_key)), SECRET_MODE))
     roles = irsa_roles(spec)
-    accounts = [service_account(spec, sa, naming.role_arn(spec.account, role)) for sa, role in roles]
+    accounts = [
+        service_account(spec, sa, naming.role_arn(spec.account, role, region=spec.region)) for sa, role in roles
+    ]
     files.append(RenderedFile("serviceaccounts.yaml", dump(*accounts)))
     for sa, role in roles:
         files.append(RenderedFile(f"iam/{role}-trust.json", documents.to_json(documents.trust_policy(spec, sa))))
     if spec.federated and spec.bucket:
-        policy = documents.s3_access_policy(spec.bucket)
+        policy = documents.s3_access_policy(spec.bucket, region=spec.region)
         files.append(RenderedFile(f"iam/{naming.s3_policy_name(spec.cluster)}.json", documents.to_json(policy)))
         files.append(
-            RenderedFile("iam/bucket-policy.json", documents.to_json(documents.bucket_tls_policy(spec.bucket)))
+            RenderedFile(
+                "iam/bucket-policy.json",
+                documents.to_json(documents.bucket_tls_policy(spec.bucket, region=spec.region)),
+            )
         )
     files.append(RenderedFile("recording-rules.yaml", recording_rules(spec.seed_recording_rules)))
     files.append(RenderedFile("helm-command.sh", shell_script(spec, argv, {f.name for f in values}), SCRIPT_MODE))

@@ -9,6 +9,7 @@ from typing import Any
 from ampctl import output
 from ampctl.errors import AmpctlError
 from ampctl.plan import executor
+from ampctl.plan.confirm import confirm
 from ampctl.plan.step import Step
 from ampctl.selection import Chosen
 from ampctl.teardown.run import TeardownRun
@@ -29,32 +30,45 @@ class Request:
     helm: str | None
 
 
+def check_request(request: Request) -> None:
+    """The names a teardown looks for, checked before it looks."""
+    from ampctl import validate
+
+    validate.namespace(request.namespace)
+    validate.release_name(request.release)
+    validate.workspace_alias(request.alias)
+    if request.workspace_id:
+        validate.workspace_id(request.workspace_id)
+    if request.bucket:
+        validate.bucket_name(request.bucket)
+
+
 def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     """The reverse of provisioning: release, Secrets, ServiceAccounts, namespace, then IAM."""
     from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS
-    from ampctl.teardown import steps_aws as a
-    from ampctl.teardown import steps_kube as k
+    from ampctl.teardown.steps_aws import DeleteIrsaRole, DeleteOidcProvider, DeleteS3Policy
+    from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
 
-    steps: list[Step[TeardownRun]] = [k.UninstallKubecost(run)]
-    steps += [k.DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
-    steps += [k.DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
-    steps += [k.DeleteNamespace(run)]
-    steps += [a.DeleteIrsaRole(run, "cost-analyzer"), a.DeleteIrsaRole(run, "prometheus-server")]
-    steps += [a.DeleteS3Policy(run), a.DeleteOidcProvider(run)]
+    steps: list[Step[TeardownRun]] = [UninstallKubecost(run)]
+    steps += [DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
+    steps += [DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
+    steps += [DeleteNamespace(run)]
+    steps += [DeleteIrsaRole(run, "cost-analyzer"), DeleteIrsaRole(run, "prometheus-server")]
+    steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]
     return steps
 
 
 def shared_steps(request: Request) -> Callable[[TeardownRun], list[Step[TeardownRun]]]:
     def steps(run: TeardownRun) -> list[Step[TeardownRun]]:
         from ampctl.naming import default_bucket
-        from ampctl.teardown import steps_aws as a
+        from ampctl.teardown.steps_aws import DeleteBucket, DeleteWorkspace
 
         found: list[Step[TeardownRun]] = []
         if request.delete_workspace:
-            found.append(a.DeleteWorkspace(run, request.alias, request.workspace_id))
+            found.append(DeleteWorkspace(run, request.alias, request.workspace_id))
         if request.delete_bucket:
             bucket = request.bucket or default_bucket(run.account, run.aws.region)
-            found.append(a.DeleteBucket(run, bucket, request.force))
+            found.append(DeleteBucket(run, bucket, request.force))
         return found
 
     return steps
@@ -75,9 +89,7 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
 
 def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
     """Plan, confirm and apply; each cluster with deletions to apply holds its Lease meanwhile."""
-    from ampctl.inputs import check_teardown
-
-    check_teardown(request)
+    check_request(request)
     sessions = chosen.sessions
 
     def make(target: Any) -> TeardownRun:
@@ -109,8 +121,6 @@ def _plan_and_apply(
     parallel: int,
     title: str,
 ) -> None:
-    from ampctl.provision.flow import confirm
-
     executor.show_plan(plans, title)
     for p in plans:
         titles = [step.title for step, _ in p.steps]
@@ -119,9 +129,18 @@ def _plan_and_apply(
         for what in left_alone:
             output.warn(f"{p.name}: {what} exists but ampctl did not create it: left alone")
     changes = sum(p.changes for p in plans)
-    if any(p.error for p in plans):
-        pass
-    elif changes == 0:
+    if not any(p.error for p in plans):  # a plan that failed applies nothing: its errors are raised below
+        _apply(plans, changes, yes=yes, dry_run=dry_run, parallel=parallel)
+    if output.is_json():
+        output.emit_json(summary(plans, applied=changes > 0 and not dry_run))
+    executor.raise_errors(plans)
+
+
+def _apply(
+    plans: list[executor.ClusterPlan[TeardownRun]], changes: int, *, yes: bool, dry_run: bool, parallel: int
+) -> None:
+    """The clusters first, each holding its Lease; the shared workspace and bucket only when every cluster is gone."""
+    if changes == 0:
         output.info("[green]nothing to do[/green]: nothing ampctl created is left")
     elif dry_run:
         output.info(f"dry run: {changes} deletion(s) planned, nothing deleted")
@@ -135,6 +154,3 @@ def _plan_and_apply(
             executor.apply([p for p in plans if p.name == SHARED], 1)
     else:
         raise AmpctlError("cancelled: nothing was deleted", "re-run and confirm, or pass --yes")
-    if output.is_json():
-        output.emit_json(summary(plans, applied=changes > 0 and not dry_run))
-    executor.raise_errors(plans)

@@ -63,7 +63,7 @@ class DeleteS3Policy(Step[TeardownRun]):
     def __init__(self, run: TeardownRun) -> None:
         from ampctl.naming import policy_arn, s3_policy_name
 
-        self.arn = policy_arn(run.account, s3_policy_name(run.cluster))
+        self.arn = policy_arn(run.account, s3_policy_name(run.cluster), region=run.region)
         self.title = f"IAM policy {s3_policy_name(run.cluster)}"
 
     def check(self, run: TeardownRun) -> Change:
@@ -112,7 +112,7 @@ class DeleteOidcProvider(Step[TeardownRun]):
 
         cluster = run.client("eks").describe_cluster(name=run.cluster)["cluster"]
         issuer = cluster.get("identity", {}).get("oidc", {}).get("issuer")
-        return oidc_provider_arn(run.account, issuer) if issuer else None
+        return oidc_provider_arn(run.account, issuer, region=run.region) if issuer else None
 
     def check(self, run: TeardownRun) -> Change:
         from ampctl.naming import CLUSTER_TAG

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ampctl import output
+from ampctl.naming import is_managed
 from ampctl.plan.step import Change, Step
 from ampctl.teardown.run import TeardownRun
 
 NOT_OURS = "not labelled managed-by=ampctl: left alone"
-
-
-def labelled(obj: dict[str, Any]) -> bool:
-    from ampctl.naming import MANAGED_BY_LABEL
-
-    key, value = MANAGED_BY_LABEL
-    return bool((obj.get("metadata", {}).get("labels") or {}).get(key) == value)
 
 
 class UninstallKubecost(Step[TeardownRun]):
@@ -59,7 +51,7 @@ class DeleteObject(Step[TeardownRun]):
         obj = run.kube.read(self.kind, run.namespace, self.name)
         if obj is None:
             return Change.unchanged("absent")
-        if not labelled(obj):
+        if not is_managed(obj):
             run.leave(self.title)
             return Change.unchanged(NOT_OURS)
         return Change.delete()
@@ -105,7 +97,7 @@ class DeleteNamespace(Step[TeardownRun]):
         obj = run.kube.read("namespace", None, run.namespace)
         if obj is None:
             return Change.unchanged("absent")
-        if not labelled(obj):
+        if not is_managed(obj):
             return Change.unchanged("not created by ampctl: kept")
         return Change.delete("if empty once the rest is gone")
 

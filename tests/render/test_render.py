@@ -59,7 +59,7 @@ def make(cluster: str = "prod-east", region: str = "us-east-2", **kw: Any) -> Cl
 # case -> (spec, render_all keyword arguments)
 CASES: dict[str, tuple[ClusterSpec, dict[str, Any]]] = {
     "v2-federated-primary": (
-        make(federated=True, bucket=BUCKET, fleet="prod"),
+        make(federated=True, bucket=BUCKET),
         {"product_key": "EXAMPLE-PRODUCT-KEY"},
     ),
     "v2-federated-agent": (
