@@ -74,10 +74,6 @@ def aws_policy_arn(name: str, *, region: str | None = None) -> str:
     return arn("iam", f"policy/{name}", region=region, account="aws")
 
 
-AMP_QUERY_POLICY_ARN = aws_policy_arn(AMP_QUERY_POLICY)  # the aws partition; with a region use aws_policy_arn
-AMP_REMOTE_WRITE_POLICY_ARN = aws_policy_arn(AMP_REMOTE_WRITE_POLICY)
-
-
 def default_bucket(account: str, region: str) -> str:
     """The bucket ampctl proposes for federated ETL: unique per account and region."""
     return validate.bucket_name(f"kubecost-etl-{account}-{region}")

@@ -29,7 +29,10 @@ def test_arns_carry_the_partition_and_only_regional_ones_the_region() -> None:
     assert naming.aws_policy_arn(naming.AMP_QUERY_POLICY, region="cn-north-1") == (
         "arn:aws-cn:iam::aws:policy/AmazonPrometheusQueryAccess"
     )
-    assert naming.AMP_REMOTE_WRITE_POLICY_ARN == "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+    assert (
+        naming.aws_policy_arn(naming.AMP_REMOTE_WRITE_POLICY)
+        == "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+    )
     assert arn("aps", "workspace/ws-1", region="eu-west-1", account=ACCOUNT, regional=True) == (
         f"arn:aws:aps:eu-west-1:{ACCOUNT}:workspace/ws-1"
     )

@@ -137,5 +137,8 @@ def test_tags_and_labels() -> None:
     }
     assert naming.MANAGED_BY_LABEL == ("app.kubernetes.io/managed-by", "ampctl")
     assert naming.rule_namespace_name() == "kubecost-recording-rules"
-    assert naming.AMP_QUERY_POLICY_ARN == "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
-    assert naming.AMP_REMOTE_WRITE_POLICY_ARN == "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+    assert naming.aws_policy_arn(naming.AMP_QUERY_POLICY) == "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess"
+    assert (
+        naming.aws_policy_arn(naming.AMP_REMOTE_WRITE_POLICY)
+        == "arn:aws:iam::aws:policy/AmazonPrometheusRemoteWriteAccess"
+    )

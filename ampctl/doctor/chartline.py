@@ -8,8 +8,10 @@ from typing import Any
 from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
-from ampctl.doctor.kubefacts import IRSA_ANNOTATION, pod_template
+from ampctl.doctor.kubefacts import pod_template
 from ampctl.doctor.model import Result, fail, ok, skip
+from ampctl.endpoints import arn as make_arn
+from ampctl.naming import ROLE_ARN_ANNOTATION
 
 
 def _version(facts: Facts) -> str:
@@ -102,10 +104,10 @@ def finops_agent(facts: Facts, findings: Findings) -> Result:
             f"{facts.repair()} points finopsagent.serviceAccount at the cost-analyzer's account",
         )
     sa = facts.service_account(account)
-    arn = str(((sa or {}).get("metadata") or {}).get("annotations", {}).get(IRSA_ANNOTATION) or "")
+    arn = str(((sa or {}).get("metadata") or {}).get("annotations", {}).get(ROLE_ARN_ANNOTATION) or "")
     where = f"serviceaccount {facts.namespace}/{account}"
     if sa is None or ":role/" not in arn:
-        state = "does not exist" if sa is None else f"has no {IRSA_ANNOTATION} annotation"
+        state = "does not exist" if sa is None else f"has no {ROLE_ARN_ANNOTATION} annotation"
         return fail(f"the finops-agent runs as {where}, which {state}", f"{facts.repair()} sets it up")
     return _bucket_access(facts, findings, where, arn.rsplit("/", 1)[-1])
 
@@ -120,7 +122,7 @@ def _bucket_access(facts: Facts, findings: Findings, where: str, role: str) -> R
     missing = [
         action
         for action in ("s3:GetObject", "s3:PutObject")
-        if not role_grants(facts, role, action, f"arn:aws:s3:::{name}/federated/x")
+        if not role_grants(facts, role, action, make_arn("s3", f"{name}/federated/x", region=facts.region))
     ]
     if missing:
         return fail(

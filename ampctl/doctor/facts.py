@@ -255,4 +255,4 @@ class Facts(KubeReads):
     def _policy_bucket(self) -> str | None:
         from ampctl.doctor.store import policy_bucket
 
-        return policy_bucket(self.client("iam"), self.account, self.cluster)
+        return policy_bucket(self.client("iam"), self.account, self.cluster, self.region)

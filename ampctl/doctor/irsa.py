@@ -10,15 +10,16 @@ from typing import Any
 from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
-from ampctl.doctor.kubefacts import IRSA_ANNOTATION, pod_template
+from ampctl.doctor.kubefacts import pod_template
 from ampctl.doctor.model import Result, fail, ok, skip, warn
-from ampctl.naming import AMP_QUERY_POLICY_ARN, AMP_REMOTE_WRITE_POLICY_ARN
+from ampctl.endpoints import arn as make_arn
+from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, ROLE_ARN_ANNOTATION, aws_policy_arn
 
 COMPONENTS = ("cost-analyzer", "prometheus-server")
 # component -> (AWS managed policy, the action it grants that the component needs)
 AMP_POLICY = {
-    "cost-analyzer": (AMP_QUERY_POLICY_ARN, "aps:QueryMetrics"),
-    "prometheus-server": (AMP_REMOTE_WRITE_POLICY_ARN, "aps:RemoteWrite"),
+    "cost-analyzer": (AMP_QUERY_POLICY, "aps:QueryMetrics"),
+    "prometheus-server": (AMP_REMOTE_WRITE_POLICY, "aps:RemoteWrite"),
 }
 
 
@@ -28,7 +29,7 @@ def provider(facts: Facts, findings: Findings) -> Result:
 
     issuer = facts.issuer()
     assert issuer
-    arn = oidc_provider_arn(facts.account, issuer)
+    arn = oidc_provider_arn(facts.account, issuer, region=facts.region)
     if not oidc_provider_exists(facts.client("iam"), arn):
         return fail(
             f"no IAM OIDC provider for {issuer}: pods get 'InvalidIdentityToken: No OpenIDConnect provider found'",
@@ -51,7 +52,7 @@ def annotated_role(facts: Facts, findings: Findings, component: str) -> str | No
         return None
     sa = facts.service_account(service_account_name(facts, findings, component))
     annotations = ((sa or {}).get("metadata") or {}).get("annotations") or {}
-    value = str(annotations.get(IRSA_ANNOTATION) or "").strip()
+    value = str(annotations.get(ROLE_ARN_ANNOTATION) or "").strip()
     return value or None
 
 
@@ -70,14 +71,14 @@ def annotation(facts: Facts, findings: Findings, component: str) -> Result:
 
     sa_name = service_account_name(facts, findings, component)
     where = f"serviceaccount {facts.namespace}/{sa_name}"
-    expected = role_arn(facts.account, role_name(facts.cluster, component))
+    expected = role_arn(facts.account, role_name(facts.cluster, component), region=facts.region)
     if facts.service_account(sa_name) is None:
         return fail(f"{where} does not exist", f"{facts.repair()} creates it")
     arn = annotated_role(facts, findings, component)
     deploy = facts.deployment_name(component)
     if arn is None:
         return fail(
-            f"{where} has no {IRSA_ANNOTATION} annotation: its pods get no AWS credentials",
+            f"{where} has no {ROLE_ARN_ANNOTATION} annotation: its pods get no AWS credentials",
             f"{facts.repair()} annotates it; then `kubectl -n {facts.namespace} rollout restart deployment/{deploy}`",
         )
     stale = _pods_with_other_role(facts, component, arn)
@@ -116,7 +117,9 @@ def role(facts: Facts, findings: Findings, component: str) -> Result:
     assert issuer
     subject = service_account_subject(facts.namespace, service_account_name(facts, findings, component))
     document = found.get("AssumeRolePolicyDocument") or {}
-    verdict = judge(document, oidc_provider_arn(facts.account, issuer), issuer_host(issuer), subject)
+    verdict = judge(
+        document, oidc_provider_arn(facts.account, issuer, region=facts.region), issuer_host(issuer), subject
+    )
     if verdict.problems:
         return fail(
             f"{name} trust policy: {'; '.join(verdict.problems)}",
@@ -136,16 +139,26 @@ def policies(facts: Facts, findings: Findings, component: str) -> Result:
         return skip(f"IAM role {name} does not exist")
     iam = facts.client("iam")
     attached = attached_policy_arns(iam, name)
-    amp_arn, amp_action = AMP_POLICY[component]
+    amp_policy, amp_action = AMP_POLICY[component]
+    amp_arn = aws_policy_arn(amp_policy, region=facts.region)
     # (policy that grants it, action, a resource the action must be allowed on)
-    wanted = [(amp_arn, amp_action, f"arn:aws:aps:{facts.region}:{facts.account}:workspace/ws-x")]
+    wanted = [
+        (
+            amp_arn,
+            amp_action,
+            make_arn("aps", "workspace/ws-x", region=facts.region, account=facts.account, regional=True),
+        )
+    ]
     if component == "cost-analyzer" and facts.federated:
-        s3_policy = policy_arn(facts.account, s3_policy_name(facts.cluster))
+        bucket, _ = facts.bucket(lambda: findings.fleet_shape(facts))
+        s3_policy = policy_arn(facts.account, s3_policy_name(facts.cluster), region=facts.region)
         wanted.append(
             (
                 s3_policy,
                 "s3:PutObject",
-                f"arn:aws:s3:::{facts.bucket(lambda: findings.fleet_shape(facts))[0]}/federated/x",
+                make_arn(
+                    "s3", f"{facts.bucket(lambda: findings.fleet_shape(facts))[0]}/federated/x", region=facts.region
+                ),
             )
         )
     present, missing = [], []

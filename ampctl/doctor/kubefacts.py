@@ -11,8 +11,6 @@ if TYPE_CHECKING:
     from ampctl.kube.client import Kube
     from ampctl.target import Target
 
-IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
-
 
 class KubeReads:
     """GETs and LISTs in the Kubecost namespace, each made once."""

@@ -31,13 +31,15 @@ def parse_store_secret(secret: dict[str, Any] | None, name: str) -> tuple[dict[s
     return config, ""
 
 
-def policy_bucket(iam: Any, account: str, cluster: str) -> str | None:
+def policy_bucket(iam: Any, account: str, cluster: str, region: str) -> str | None:
     """The bucket the cluster's S3 policy (as ampctl names it) grants, if the policy exists."""
     from ampctl.aws.iam import get_policy, policy_document
     from ampctl.documents import parse_document
+    from ampctl.endpoints import arn as make_arn
     from ampctl.naming import policy_arn, s3_policy_name
 
-    arn = policy_arn(account, s3_policy_name(cluster))
+    arn = policy_arn(account, s3_policy_name(cluster), region=region)
+    prefix = make_arn("s3", "", region=region)
     policy = get_policy(iam, arn)
     if policy is None:
         return None
@@ -46,6 +48,6 @@ def policy_bucket(iam: Any, account: str, cluster: str) -> str | None:
         resources = statement.get("Resource")
         for resource in resources if isinstance(resources, list) else [resources]:
             text = str(resource or "")
-            if text.startswith("arn:aws:s3:::") and "/" not in text:
-                return text[len("arn:aws:s3:::") :]
+            if text.startswith(prefix) and "/" not in text:
+                return text[len(prefix) :]
     return None
