@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,23 @@ from tests.fleet.fleetfile import EAST, PRIMARY, WEST, bring_up
 @pytest.fixture(scope="module")
 def fleet_file(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = bring_up(sandbox, tmp_path_factory.mktemp("status"))
-    time.sleep(2)  # a few feeder rounds
+    # The feeders' first rounds: every cluster reporting, or the tests below say what is not.
+    until(lambda: status(sandbox, path), lambda found: all(row["state"] == "reporting" for row in found.values()))
     return path
+
+
+def status(sandbox: Sandbox, path: Path, *extra: str) -> dict[str, dict]:
+    return by_cluster(ok(sandbox.ampctl("status", "-F", str(path), *extra, "-o", "json")))
+
+
+def until(read: Callable[[], dict[str, dict]], done: Callable[[dict[str, dict]], bool], seconds: float = 30) -> dict:
+    """Read until `done` holds or the deadline passes; the last reading either way."""
+    deadline = time.monotonic() + seconds
+    found = read()
+    while not done(found) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = read()
+    return found
 
 
 def by_cluster(document: dict) -> dict[str, dict]:
@@ -54,8 +70,10 @@ def test_stopped_feeder_is_stale_and_a_stranger_is_not_in_fleet(sandbox: Sandbox
             f"{control}/_sandbox/writer",
             {"cluster_id": "stranger", "workspace_id": first["workspace_id"], "region": sandbox.state.region},
         )
-        time.sleep(4)
-        found = by_cluster(ok(sandbox.ampctl("status", "-F", str(fleet_file), "--stale-after", "3s", "-o", "json")))
+        found = until(
+            lambda: status(sandbox, fleet_file, "--stale-after", "3s"),
+            lambda found: found[WEST]["state"] == "stale" and "stranger" in found,
+        )
     finally:
         sandbox._post(f"{control}/_sandbox/feeder", {"cluster": WEST, "paused": False})
     assert found[WEST]["state"] == "stale", found[WEST]
