@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ampctl.helm import PENDING
 from ampctl.plan.step import Step
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
-from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease, pending_status
+from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
@@ -53,8 +54,9 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
         steps.append(EnsureSecret(run, product_key_secret(run.spec(), r.product_key), "product key"))
     if r.primary and r.recording_rules:
         steps.append(EnsureRecordingRules(run))
-    pending = pending_status(run)
-    if pending is not None:
-        steps.append(RecoverRelease(run, pending))
-    steps.append(InstallKubecost(run))
+    # The release is read once: a release left pending is recovered first, and the install plans from it.
+    release = run.helm.release(r.release, r.namespace)
+    if release is not None and release.status in PENDING:
+        steps.append(RecoverRelease(run, release.status))
+    steps.append(InstallKubecost(run, release))
     return steps

@@ -44,24 +44,15 @@ class RecoverRelease(Step[ClusterRun]):
             recover(run.helm, r.release, r.namespace, r.timeout)
 
 
-def pending_status(run: ClusterRun) -> str | None:
-    """The release's status when a killed helm left it pending, else None."""
-    from ampctl.helm import PENDING
-
-    release = run.helm.release(run.request.release, run.request.namespace)
-    return release.status if release is not None and release.status in PENDING else None
-
-
 class InstallKubecost(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
     after: tuple[str, ...] = (EVERY_EARLIER,)
     gives: tuple[str, ...] = ("release",)
 
-    def __init__(self, run: ClusterRun) -> None:
+    def __init__(self, run: ClusterRun, release: Release | None) -> None:
         r = run.request
         self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"
-        self._release: Release | None = None
-        self._read = False
+        self._release = release  # as deployed when the plan was made (None: not installed)
 
     def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
         from ampctl.render.values import values_files
@@ -69,13 +60,9 @@ class InstallKubecost(Step[ClusterRun]):
         files = values_files(run.spec())
         return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)
 
-    def prepare(self, run: ClusterRun) -> None:
-        self._release = run.helm.release(run.request.release, run.request.namespace)
-        self._read = True
-
     def check(self, run: ClusterRun) -> Change:
         r = run.request
-        release = self._release if self._read else run.helm.release(r.release, r.namespace)
+        release = self._release
         run.outputs["release"] = {"name": r.release, "namespace": r.namespace, "chart_version": r.chart_version}
         if release is None:
             return Change.create()
