@@ -48,6 +48,16 @@ def policy_tags(iam: Any, arn: str) -> list[dict[str, str]]:
     return list(iam.list_policy_tags(PolicyArn=arn).get("Tags", []))
 
 
+def tags_of_role(iam: Any, role: dict[str, Any]) -> list[dict[str, str]]:
+    """The tags of a GetRole answer, listed only when the answer left them out."""
+    return list(role["Tags"]) if "Tags" in role else role_tags(iam, str(role["RoleName"]))
+
+
+def tags_of_policy(iam: Any, policy: dict[str, Any]) -> list[dict[str, str]]:
+    """The tags of a GetPolicy answer, listed only when the answer left them out."""
+    return list(policy["Tags"]) if "Tags" in policy else policy_tags(iam, str(policy["Arn"]))
+
+
 def oidc_provider_exists(iam: Any, arn: str) -> bool:
     providers = iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
     return any(p["Arn"] == arn for p in providers)

@@ -84,7 +84,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             role = iamapi.get_role(iam, name)
             if role is None:
                 return False
-            return iamapi.is_managed(role["Tags"] if "Tags" in role else iamapi.role_tags(iam, name))
+            return iamapi.is_managed(iamapi.tags_of_role(iam, role))
 
         for component, found in zip(COMPONENTS, together([partial(managed, c) for c in COMPONENTS]), strict=True):
             status.roles[component] = found

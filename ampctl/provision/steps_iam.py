@@ -86,7 +86,7 @@ class EnsureS3Policy(Step[ClusterRun]):
         policy = iamapi.get_policy(iam, self.arn)
         if policy is None:
             return Change.create()
-        _require_managed(policy["Tags"] if "Tags" in policy else iamapi.policy_tags(iam, self.arn), "policy", self.name)
+        _require_managed(iamapi.tags_of_policy(iam, policy), "policy", self.name)
         current = iamapi.policy_document(iam, self.arn, policy["DefaultVersionId"])
         if not documents_equal(current, self._desired(run)):
             return Change.update("policy document drifted")
@@ -146,8 +146,7 @@ class EnsureIrsaRole(Step[ClusterRun]):
         role = iamapi.get_role(iam, self.name)
         if role is None:
             return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
-        # GetRole answers with the role's tags: no ListRoleTags when it did.
-        _require_managed(role["Tags"] if "Tags" in role else iamapi.role_tags(iam, self.name), "role", self.name)
+        _require_managed(iamapi.tags_of_role(iam, role), "role", self.name)
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
             drift.append("trust policy")
