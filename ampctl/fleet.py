@@ -35,12 +35,15 @@ TOP_KEYS: dict[str, tuple[type, str]] = {
     "release": (str, "a string"),
     "primary": (dict, "a mapping"),
     "clusters": (list, "a list"),
+    "workspace": (dict, "a mapping with role_arn"),
 }
+# `workspace:` holds where the AMP workspace is reached from: the role ampctl assumes in its account.
+WORKSPACE_KEYS: dict[str, tuple[type, str]] = {"role_arn": (str, "an IAM role ARN")}
 # setting (as the requests of every command name it) -> fleet file key
 SETTINGS = {
     "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
     "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
-    "chart_version": "kubecost_version",
+    "chart_version": "kubecost_version", "workspace_role_arn": "workspace_role_arn",
 }  # fmt: skip
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "a string"),
@@ -191,6 +194,13 @@ def load(path: str) -> Fleet:
                 check(top[key][0])
             except AmpctlError as exc:
                 raise loader.fail(top[key][1], f"{key}: {exc.message}") from exc
+    if "workspace" in top:
+        workspace = loader.mapping(settings.pop("workspace"), "workspace", WORKSPACE_KEYS)
+        if "role_arn" in workspace:
+            try:
+                settings["workspace_role_arn"] = validate.role_arn(workspace["role_arn"][0], "workspace.role_arn")
+            except AmpctlError as exc:
+                raise loader.fail(workspace["role_arn"][1], exc.message) from exc
     region = settings.get("region")
     primary = loader.cluster(top["primary"][1], "primary", region)
     clusters = [

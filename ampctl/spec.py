@@ -36,6 +36,8 @@ class ClusterSpec:
     product_key_secret: str | None = None  # 2.x federated only
     prom_cluster_id_label: str | None = None
     seed_recording_rules: bool = False  # the AWS guide's rule form (container_name/pod_name labels)
+    # The AMP workspace's account when it is not the cluster's: Kubecost's pods then assume per-cluster roles there.
+    workspace_account: str | None = None
 
     @property
     def line(self) -> ChartLine:

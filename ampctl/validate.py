@@ -23,6 +23,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 _WORKSPACE_ID = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]*$")
 _ISSUER = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~%-]+)*/?$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 
 
 def _show(value: object) -> str:
@@ -173,6 +174,19 @@ def oidc_issuer(s: str) -> str:
             s,
             "must be an https:// URL",
             "use the issuer from `aws eks describe-cluster --query cluster.identity.oidc.issuer`",
+        )
+    return s
+
+
+def role_arn(s: str, what: str = "--workspace-account-role") -> str:
+    """An IAM role ARN, arn:<partition>:iam::<12-digit account>:role/[path/]<name>."""
+    s = _string(what, s)
+    if not _ROLE_ARN.match(s):
+        raise _fail(
+            what,
+            s,
+            "must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>",
+            "pass the ARN of the role in the workspace's account that ampctl may assume",
         )
     return s
 

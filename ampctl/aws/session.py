@@ -38,6 +38,25 @@ class AwsSession:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._account: str | None = None
+        self._assumed: dict[str, AwsSession] = {}
+        self.role_arn: str | None = None  # set on a session made by assumed()
+
+    def assumed(self, role_arn: str | None) -> AwsSession:
+        """This session itself (None), or one acting as `role_arn` (session name ampctl), made once: its
+        credentials come from this session's STS client (same retries and -v tracing) and are refreshed before
+        they expire. The role may be in another account (the AMP workspace's, for --workspace-account-role)."""
+        if not role_arn:
+            return self
+        with self._lock:
+            if role_arn not in self._assumed:
+                from ampctl.aws.assume import assumed_session
+
+                session = AwsSession.__new__(AwsSession)
+                session._session = assumed_session(self, role_arn)
+                session._clients, session._lock, session._account = {}, threading.Lock(), role_arn.split(":")[4]
+                session._assumed, session.role_arn = {}, role_arn
+                self._assumed[role_arn] = session
+            return self._assumed[role_arn]
 
     @property
     def region(self) -> str:

@@ -46,10 +46,16 @@ def up(
         help="Serve the chart packages (*.tgz) in this directory instead of the stand-in charts.",
         show_default=False,
     ),
+    workspace_account: bool = typer.Option(
+        False,
+        "--workspace-account",
+        help="Add a second AWS account for the AMP workspace, with a role the operator may assume "
+        "(for --workspace-account-role).",
+    ),
 ) -> None:
     """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
     from ampctl.sandbox import manager
-    from ampctl.sandbox.config import DEFAULT_CLUSTERS, Faults, SandboxConfig
+    from ampctl.sandbox.config import DEFAULT_CLUSTERS, WORKSPACE_ACCOUNT_ID, Faults, SandboxConfig
 
     names = list(DEFAULT_CLUSTERS[:clusters]) + [f"sandbox-{i}" for i in range(4, clusters + 1)]
     config = SandboxConfig(
@@ -60,6 +66,7 @@ def up(
         faults=Faults(latency_ms, throttle_rate, error_rate, lost_rate, fault_seed),
         feeder_interval=feeder_interval,
         charts_dir=charts.resolve() if charts else None,
+        workspace_account=WORKSPACE_ACCOUNT_ID if workspace_account else None,
     )
     output.info("starting the sandbox…")
     state, started = manager.up(config)
@@ -133,5 +140,12 @@ def _report(state: object, status: str) -> None:
     for cluster in state.clusters.values():
         table.add_row(f"Kubernetes API {cluster.name}", f"{cluster.api_url}  ({cluster.context})")
     table.add_row("kubeconfig", state.kubeconfig)
+    if state.workspace_account:
+        from ampctl.sandbox.config import workspace_admin_role_arn
+
+        table.add_row(
+            f"workspace account {state.workspace_account}",
+            f"--workspace-account-role {workspace_admin_role_arn(state.workspace_account)}",
+        )
     output.show(table)
     output.info('next: eval "$(ampctl sandbox env)"')

@@ -28,6 +28,9 @@ class ProvisionRequest:
     federated: bool = False
     alias: str = DEFAULT_ALIAS
     workspace_id: str | None = None
+    # The role ampctl assumes in the AMP workspace's account, when that is not the cluster's (README: "A workspace
+    # in another account"): the workspace, its tags and rules, and the per-cluster roles there are made through it.
+    workspace_role_arn: str | None = None
     bucket: str | None = None
     kms_key: str | None = None
     namespace: str = DEFAULT_NAMESPACE
@@ -81,4 +84,10 @@ class ProvisionRequest:
             product_key_secret=None if self.product_key is None else PRODUCT_KEY_SECRET,
             prom_cluster_id_label=self.prom_cluster_id_label,
             seed_recording_rules=self.seed_recording_rules,
+            workspace_account=self.workspace_account,
         )
+
+    @property
+    def workspace_account(self) -> str | None:
+        """The workspace's account when it is not the cluster's (from --workspace-account-role)."""
+        return self.workspace_role_arn.split(":")[4] if self.workspace_role_arn else None

@@ -72,6 +72,8 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     validate.release_name(request.release)
     if request.bucket:
         validate.bucket_name(request.bucket)
+    if request.workspace_role_arn:
+        validate.role_arn(request.workspace_role_arn)
     refused = not request.federated and "federated" in request.given
     if product_key and (line is not ChartLine.AGGREGATOR_2X or refused):
         raise AmpctlError("--product-key-file applies to 2.x federated installs only", "drop it or add --federated")

@@ -14,6 +14,13 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 # The operator's credentials inside the sandbox. Not secret: they exist only on 127.0.0.1.
 OPERATOR_ACCESS_KEY = "AKIASANDBOXOPERATOR1"
 OPERATOR_SECRET_KEY = "sandbox-operator-secret-key-not-a-real-secret"
+# The central monitoring account (`sandbox up --workspace-account`) and the role in it the operator may assume.
+WORKSPACE_ACCOUNT_ID = "210987654321"
+WORKSPACE_ADMIN_ROLE = "ampctl-sandbox-admin"
+
+
+def workspace_admin_role_arn(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/{WORKSPACE_ADMIN_ROLE}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class SandboxConfig:
     prometheus_bin: str = "prometheus"
     feeder_interval: float = 5.0
     charts_dir: Path | None = None  # real chart packages to serve; None: the stand-in charts
+    workspace_account: str | None = None  # a second AWS account (the AMP workspace's), off by default
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,6 +95,7 @@ class SandboxState:
     clusters: dict[str, ClusterState]
     child_pids: list[int] = field(default_factory=list)
     charts: str = ""  # where the served charts come from: a packages directory, or "" for the stand-ins
+    workspace_account: str = ""  # the second account, when the sandbox has one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

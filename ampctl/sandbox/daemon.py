@@ -68,6 +68,7 @@ def run(config: SandboxConfig) -> None:
             clusters=clusters,
             child_pids=[],
             charts=str(config.charts_dir or ""),
+            workspace_account=config.workspace_account or "",
         )
         _write_state(state_dir, state)
         while not stop.wait(1.0):

@@ -160,7 +160,7 @@ def _wait_gone(pids: list[int], timeout: float) -> None:
 
 
 def env_exports(state: SandboxState) -> dict[str, str]:
-    return {
+    exports = {
         "AWS_ENDPOINT_URL": state.aws_endpoint,
         "AWS_ACCESS_KEY_ID": OPERATOR_ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": OPERATOR_SECRET_KEY,
@@ -170,6 +170,12 @@ def env_exports(state: SandboxState) -> dict[str, str]:
         "AMPCTL_AMP_ENDPOINT": state.amp_endpoint,
         "AMPCTL_CHART_REPO": state.chart_repo,
     }
+    if state.workspace_account:
+        from ampctl.sandbox.config import workspace_admin_role_arn
+
+        # Read by nothing in ampctl: a convenience for `--workspace-account-role "$AMPCTL_SANDBOX_WORKSPACE_ROLE"`.
+        exports["AMPCTL_SANDBOX_WORKSPACE_ROLE"] = workspace_admin_role_arn(state.workspace_account)
+    return exports
 
 
 def env_script(state: SandboxState) -> str:

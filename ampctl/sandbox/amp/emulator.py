@@ -75,7 +75,7 @@ class AmpEmulator:
         self.endpoint = ""
         self._server: Any = None
         self._thread: threading.Thread | None = None
-        self._cache: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[float, dict[str, Any] | None]] = {}
         self._cache_lock = threading.Lock()
 
     def start(self) -> str:
@@ -111,8 +111,11 @@ class AmpEmulator:
 
     # checks
 
-    def workspace(self, region: str, workspace_id: str) -> dict[str, Any] | None:
-        key = (region, workspace_id)
+    def workspace(self, region: str, workspace_id: str, account: str | None = None) -> dict[str, Any] | None:
+        """The workspace as AMP sees it for a caller of `account` (a workspace id is looked up in the caller's
+        account, so another account's credentials do not find it)."""
+        account = account or self.aws.config.account
+        key = (account, region, workspace_id)
         now = time.monotonic()
         with self._cache_lock:
             cached = self._cache.get(key)
@@ -120,7 +123,7 @@ class AmpEmulator:
                 return cached[1]
         found: dict[str, Any] | None
         try:
-            found = self.aws.client("amp", region).describe_workspace(workspaceId=workspace_id)["workspace"]
+            found = self.aws.client("amp", region, account).describe_workspace(workspaceId=workspace_id)["workspace"]
         except Exception as exc:
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
             if code not in ("ResourceNotFoundException", "ValidationException"):
@@ -136,7 +139,8 @@ class AmpEmulator:
         if principal.kind == "assumed-role" and principal.role_arn:
             return is_allowed(role_policies(self.aws, principal.role_arn), action, resource)
         if principal.kind == "user" and principal.user_name:
-            return is_allowed(user_policies(self.aws, principal.user_name), action, resource)
+            account = principal.arn.split(":")[4]
+            return is_allowed(user_policies(self.aws, principal.user_name, account), action, resource)
         return False
 
     # WSGI
@@ -157,7 +161,7 @@ class AmpEmulator:
         if not match:
             return error(start_response, 404, "ResourceNotFoundException", "Not Found")
         workspace_id, rest = match.group("ws"), match.group("rest")
-        workspace = self.workspace(auth.region, workspace_id)
+        workspace = self.workspace(auth.region, workspace_id, principal.arn.split(":")[4] or None)
         status = str((workspace or {}).get("status", {}).get("statusCode", ""))
         if workspace is None or status in _GONE:
             return error(start_response, 404, "ResourceNotFoundException", f"Workspace not found: {workspace_id}")

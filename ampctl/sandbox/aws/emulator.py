@@ -26,6 +26,13 @@ def _mark_internal(request: Any, **_: Any) -> None:
     request.headers[INTERNAL_HEADER] = "1"
 
 
+def _in_account(account: str) -> Any:
+    def mark(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    return mark
+
+
 def reset_moto_account(account: str) -> None:
     """Forget everything moto holds for `account`; backends are rebuilt on next use."""
     from moto.core.base_backend import BackendDict, backend_lock
@@ -47,7 +54,7 @@ class AwsEmulator:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._middleware: AwsMiddleware | None = None
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
         self._clients_lock = threading.Lock()
         self._reset_lock = threading.Lock()
         self._session: Any = None
@@ -78,6 +85,7 @@ class AwsEmulator:
             self.config,
             on_reset=self.reset,
             set_workspace_status=self.set_workspace_status,
+            assume_role_refusal=self._assume_role_refusal,
         )
         self._server = make_server("127.0.0.1", 0, self._middleware, threaded=True, request_handler=QuietHandler)
         port = self._server.server_address[1]
@@ -101,20 +109,25 @@ class AwsEmulator:
             self._clients.clear()
 
     def reset(self) -> None:
-        """Drop this account's moto state, forget client tokens and calls, and seed again."""
+        """Drop this account's moto state (and the workspace account's), forget client tokens and calls, seed again."""
         with self._reset_lock:
             reset_moto_account(self.config.account)
+            if self.config.workspace_account:
+                reset_moto_account(self.config.workspace_account)
             if self._middleware is not None:
                 self._middleware.clear_state()
             self._seed()
 
     # clients and the world they see
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client on the emulator with the operator's credentials, neither counted nor faulted."""
+    def client(self, service: str, region: str | None = None, account: str | None = None) -> Any:
+        """A boto3 client on the emulator with the operator's credentials, neither counted nor faulted.
+
+        With `account`, it acts in that account's state (the workspace account's, say) as an administrator there.
+        """
         if not self.endpoint:
             raise RuntimeError("the AWS emulator is not started")
-        key = (service, region or self.config.region)
+        key = (service, region or self.config.region, account or self.config.account)
         with self._clients_lock:
             if key not in self._clients:
                 import boto3
@@ -133,6 +146,7 @@ class AwsEmulator:
                     config=Config(retries={"mode": "standard", "max_attempts": 3}),
                 )
                 client.meta.events.register("before-send.*.*", _mark_internal)
+                client.meta.events.register("before-send.*.*", _in_account(key[2]))
                 self._clients[key] = client
             return self._clients[key]
 
@@ -142,6 +156,11 @@ class AwsEmulator:
 
     def oidc_provider_arn(self, issuer: str) -> str:
         return f"arn:aws:iam::{self.config.account}:oidc-provider/{issuer.removeprefix('https://')}"
+
+    def _assume_role_refusal(self, access_key: str, body: bytes) -> tuple[int, bytes] | None:
+        from ampctl.sandbox.aws.assume import refusal
+
+        return refusal(self, access_key, body)
 
     def calls(self) -> list[dict[str, Any]]:
         return self._middleware.calls() if self._middleware is not None else []
@@ -170,6 +189,8 @@ class AwsEmulator:
     def _seed(self) -> None:
         from moto.eks.models import eks_backends
 
+        if self.config.workspace_account:
+            self._seed_workspace_account(self.config.workspace_account)
         eks = self.client("eks")
         iam = self.client("iam")
         backend = eks_backends[self.config.account][self.config.region]
@@ -188,3 +209,23 @@ class AwsEmulator:
                     ClientIDList=["sts.amazonaws.com"],
                     ThumbprintList=[EKS_OIDC_THUMBPRINT],
                 )
+
+    def _seed_workspace_account(self, account: str) -> None:
+        """The monitoring account: an administrator role that the sandbox's own account may assume."""
+        import json
+
+        from ampctl.sandbox.config import WORKSPACE_ADMIN_ROLE
+
+        iam = self.client("iam", account=account)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{self.config.account}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(RoleName=WORKSPACE_ADMIN_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.attach_role_policy(RoleName=WORKSPACE_ADMIN_ROLE, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")

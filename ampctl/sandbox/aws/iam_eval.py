@@ -73,8 +73,10 @@ def role_name(role_arn: str) -> str:
 
 
 def role_policies(aws: AwsEmulator, role_arn: str) -> list[dict[str, Any]]:
-    """Documents of the role's attached managed policies (default versions) and inline policies."""
-    iam = aws.client("iam")
+    """Documents of the role's attached managed policies (default versions) and inline policies, read in the
+    role's own account."""
+    fields = role_arn.split(":")
+    iam = aws.client("iam", account=fields[4] if len(fields) > 5 and fields[4] else None)
     name = role_name(role_arn)
     arns: list[str] = []
     for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
@@ -87,9 +89,9 @@ def role_policies(aws: AwsEmulator, role_arn: str) -> list[dict[str, Any]]:
     return documents
 
 
-def user_policies(aws: AwsEmulator, user_name: str) -> list[dict[str, Any]]:
+def user_policies(aws: AwsEmulator, user_name: str, account: str | None = None) -> list[dict[str, Any]]:
     """Documents of a user's attached and inline policies, and those of the groups it is in."""
-    iam = aws.client("iam")
+    iam = aws.client("iam", account=account)
     arns: list[str] = []
     for page in iam.get_paginator("list_attached_user_policies").paginate(UserName=user_name):
         arns += [p["PolicyArn"] for p in page["AttachedPolicies"]]

@@ -61,7 +61,9 @@ class AwsMiddleware:
         on_reset: Callable[[], None],
         set_workspace_status: Callable[[str, str, str | None], bool],
         max_calls: int = 5000,
+        assume_role_refusal: Callable[[str, bytes], tuple[int, bytes] | None] | None = None,
     ) -> None:
+        self.assume_role_refusal = assume_role_refusal
         self.app = app
         self.config = config
         self.on_reset = on_reset
@@ -100,7 +102,12 @@ class AwsMiddleware:
         body = read_body(environ)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
-        environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", self.config.account)
+        if "HTTP_X_MOTO_ACCOUNT_ID" not in environ:
+            from ampctl.sandbox.aws.assume import request_account
+
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = request_account(
+                str(environ.get("HTTP_AUTHORIZATION", "")), self.config.account
+            )
         internal = environ.pop(_INTERNAL_ENVIRON, "") == "1" or path.startswith("/moto-api")
         info = identify(environ, body, self.config.region)
         if internal:
@@ -161,6 +168,11 @@ class AwsMiddleware:
         return int(str(captured["status"]).split()[0]), captured["headers"], b"".join(chunks)
 
     def _dispatch(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
+        if info.service == "sts" and info.action == "AssumeRole" and self.assume_role_refusal is not None:
+            refused = self.assume_role_refusal(info.access_key, body)
+            if refused is not None:
+                status, out = refused
+                return status, with_body([("Content-Type", "text/xml")], out), out
         if info.service == "aps" and info.action == "CreateWorkspace":
             return self._create_workspace(environ, info, body)
         if info.service == "s3" and info.action == "CreateBucket" and b"<Tags>" in body:

@@ -94,10 +94,23 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def account_of_key(access_key: str) -> str | None:
+    """The account whose IAM holds `access_key` (a user's key, or temporary credentials of an assumed role)."""
+    from moto.iam.models import iam_backends
+
+    for account, backends in list(iam_backends.items()):
+        for backend in list(backends.values()):
+            if access_key in backend.access_keys:
+                return str(account)
+    return None
+
+
 def resolve_principal(access_key: str, account: str = ACCOUNT_ID) -> Principal | None:
-    """Look the access key up: the operator's, moto STS temporary credentials, or moto IAM user keys."""
+    """Look the access key up: the operator's (in `account`), or temporary credentials or a user's key, in the
+    account moto keeps them in (an assumed role's credentials belong to the role's account)."""
     if access_key == OPERATOR_ACCESS_KEY:
         return Principal("operator", f"arn:aws:iam::{account}:root", access_key, OPERATOR_SECRET_KEY)
+    account = account_of_key(access_key) or account
     from moto.iam.models import iam_backends
     from moto.sts.models import sts_backends
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import http.client
 import re
+import threading
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ampctl.sandbox.aws.iam_eval import Credentials, WebIdentityError, assume_role_with_web_identity
@@ -42,6 +43,45 @@ def irsa_credentials(
             f"WebIdentityErr: failed to retrieve credentials\ncaused by: {exc.code}: {exc.message}\n"
             f"\tstatus code: {status}, request id: {uuid.uuid4()}"
         ) from None
+
+
+_SESSION_LOCK = threading.Lock()
+_SESSION: Any = None
+
+
+def assumed_credentials(aws: AwsEmulator, base: Credentials, role_arn: str, session_name: str) -> Credentials:
+    """What the pod's SDK gets from `sts:AssumeRole` on `role_arn`, called with its own credentials `base` (the
+    role chain of `--role-arn` and `sigv4.role_arn`), or CredentialError with the Go SDK's text."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    from ampctl.sandbox.aws.emulator import _mark_internal
+
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = boto3.session.Session()
+        sts = _SESSION.client(
+            "sts",
+            region_name=aws.config.region,
+            endpoint_url=aws.endpoint,
+            aws_access_key_id=base.access_key,
+            aws_secret_access_key=base.secret_key,
+            aws_session_token=base.session_token or None,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}),
+        )
+    sts.meta.events.register("before-send.*.*", _mark_internal)
+    try:
+        got = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 403)
+        raise CredentialError(
+            f"{error.get('Code', 'AccessDenied')}: {error.get('Message', '')}\n"
+            f"\tstatus code: {status}, request id: {uuid.uuid4()}"
+        ) from None
+    return Credentials(got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"])
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,14 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ampctl.sandbox.aws.iam_eval import Credentials
 from ampctl.sandbox.kubecost import objects as ko
-from ampctl.sandbox.kubecost.aws import AMP_HOST, Answer, CredentialError, irsa_credentials, send
+from ampctl.sandbox.kubecost.aws import (
+    AMP_HOST,
+    Answer,
+    CredentialError,
+    assumed_credentials,
+    irsa_credentials,
+    send,
+)
 from ampctl.sandbox.kubecost.logs import logrus, sigv4proxy_start, zerolog
 
 if TYPE_CHECKING:
@@ -168,8 +176,7 @@ class CostModel:
         base = irsa_credentials(self.aws, self.aws.cluster_issuer(cluster), namespace, account, role)
         if not assume:
             return base
-        got = self.aws.client("sts").assume_role(RoleArn=assume, RoleSessionName="aws-sigv4-proxy")["Credentials"]
-        return Credentials(got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"])
+        return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{int(time.time())}")
 
     def _log(self, cluster: str, namespace: str, pod: str, container: str, line: str) -> None:
         self.kube.append_pod_log(cluster, namespace, pod, container, line)
