@@ -36,6 +36,10 @@ class LineKeys:
 
 
 EXTERNAL_LABEL = "prometheus.server.global.external_labels.cluster_id"
+# A workspace in another account: the role the sigv4 proxy assumes (it adds --role-arn) and the one Prometheus's
+# remote write assumes (the chart copies global.amp.sigv4 into remote_write[].sigv4). Every supported line has both.
+QUERY_ROLE_KEY = "sigV4Proxy.role_arn"
+WRITE_ROLE_KEY = "global.amp.sigv4.role_arn"
 CLUSTER_NAME = "kubecostProductConfigs.clusterName"
 _FEDERATED_2X: dict[Role, dict[str, Any]] = {
     "primary": {"kubecostAggregator.deployMethod": "statefulset", "federatedETL.federatedCluster": True},
@@ -150,7 +154,20 @@ def identity_values(spec: ClusterSpec) -> dict[str, Any]:
         flat[filter_key] = True
     if spec.prom_cluster_id_label:
         flat["kubecostModel.promClusterIDLabel"] = spec.prom_cluster_id_label
+    flat.update(workspace_role_values(spec))
     return flat
+
+
+def workspace_role_values(spec: ClusterSpec) -> dict[str, str]:
+    """With the workspace in another account: the roles there that Kubecost's pods assume (else nothing)."""
+    if not spec.workspace_account:
+        return {}
+    from ampctl.naming import role_arn, workspace_role_name
+
+    def arn(component: str) -> str:
+        return role_arn(spec.workspace_account or "", workspace_role_name(spec.cluster, component), region=spec.region)
+
+    return {QUERY_ROLE_KEY: arn("cost-analyzer"), WRITE_ROLE_KEY: arn("prometheus-server")}
 
 
 def federation_values(spec: ClusterSpec) -> dict[str, Any]:

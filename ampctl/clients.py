@@ -18,9 +18,16 @@ if TYPE_CHECKING:
 
 
 class ClusterClients:
-    def __init__(self, target: Target | None, aws: AwsSession, helm_executable: str | None = None) -> None:
+    def __init__(
+        self,
+        target: Target | None,
+        aws: AwsSession,
+        helm_executable: str | None = None,
+        workspace_role_arn: str | None = None,
+    ) -> None:
         self.target = target
         self.aws = aws
+        self.workspace_role_arn = workspace_role_arn
         self.helm_executable = helm_executable
         self._kube_lock = threading.Lock()
         self._helm_lock = threading.Lock()
@@ -42,6 +49,20 @@ class ClusterClients:
 
     def client(self, service: str) -> Any:
         return self.aws.client(service)
+
+    @property
+    def workspace_aws(self) -> AwsSession:
+        """Where the AMP workspace lives: the cluster's account, or the role assumed in the workspace's account."""
+        return self.aws.assumed(self.workspace_role_arn)
+
+    def workspace_client(self, service: str) -> Any:
+        """A client in the workspace's account (the cluster's own when the workspace is there too)."""
+        return self.workspace_aws.client(service)
+
+    @property
+    def workspace_account(self) -> str | None:
+        """The workspace's account when it is not the cluster's."""
+        return self.workspace_role_arn.split(":")[4] if self.workspace_role_arn else None
 
     def _target(self) -> Target:
         if self.target is None:

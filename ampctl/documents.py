@@ -51,6 +51,24 @@ def trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
     }
 
 
+def role_trust_policy(role_arn: str) -> dict[str, Any]:
+    """Let exactly one IAM role (a cluster's role, in another account) assume this one: role chaining."""
+    return {
+        "Version": VERSION,
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def assume_role_policy(role_arn: str) -> dict[str, Any]:
+    """Allow sts:AssumeRole on exactly one role, and nothing else."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {"Sid": "AssumeWorkspaceRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}
+        ],
+    }
+
+
 def bucket_arn(bucket: str, *, region: str | None = None) -> str:
     """The bucket's ARN in the partition of its region (aws when None)."""
     return arn("s3", bucket, region=region)

@@ -24,6 +24,11 @@ AMP_REMOTE_WRITE_POLICY = "AmazonPrometheusRemoteWriteAccess"
 # IRSA component -> the Kubernetes service account its role is for.
 COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
 
+# A workspace in another account: per cluster, one role there per IRSA component (what it is for), which
+# the component's role assumes; the inline policy on the component's role that allows exactly that.
+WORKSPACE_ROLES = {"cost-analyzer": "amp-query", "prometheus-server": "amp-write"}
+ASSUME_POLICY = "ampctl-assume-workspace-role"
+
 IAM_NAME_MAX = 64
 _HASH_LEN = 8
 _ROLE_PREFIX = "kubecost-"
@@ -52,6 +57,14 @@ def role_name(cluster: str, component: str) -> str:
         raise ValueError(f"unknown IRSA component {component!r}; expected one of {sorted(COMPONENTS)}")
     room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in COMPONENTS)
     return f"{_ROLE_PREFIX}{_fit(cluster, room)}-{component}"
+
+
+def workspace_role_name(cluster: str, component: str) -> str:
+    """The role in the workspace's account that `component` of `cluster` assumes, e.g. kubecost-prod-amp-query."""
+    if component not in WORKSPACE_ROLES:
+        raise ValueError(f"unknown IRSA component {component!r}; expected one of {sorted(WORKSPACE_ROLES)}")
+    room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(p) for p in WORKSPACE_ROLES.values())
+    return f"{_ROLE_PREFIX}{_fit(cluster, room)}-{WORKSPACE_ROLES[component]}"
 
 
 def s3_policy_name(cluster: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
@@ -9,18 +10,17 @@ from ampctl.errors import AmpctlError
 if TYPE_CHECKING:
     import boto3
 
-    from ampctl.aws.session import AwsSession
-
 SESSION_NAME = "ampctl"
 
 
-def assumed_session(source: AwsSession, role_arn: str) -> boto3.Session:
+def assumed_session(client: Callable[[str], Any], region: str, role_arn: str) -> boto3.Session:
+    """`client` makes the source session's clients (its STS client, with ampctl's retries and tracing)."""
     import boto3
     import botocore.session
     from botocore.credentials import DeferredRefreshableCredentials
 
     def refresh() -> dict[str, Any]:
-        creds = assume(source, role_arn)
+        creds = assume(client("sts"), role_arn)
         return {
             "access_key": creds["AccessKeyId"],
             "secret_key": creds["SecretAccessKey"],
@@ -30,15 +30,15 @@ def assumed_session(source: AwsSession, role_arn: str) -> boto3.Session:
 
     core = botocore.session.get_session()
     core._credentials = DeferredRefreshableCredentials(refresh_using=refresh, method="assume-role")  # noqa: SLF001
-    return boto3.Session(botocore_session=core, region_name=source.region)
+    return boto3.Session(botocore_session=core, region_name=region)
 
 
-def assume(source: AwsSession, role_arn: str) -> dict[str, Any]:
+def assume(sts: Any, role_arn: str) -> dict[str, Any]:
     """The role's temporary credentials; AccessDenied becomes one line naming the role and both sides' duty."""
     from botocore.exceptions import ClientError
 
     try:
-        return dict(source.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"])
+        return dict(sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME)["Credentials"])
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "AccessDenied":
             raise

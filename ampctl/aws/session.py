@@ -52,7 +52,7 @@ class AwsSession:
                 from ampctl.aws.assume import assumed_session
 
                 session = AwsSession.__new__(AwsSession)
-                session._session = assumed_session(self, role_arn)
+                session._session = assumed_session(self.client, self.region, role_arn)
                 session._clients, session._lock, session._account = {}, threading.Lock(), role_arn.split(":")[4]
                 session._assumed, session.role_arn = {}, role_arn
                 self._assumed[role_arn] = session

@@ -10,7 +10,8 @@ import typer
 from ampctl.cli import options as opt
 
 SETTINGS = (
-    "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_repo", "chart_version",
+    "federated", "alias", "workspace_id",
+    "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_repo", "chart_version",
     "extra_values", "set_values", "timeout", "seed_policies", "product_key_file", "prom_cluster_id_label",
     "values_dir", "helm", "override_shape",
 )  # fmt: skip
@@ -26,6 +27,7 @@ def add_cluster(
     override_shape: bool = opt.OverrideShape,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
     namespace: Optional[str] = opt.Namespace,
     release: Optional[str] = opt.Release,

@@ -10,7 +10,8 @@ import typer
 from ampctl.cli import options as opt
 
 SETTINGS = (
-    "federated", "alias", "workspace_id", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
+    "federated", "alias", "workspace_id",
+    "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
     "chart_version", "extra_values", "set_values", "timeout", "seed_recording_rules", "create_oidc_provider",
     "seed_policies", "product_key_file", "prom_cluster_id_label", "values_dir", "helm", "override_shape",
 )  # fmt: skip
@@ -25,6 +26,7 @@ def bootstrap(
     override_shape: bool = opt.OverrideShape,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
     kms_key: Optional[str] = opt.KmsKey,
     namespace: Optional[str] = opt.Namespace,

@@ -8,7 +8,18 @@ import typer
 
 from ampctl.cli import options as opt
 
-SETTINGS = ("namespace", "release", "alias", "workspace_id", "bucket", "wait", "max_sample_age", "log_window", "helm")
+SETTINGS = (
+    "namespace",
+    "release",
+    "alias",
+    "workspace_id",
+    "workspace_role_arn",
+    "bucket",
+    "wait",
+    "max_sample_age",
+    "log_window",
+    "helm",
+)
 
 
 def doctor(
@@ -22,6 +33,7 @@ def doctor(
     release: Optional[str] = opt.Release,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = typer.Option(
         None, "--bucket", help="Expected ETL bucket (default: the fleet's, else from ampctl's policy)."
     ),

@@ -43,6 +43,11 @@ OverrideShape = _opt(
 )
 Alias = _opt("--alias", help="AMP workspace alias to find or create.", show_default=DEFAULT_ALIAS)
 WorkspaceId = _opt("--workspace-id", help="Use this AMP workspace instead of the alias.")
+WorkspaceRole = _opt(
+    "--workspace-account-role",
+    help="The AMP workspace is in another account: the IAM role ARN ampctl assumes there (README: 'A workspace "
+    "in another account').",
+)
 Bucket = _opt("--bucket", help="S3 bucket for federated ETL (default: the fleet's, else per account and region).")
 KmsKey = _opt("--kms-key", help="KMS key for the bucket's default encryption (default SSE-S3).")
 Namespace = _opt(

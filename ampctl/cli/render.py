@@ -11,7 +11,8 @@ from ampctl import output
 from ampctl.cli import options as opt
 
 SETTINGS = (
-    "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_version",
+    "federated", "alias", "workspace_id",
+    "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_version",
     "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
 )  # fmt: skip
 
@@ -28,6 +29,7 @@ def render(
     federated: Optional[bool] = opt.Federated,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
     namespace: Optional[str] = opt.Namespace,
     release: Optional[str] = opt.Release,

@@ -8,7 +8,7 @@ import typer
 
 from ampctl.cli import options as opt
 
-SETTINGS = ("alias", "workspace_id", "bucket", "namespace", "release", "stale_after", "helm")
+SETTINGS = ("alias", "workspace_id", "workspace_role_arn", "bucket", "namespace", "release", "stale_after", "helm")
 
 
 def status(
@@ -20,6 +20,7 @@ def status(
     all_clusters: bool = opt.AllClusters,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
     namespace: Optional[str] = opt.Namespace,
     release: Optional[str] = opt.Release,

@@ -9,7 +9,8 @@ import typer
 from ampctl.cli import options as opt
 
 SETTINGS = (
-    "alias", "workspace_id", "bucket", "namespace", "release", "delete_workspace", "delete_bucket", "force", "helm",
+    "alias", "workspace_id",
+    "workspace_role_arn", "bucket", "namespace", "release", "delete_workspace", "delete_bucket", "force", "helm",
 )  # fmt: skip
 
 
@@ -22,6 +23,7 @@ def teardown(
     all_clusters: bool = opt.AllClusters,
     alias: Optional[str] = opt.Alias,
     workspace_id: Optional[str] = opt.WorkspaceId,
+    workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
     namespace: Optional[str] = opt.Namespace,
     release: Optional[str] = opt.Release,

@@ -31,7 +31,7 @@ class Facts(KubeReads):
         self.target = target
         self.aws = aws
         self.options = options
-        self.clients = ClusterClients(target, aws, options.helm)
+        self.clients = ClusterClients(target, aws, options.helm, options.workspace_role_arn)
         self.release_error: AmpctlError | None = None
 
     @property
@@ -79,7 +79,7 @@ class Facts(KubeReads):
         def read() -> tuple[dict[str, Any] | None, str]:
             from ampctl.aws import amp
 
-            client = self.client("amp")
+            client = self.clients.workspace_client("amp")
             if self.options.workspace_id:
                 return amp.describe(client, self.options.workspace_id), "--workspace-id"
             found = amp.one_by_alias(client, self.options.alias, self.region)

@@ -22,6 +22,7 @@ class DoctorOptions:
     release: str = DEFAULT_RELEASE
     alias: str = DEFAULT_ALIAS
     workspace_id: str | None = None
+    workspace_role_arn: str | None = None  # the workspace is in another account: the role assumed there
     bucket: str | None = None
     helm: str | None = None
     wait: float = 0.0  # seconds to poll the PromQL checks for data
@@ -65,4 +66,8 @@ def build(given: dict[str, object], fleet: Fleet | None) -> DoctorOptions:
     for key, option in DURATIONS.items():
         if key in settings:
             settings[key] = parse_duration(str(settings[key]), option)
+    if settings.get("workspace_role_arn"):
+        from ampctl.validate import role_arn
+
+        role_arn(str(settings["workspace_role_arn"]))
     return DoctorOptions(**settings)  # type: ignore[arg-type]

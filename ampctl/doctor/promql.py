@@ -70,7 +70,7 @@ def direct(facts: Facts) -> Runner:
 
     def run(promql: str) -> list[dict]:
         try:
-            status, body = fetch(facts.aws, facts.region, ws, promql)
+            status, body = fetch(facts.clients.workspace_aws, facts.region, ws, promql)
         except OSError as exc:
             raise QueryError(f"cannot reach {amp_host(facts.region)}: {exc}") from exc
         return _parse(status, body)

@@ -30,6 +30,7 @@ class Scope:
     targets: list[Target]
     alias: str = DEFAULT_ALIAS
     workspace_id: str | None = None
+    workspace_role_arn: str | None = None
     namespace: str = DEFAULT_NAMESPACE
     release: str = DEFAULT_RELEASE
     bucket: str | None = None
@@ -124,7 +125,7 @@ def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | N
     from ampctl.aws import amp
     from ampctl.fleetshape import read
 
-    client = aws.client("amp")
+    client = aws.assumed(scope.workspace_role_arn).client("amp")
     found = amp.describe(client, scope.workspace_id) if scope.workspace_id else None
     if not scope.workspace_id:
         by_alias = amp.one_by_alias(client, scope.alias, aws.region)
@@ -149,7 +150,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
     def samples() -> None:
         try:
             if ws:
-                ages.update(last_samples(aws, region, ws, METRIC, LABEL))
+                ages.update(last_samples(aws.assumed(scope.workspace_role_arn), region, ws, METRIC, LABEL))
         except AmpctlError as exc:
             problems.append(exc.message)
 

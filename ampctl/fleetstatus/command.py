@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ampctl.selection import Selection
 
-KEYS = ("alias", "workspace_id", "namespace", "release", "bucket")
+KEYS = ("alias", "workspace_id", "workspace_role_arn", "namespace", "release", "bucket")
 
 
 def status(selection: Selection, given: dict[str, object], parallel: int) -> None:
@@ -17,6 +17,10 @@ def status(selection: Selection, given: dict[str, object], parallel: int) -> Non
     from ampctl.selection import choose, load_fleet
 
     fleet = load_fleet(selection)
+    if given.get("workspace_role_arn"):
+        from ampctl.validate import role_arn
+
+        role_arn(str(given["workspace_role_arn"]))
     chosen = choose(selection, "fleet", fleet)
     from_file = fleet.given() if fleet is not None else {}
     settings = {k: v for k, v in {**from_file, **given}.items() if k in KEYS and v is not None}

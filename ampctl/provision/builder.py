@@ -13,19 +13,28 @@ from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
 
 
-def role_policies(run: ClusterRun) -> dict[str, list[str]]:
+def amp_policies(run: ClusterRun) -> dict[str, list[str]]:
     """Least privilege: the cost-analyzer queries, prometheus-server writes.
 
     --seed-policies attaches both AMP policies to both roles, as the published guide does.
     """
-    from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, aws_policy_arn, policy_arn, s3_policy_name
+    from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, aws_policy_arn
 
     query, write = (aws_policy_arn(name, region=run.region) for name in (AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY))
     cost = [query, write] if run.request.seed_policies else [query]
     prom = [query, write] if run.request.seed_policies else [write]
-    if run.request.federated:
-        cost.append(policy_arn(run.account, s3_policy_name(run.cluster), region=run.region))
     return {"cost-analyzer": cost, "prometheus-server": prom}
+
+
+def role_policies(run: ClusterRun) -> dict[str, list[str]]:
+    """The managed policies of the cluster's two roles: AMP's (unless the workspace is in another account, where
+    the roles that hold them are), plus the S3 policy in federated mode."""
+    from ampctl.naming import policy_arn, s3_policy_name
+
+    policies = amp_policies(run) if run.workspace_account is None else {"cost-analyzer": [], "prometheus-server": []}
+    if run.request.federated:
+        policies["cost-analyzer"].append(policy_arn(run.account, s3_policy_name(run.cluster), region=run.region))
+    return policies
 
 
 def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
@@ -44,6 +53,13 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     steps += [
         EnsureIrsaRole(run, "cost-analyzer", SA_COST_ANALYZER, policies["cost-analyzer"]),
         EnsureIrsaRole(run, "prometheus-server", SA_PROMETHEUS, policies["prometheus-server"]),
+    ]
+    if run.workspace_account is not None:
+        from ampctl.provision.steps_chain import EnsureAssumePolicy, EnsureWorkspaceRole
+
+        for component, arns in amp_policies(run).items():
+            steps += [EnsureWorkspaceRole(run, component, arns), EnsureAssumePolicy(run, component)]
+    steps += [
         EnsureNamespace(run),
         EnsureServiceAccount(run, SA_COST_ANALYZER, "cost-analyzer"),
         EnsureServiceAccount(run, SA_PROMETHEUS, "prometheus-server"),

@@ -32,7 +32,7 @@ class ClusterRun(ClusterClients):
         sleep: Callable[[float], None] = time.sleep,
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
-        super().__init__(target, aws, request.helm)
+        super().__init__(target, aws, request.helm, request.workspace_role_arn)
         self.request = request
         self.sleep = sleep
         self.progress = progress

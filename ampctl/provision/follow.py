@@ -18,7 +18,7 @@ FLAG = {"federated": "--federated/--no-federated", "bucket": "--bucket", "chart_
 def find_workspace(aws: AwsSession, request: ProvisionRequest) -> dict[str, object] | None:
     from ampctl.aws import amp as ampapi
 
-    amp = aws.client("amp")
+    amp = aws.assumed(request.workspace_role_arn).client("amp")
     if request.workspace_id:
         return ampapi.describe(amp, request.workspace_id)
     found = ampapi.one_by_alias(amp, request.alias, aws.region)

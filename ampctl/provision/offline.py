@@ -72,7 +72,8 @@ def render_cluster(
         from ampctl.aws import amp as ampapi
 
         assert session
-        ws = ampapi.one_by_alias(session.client("amp"), request.alias, target.region)
+        amp = session.assumed(request.workspace_role_arn).client("amp")
+        ws = ampapi.one_by_alias(amp, request.alias, target.region)
         if ws is None:
             raise AmpctlError(
                 f"no AMP workspace with alias {request.alias!r} in {target.region}",

@@ -8,6 +8,11 @@ from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
 
 
+def in_account(run: ClusterRun) -> str:
+    """Where a workspace step acts, when that is not the cluster's account."""
+    return f" in workspace account {run.workspace_account}" if run.workspace_account else ""
+
+
 class EnsureWorkspace(Step[ClusterRun]):
     """Primary: find the workspace by id or alias, or create it (client token) and wait for ACTIVE."""
 
@@ -17,9 +22,10 @@ class EnsureWorkspace(Step[ClusterRun]):
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
         self.title = f"use AMP workspace {r.workspace_id}" if r.workspace_id else f"AMP workspace with alias {r.alias}"
+        self.title += in_account(run)
 
     def check(self, run: ClusterRun) -> Change:
-        amp = run.client("amp")
+        amp = run.workspace_client("amp")
         if run.request.workspace_id:
             ws = ampapi.describe(amp, run.request.workspace_id)
             if ws is None:
@@ -48,12 +54,12 @@ class EnsureWorkspace(Step[ClusterRun]):
 
     def _wait(self, run: ClusterRun) -> None:
         assert run.workspace_id
-        ampapi.wait_active(run.client("amp"), run.workspace_id, sleep=run.sleep, progress=run.progress)
+        ampapi.wait_active(run.workspace_client("amp"), run.workspace_id, sleep=run.sleep, progress=run.progress)
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags
 
-        amp = run.client("amp")
+        amp = run.workspace_client("amp")
         # Another run may have created it since the plan: re-read before creating.
         found = ampapi.one_by_alias(amp, run.request.alias, run.region)
         if found is not None:
@@ -78,10 +84,10 @@ class FindWorkspace(Step[ClusterRun]):
 
     def __init__(self, run: ClusterRun) -> None:
         r = run.request
-        self.title = f"find AMP workspace {r.workspace_id or 'with alias ' + r.alias}"
+        self.title = f"find AMP workspace {r.workspace_id or 'with alias ' + r.alias}{in_account(run)}"
 
     def check(self, run: ClusterRun) -> Change:
-        amp = run.client("amp")
+        amp = run.workspace_client("amp")
         r = run.request
         ws = ampapi.describe(amp, r.workspace_id) if r.workspace_id else ampapi.one_by_alias(amp, r.alias, run.region)
         if ws is None:
@@ -111,7 +117,7 @@ class EnsureRecordingRules(Step[ClusterRun]):
 
         self.name = rule_namespace_name()
         form = "seed form" if run.request.seed_recording_rules else "current cAdvisor labels"
-        self.title = f"recording rules namespace {self.name} ({form})"
+        self.title = f"recording rules namespace {self.name} ({form}){in_account(run)}"
 
     def _desired(self, run: ClusterRun) -> bytes:
         from ampctl.render.objects import recording_rules
@@ -124,9 +130,9 @@ class EnsureRecordingRules(Step[ClusterRun]):
         if run.workspace_id is None:
             return Change.create("in the new workspace")
         try:
-            current = run.client("amp").describe_rule_groups_namespace(workspaceId=run.workspace_id, name=self.name)[
-                "ruleGroupsNamespace"
-            ]
+            amp = run.workspace_client("amp")
+            current = amp.describe_rule_groups_namespace(workspaceId=run.workspace_id, name=self.name)
+            current = current["ruleGroupsNamespace"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return Change.create()
@@ -139,7 +145,7 @@ class EnsureRecordingRules(Step[ClusterRun]):
         from ampctl.naming import aws_tags
 
         run.wait_workspace()
-        amp = run.client("amp")
+        amp = run.workspace_client("amp")
         data = self._desired(run)
         if change.action.value == "create":
             from botocore.exceptions import ClientError

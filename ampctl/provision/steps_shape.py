@@ -14,7 +14,9 @@ class RecordFleetShape(Step[ClusterRun]):
         from ampctl.provision.follow import shape_of
 
         self.shape = shape_of(run.request, run.cluster)
-        self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()})"
+        from ampctl.provision.steps_amp import in_account
+
+        self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()}){in_account(run)}"
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.aws import amp as ampapi
@@ -22,7 +24,7 @@ class RecordFleetShape(Step[ClusterRun]):
 
         if run.workspace_id is None:
             return Change.create("with the new workspace")
-        ws = ampapi.describe(run.client("amp"), run.workspace_id) or {}
+        ws = ampapi.describe(run.workspace_client("amp"), run.workspace_id) or {}
         current = workspace_tags(ws)
         differ = sorted(k for k, v in self.shape.tags().items() if current.get(k) != v)
         if not differ:
@@ -34,7 +36,7 @@ class RecordFleetShape(Step[ClusterRun]):
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.aws import amp as ampapi
 
-        amp = run.client("amp")
+        amp = run.workspace_client("amp")
         arn = run.workspace_arn
         if arn is None:
             assert run.workspace_id

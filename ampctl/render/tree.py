@@ -47,6 +47,7 @@ def render_all(
     files.append(RenderedFile("serviceaccounts.yaml", dump(*accounts)))
     for sa, role in roles:
         files.append(RenderedFile(f"iam/{role}-trust.json", documents.to_json(documents.trust_policy(spec, sa))))
+    files += _workspace_account_documents(spec)
     if spec.federated and spec.bucket:
         policy = documents.s3_access_policy(spec.bucket, region=spec.region)
         files.append(RenderedFile(f"iam/{naming.s3_policy_name(spec.cluster)}.json", documents.to_json(policy)))
@@ -58,6 +59,24 @@ def render_all(
         )
     files.append(RenderedFile("recording-rules.yaml", recording_rules(spec.seed_recording_rules)))
     files.append(RenderedFile("helm-command.sh", shell_script(spec, argv, {f.name for f in values}), SCRIPT_MODE))
+    return files
+
+
+def _workspace_account_documents(spec: ClusterSpec) -> list[RenderedFile]:
+    """With the workspace in another account: each role there trusts exactly its cluster role, which may assume it."""
+    if not spec.workspace_account:
+        return []
+    files = []
+    for component in naming.WORKSPACE_ROLES:
+        cluster_role = naming.role_arn(spec.account, naming.role_name(spec.cluster, component), region=spec.region)
+        name = naming.workspace_role_name(spec.cluster, component)
+        target = naming.role_arn(spec.workspace_account, name, region=spec.region)
+        trust = documents.to_json(documents.role_trust_policy(cluster_role))
+        files.append(RenderedFile(f"iam/workspace-account/{name}-trust.json", trust))
+        assume = documents.to_json(documents.assume_role_policy(target))
+        files.append(
+            RenderedFile(f"iam/{naming.role_name(spec.cluster, component)}-{naming.ASSUME_POLICY}.json", assume)
+        )
     return files
 
 

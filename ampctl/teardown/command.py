@@ -9,7 +9,7 @@ from ampctl.errors import AmpctlError
 if TYPE_CHECKING:
     from ampctl.selection import Selection
 
-KEYS = ("alias", "workspace_id", "namespace", "release", "bucket")
+KEYS = ("alias", "workspace_id", "workspace_role_arn", "namespace", "release", "bucket")
 
 
 def teardown(selection: Selection, given: dict[str, Any], *, yes: bool, dry_run: bool, parallel: int) -> None:
@@ -31,7 +31,7 @@ def teardown(selection: Selection, given: dict[str, Any], *, yes: bool, dry_run:
         namespace=str(s.get("namespace", DEFAULT_NAMESPACE)), release=str(s.get("release", DEFAULT_RELEASE)),
         alias=str(s.get("alias", DEFAULT_ALIAS)), workspace_id=s.get("workspace_id"),
         bucket=s.get("bucket"), delete_workspace=delete_workspace, delete_bucket=delete_bucket,
-        force=bool(given.get("force")), helm=given.get("helm"),
+        force=bool(given.get("force")), helm=given.get("helm"), workspace_role_arn=s.get("workspace_role_arn"),
     )  # fmt: skip
     names = ", ".join(t.cluster for t in chosen.targets) or "no clusters"
     flow.teardown(chosen, request, yes=yes, dry_run=dry_run, parallel=parallel, title=f"teardown ({names})")

@@ -28,6 +28,7 @@ class Request:
     delete_bucket: bool
     force: bool
     helm: str | None
+    workspace_role_arn: str | None = None
 
 
 def check_request(request: Request) -> None:
@@ -41,12 +42,14 @@ def check_request(request: Request) -> None:
         validate.workspace_id(request.workspace_id)
     if request.bucket:
         validate.bucket_name(request.bucket)
+    if request.workspace_role_arn:
+        validate.role_arn(request.workspace_role_arn)
 
 
 def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     """The reverse of provisioning: release, Secrets, ServiceAccounts, namespace, then IAM."""
     from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS
-    from ampctl.teardown.steps_aws import DeleteIrsaRole, DeleteOidcProvider, DeleteS3Policy
+    from ampctl.teardown.steps_aws import DeleteIrsaRole, DeleteOidcProvider, DeleteS3Policy, DeleteWorkspaceRole
     from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
 
     steps: list[Step[TeardownRun]] = [UninstallKubecost(run)]
@@ -54,6 +57,8 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     steps += [DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
     steps += [DeleteNamespace(run)]
     steps += [DeleteIrsaRole(run, "cost-analyzer"), DeleteIrsaRole(run, "prometheus-server")]
+    if run.workspace_account is not None:
+        steps += [DeleteWorkspaceRole(run, "cost-analyzer"), DeleteWorkspaceRole(run, "prometheus-server")]
     steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]
     return steps
 
@@ -97,13 +102,16 @@ def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, para
 
         aws = sessions.for_region(target.region)
         check_account(target, aws.account())
-        return TeardownRun(target, aws, request.namespace, request.release, request.helm)
+        return TeardownRun(target, aws, request.namespace, request.release, request.helm, request.workspace_role_arn)
 
     jobs = [(t.cluster, (lambda t=t: make(t))) for t in chosen.targets]
     plans = executor.plan(jobs, cluster_steps, parallel)
     try:
         if request.delete_workspace or request.delete_bucket:
-            shared = (SHARED, lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None))
+            shared = (
+                SHARED,
+                lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None, request.workspace_role_arn),
+            )
             plans += executor.plan([shared], shared_steps(request), 1)
         _plan_and_apply(plans, request, yes=yes, dry_run=dry_run, parallel=parallel, title=title)
     finally:

@@ -12,8 +12,16 @@ if TYPE_CHECKING:
 
 
 class TeardownRun(ClusterClients):
-    def __init__(self, target: Target | None, aws: AwsSession, namespace: str, release: str, helm: str | None) -> None:
-        super().__init__(target, aws, helm)
+    def __init__(
+        self,
+        target: Target | None,
+        aws: AwsSession,
+        namespace: str,
+        release: str,
+        helm: str | None,
+        workspace_role_arn: str | None = None,
+    ) -> None:
+        super().__init__(target, aws, helm, workspace_role_arn)
         self.namespace = namespace
         self.release = release
         self.left_alone: list[str] = []

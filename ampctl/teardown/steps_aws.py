@@ -3,6 +3,8 @@ request) the workspace and the bucket."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ampctl.aws import iam as iamapi
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Change, Step
@@ -21,8 +23,11 @@ class DeleteIrsaRole(Step[TeardownRun]):
         self.name = role_name(run.cluster, component)
         self.title = f"IAM role {self.name}"
 
+    def _iam(self, run: TeardownRun) -> Any:
+        return run.client("iam")
+
     def check(self, run: TeardownRun) -> Change:
-        iam = run.client("iam")
+        iam = self._iam(run)
         if iamapi.get_role(iam, self.name) is None:
             return Change.unchanged("absent")
         if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
@@ -35,7 +40,7 @@ class DeleteIrsaRole(Step[TeardownRun]):
 
         from ampctl.aws.errors import GONE, done_if_gone, error_code
 
-        iam = run.client("iam")
+        iam = self._iam(run)  # inline policies go first: the cluster role's sts:AssumeRole policy among them
         try:
             for arn in iamapi.attached_policy_arns(iam, self.name):
                 done_if_gone(iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
@@ -53,6 +58,19 @@ class DeleteIrsaRole(Step[TeardownRun]):
             if error_code(exc) not in GONE:
                 raise
         done_if_gone(iam.delete_role, RoleName=self.name)
+
+
+class DeleteWorkspaceRole(DeleteIrsaRole):
+    """The role in the workspace's account that a cluster role assumes (its trust entry goes with it)."""
+
+    def __init__(self, run: TeardownRun, component: str) -> None:
+        from ampctl.naming import workspace_role_name
+
+        self.name = workspace_role_name(run.cluster, component)
+        self.title = f"IAM role {self.name} in workspace account {run.workspace_account}"
+
+    def _iam(self, run: TeardownRun) -> Any:
+        return run.workspace_client("iam")
 
 
 class DeleteS3Policy(Step[TeardownRun]):
@@ -142,7 +160,7 @@ class DeleteWorkspace(Step[TeardownRun]):
     def check(self, run: TeardownRun) -> Change:
         from ampctl.aws import amp
 
-        client = run.client("amp")
+        client = run.workspace_client("amp")
         if self.workspace_id:
             ws = amp.describe(client, self.workspace_id)
         else:
@@ -160,7 +178,7 @@ class DeleteWorkspace(Step[TeardownRun]):
         from ampctl.aws.errors import done_if_gone, error_code
 
         try:
-            done_if_gone(run.client("amp").delete_workspace, workspaceId=change.detail)
+            done_if_gone(run.workspace_client("amp").delete_workspace, workspaceId=change.detail)
         except ClientError as exc:
             # A retried delete whose first attempt was lost finds the workspace DELETING.
             if error_code(exc) != "ConflictException":

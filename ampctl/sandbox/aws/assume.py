@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from ampctl.sandbox.aws.iam_policy import evaluate
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.aws.sigv4 import Principal
+    from ampctl.sandbox.aws.world import AwsWorld as AwsEmulator
 
 ACTION = "sts:AssumeRole"
 
@@ -117,15 +117,3 @@ def refusal(aws: AwsEmulator, access_key: str, body: bytes) -> tuple[int, bytes]
     except AssumeRoleDenied as exc:
         return exc.status, sts_error(exc.code, exc.message)
     return None
-
-
-def request_account(authorization: str, operator_account: str) -> str:
-    """The account a request acts in: the operator's account for its keys, else the account of the key's owner."""
-    from ampctl.sandbox.aws.ops import parse_scope
-    from ampctl.sandbox.aws.sigv4 import account_of_key
-    from ampctl.sandbox.config import OPERATOR_ACCESS_KEY
-
-    scope = parse_scope(authorization)
-    if scope is None or scope[0] == OPERATOR_ACCESS_KEY:
-        return operator_account
-    return account_of_key(scope[0]) or operator_account

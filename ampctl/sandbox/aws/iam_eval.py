@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ampctl.sandbox.aws.iam_policy import evaluate, is_allowed
 
 if TYPE_CHECKING:
-    from ampctl.sandbox.aws.emulator import AwsEmulator
+    from ampctl.sandbox.aws.world import AwsWorld as AwsEmulator
 
 __all__ = [
     "Credentials",

@@ -103,7 +103,7 @@ class AwsMiddleware:
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         if "HTTP_X_MOTO_ACCOUNT_ID" not in environ:
-            from ampctl.sandbox.aws.assume import request_account
+            from ampctl.sandbox.aws.sigv4 import request_account
 
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = request_account(
                 str(environ.get("HTTP_AUTHORIZATION", "")), self.config.account

@@ -105,6 +105,14 @@ def account_of_key(access_key: str) -> str | None:
     return None
 
 
+def request_account(authorization: str, operator_account: str) -> str:
+    """The account a request acts in: the operator's account for its keys, else the account of the key's owner."""
+    match = re.search(r"Credential=([^/,\s]+)/", authorization)
+    if match is None or match.group(1) == OPERATOR_ACCESS_KEY:
+        return operator_account
+    return account_of_key(match.group(1)) or operator_account
+
+
 def resolve_principal(access_key: str, account: str = ACCOUNT_ID) -> Principal | None:
     """Look the access key up: the operator's (in `account`), or temporary credentials or a user's key, in the
     account moto keeps them in (an assumed role's credentials belong to the role's account)."""
