@@ -142,13 +142,11 @@ def policies(facts: Facts, findings: Findings, component: str) -> Result:
     amp_policy, amp_action = AMP_POLICY[component]
     amp_arn = aws_policy_arn(amp_policy, region=facts.region)
     # (policy that grants it, action, a resource the action must be allowed on)
-    wanted = [
-        (
-            amp_arn,
-            amp_action,
-            make_arn("aps", "workspace/ws-x", region=facts.region, account=facts.account, regional=True),
-        )
-    ]
+    # With the workspace in another account, AMP's policy is on the role there (the chain checks look).
+    wanted = []
+    if facts.clients.workspace_account is None:
+        resource = make_arn("aps", "workspace/ws-x", region=facts.region, account=facts.account, regional=True)
+        wanted.append((amp_arn, amp_action, resource))
     if component == "cost-analyzer" and facts.federated:
         bucket, _ = facts.bucket(lambda: findings.fleet_shape(facts))
         s3_policy = policy_arn(facts.account, s3_policy_name(facts.cluster), region=facts.region)
@@ -175,7 +173,7 @@ def policies(facts: Facts, findings: Findings, component: str) -> Result:
             missing.append(f"{short} (nothing grants {action})")
     if missing:
         return fail(f"{name} lacks {', '.join(missing)}", f"{facts.repair()} attaches it")
-    return ok(f"{name}: {', '.join(present)}")
+    return ok(f"{name}: {', '.join(present) or 'no AMP policy here: it assumes its role in the workspace account'}")
 
 
 def role_grants(facts: Facts, role_name: str, action: str, resource: str) -> bool:

@@ -18,6 +18,7 @@ class Status(str, Enum):
 AREAS = {
     "identity": "Identity & target",
     "irsa": "IRSA",
+    "chain": "Role chain to the workspace account",
     "release": "Release & values",
     "workloads": "Workloads",
     "logs": "Logs",

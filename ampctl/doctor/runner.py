@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, shape, workloads
+from ampctl.doctor import chain, chartline, federated, identity, irsa, logs, promql, release, shape, workloads
 from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 STATIC: list[CheckSpec] = [
     *identity.SPECS,
     *irsa.SPECS,
+    *chain.SPECS,
     *release.SPECS,
     *chartline.RELEASE_SPECS,
     *workloads.SPECS,
@@ -167,7 +168,8 @@ def check_cluster(
     facts, findings = Facts(target, aws, options), Findings()
     prefetch(facts)
     for spec in STATIC:
-        run_check(facts, findings, spec)
+        if spec.area != chain.AREA or facts.clients.workspace_account is not None:  # the chain: another account only
+            run_check(facts, findings, spec)
     live(facts, findings)
     if options.wait > 0:
         wait_for_data(facts, findings, progress)
@@ -214,7 +216,7 @@ def _unclaimed(facts: Facts, findings: Findings) -> list[str]:
 
 
 def finish(facts: Facts, findings: Findings) -> ClusterReport:
-    checks = [findings.results[spec.id] for spec in ORDER]
+    checks = [findings.results[spec.id] for spec in ORDER if spec.id in findings.results]
     settle(checks, ORDER)
     report = ClusterReport(facts.cluster, facts.target.context, facts.region, checks)
     found = facts.release()
