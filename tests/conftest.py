@@ -114,6 +114,26 @@ class Sandbox:
             aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"],
         )
 
+    @property
+    def workspace_role(self) -> str:
+        """The role the operator may assume in the sandbox's workspace account."""
+        from ampctl.sandbox.config import workspace_admin_role_arn
+
+        return workspace_admin_role_arn(self.state.workspace_account)
+
+    def workspace_client(self, service: str):  # noqa: ANN201 - a boto3 client acting in the workspace account
+        import boto3
+
+        creds = self.client("sts").assume_role(RoleArn=self.workspace_role, RoleSessionName="tests")["Credentials"]
+        return boto3.client(
+            service,
+            endpoint_url=self.state.aws_endpoint,
+            region_name=self.state.region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
     def kube(self, cluster: str):  # noqa: ANN201 - a CoreV1Api
         from kubernetes import client, config
 
@@ -138,11 +158,14 @@ class Sandbox:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> Iterator[Sandbox]:
     from ampctl.sandbox import manager
-    from ampctl.sandbox.config import SandboxConfig
+    from ampctl.sandbox.config import WORKSPACE_ACCOUNT_ID, SandboxConfig
 
     state_dir = tmp_path_factory.mktemp("sandbox")
     charts = REAL_CHARTS if REAL_CHARTS.is_dir() else None
-    config = SandboxConfig(state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin, charts_dir=charts)
+    config = SandboxConfig(
+        state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin, charts_dir=charts,
+        workspace_account=WORKSPACE_ACCOUNT_ID,
+    )  # fmt: skip
     manager.up(config)
     try:
         yield Sandbox(state_dir)

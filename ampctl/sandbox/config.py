@@ -32,6 +32,9 @@ class Faults:
     error_rate: float = 0.0  # 5xx answers, nothing changed
     lost_rate: float = 0.0  # the change is made, the client gets a 500
     seed: int | None = None
+    # Only requests whose "<account>/<service>:<action>" matches this glob are faulted ("" = every request),
+    # e.g. "210987654321/iam:CreateRole" for the roles made in the workspace account.
+    only: str = ""
 
     @property
     def active(self) -> bool:

@@ -46,9 +46,14 @@ class FaultInjector:
     def latency_seconds(self) -> float:
         return max(self.faults.latency_ms, 0) / 1000.0
 
-    def draw(self) -> str | None:
+    def draw(self, request: str = "") -> str | None:
+        """The fault for one request, named "<account>/<service>:<action>" (see Faults.only)."""
+        import fnmatch
+
         faults = self.faults
         if not (faults.throttle_rate or faults.error_rate or faults.lost_rate):
+            return None
+        if faults.only and not fnmatch.fnmatchcase(request, faults.only):
             return None
         with self._lock:
             roll = self._rng.random()

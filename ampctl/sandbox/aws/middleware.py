@@ -116,7 +116,7 @@ class AwsMiddleware:
         started = time.monotonic()
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
-        fault = self.faults.draw()
+        fault = self.faults.draw(f"{environ['HTTP_X_MOTO_ACCOUNT_ID']}/{info.service}:{info.action}")
         if fault == THROTTLE:
             injected = throttling(info)
             status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
@@ -142,6 +142,7 @@ class AwsMiddleware:
             "mutating": info.mutating,
             "status": status,
             "fault": fault,
+            "account": str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", "")),
             "started": started,  # monotonic seconds: which calls waited for which (bench/)
             "ended": time.monotonic(),
         }

