@@ -36,6 +36,10 @@ HINTS = (
     ("InvalidIdentityToken", "the cluster's IAM OIDC provider is missing or wrong"),
     ("AssumeRoleWithWebIdentity", "the role's trust policy does not admit the ServiceAccount"),
     ("WebIdentityErr", "the pod cannot assume its role (trust policy or OIDC provider)"),
+    (
+        "perform: sts:AssumeRole",
+        "the role chain to the workspace account is refused: see the chain.* checks (trust or assume policy)",
+    ),
     ("scoped to a valid region", "requests are signed for another region than the workspace's"),
     ("not authorized to perform", "the role lacks the AMP (or S3) permission"),
     ("federated storage", "cost-model cannot save its ETL to the bucket"),

@@ -88,7 +88,32 @@ def fleet_request(
     shape = shape or read(aws, workspace, bucket=request.bucket, fleet=request.fleet)
     if shape is not None and workspace is not None:
         request = follow(request, shape, cluster, str(workspace["workspaceId"]))
+        if request.federated and not request.primary and request.workspace_role_arn and shape.primary:
+            check_primary_account(aws, request, shape.primary, cluster)
     request = request.with_default_bucket(aws.account(), aws.region)
     if request.primary:
         request = dataclasses.replace(request, tags=request.tags | shape_of(request, cluster).tags())
     return request, shape
+
+
+def check_primary_account(aws: AwsSession, request: ProvisionRequest, primary: str, cluster: str) -> None:
+    """A federated agent must be in the primary's account: the ETL bucket is there, and ampctl grants no bucket
+    access across accounts. The primary's account is the one its query role in the workspace account trusts."""
+    from ampctl.aws.iam import get_role
+    from ampctl.documents import parse_document
+    from ampctl.errors import AmpctlError
+    from ampctl.naming import workspace_role_name
+
+    role = get_role(
+        aws.assumed(request.workspace_role_arn).client("iam"), workspace_role_name(primary, "cost-analyzer")
+    )
+    statements = parse_document((role or {}).get("AssumeRolePolicyDocument") or {}).get("Statement") or []
+    trusted = [str((st.get("Principal") or {}).get("AWS", "")) for st in statements if isinstance(st, dict)]
+    accounts = {arn.split(":")[4] for arn in trusted if arn.count(":") >= 5}
+    if len(accounts) == 1 and aws.account() not in accounts:
+        raise AmpctlError(
+            f"{cluster} is in account {aws.account()}, but the fleet's federated primary {primary} and its ETL bucket "
+            f"{request.bucket} are in account {accounts.pop()}: ampctl does not grant bucket access across accounts",
+            "add federated agents from the primary's account, or this cluster as quick-start "
+            "(README: 'A workspace in another account')",
+        )

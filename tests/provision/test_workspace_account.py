@@ -134,6 +134,25 @@ def test_a_removed_trust_entry_names_the_broken_hop_and_bootstrap_repairs_it(san
     assert checks[PRIMARY]["promql.kubecost.memory"]["status"] == "pass"
 
 
+def test_a_federated_agent_in_another_account_than_the_primarys_is_refused(sandbox: Sandbox, fleet: Path) -> None:
+    """The sandbox has one cluster account: the primary's query role in A is made to trust another account's."""
+    iam_a = sandbox.workspace_client("iam")
+    name = f"kubecost-{PRIMARY}-amp-query"
+    elsewhere = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::999999999999:role/kubecost-{PRIMARY}-"
+                 "cost-analyzer"}, "Action": "sts:AssumeRole"}  # fmt: skip
+    iam_a.update_assume_role_policy(
+        RoleName=name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [elsewhere]})
+    )
+    sandbox.clear_aws_calls()
+    proc = sandbox.ampctl("add-cluster", "-F", str(fleet), "--yes", cwd=fleet.parent)
+    assert proc.returncode == 1
+    assert f"{EAST} is in account {B}, but the fleet's federated primary {PRIMARY}" in proc.stderr
+    assert "in account 999999999999" in proc.stderr
+    assert sandbox.aws_mutations() == []
+    repaired = sandbox.ampctl("bootstrap", "-F", str(fleet), "--yes", cwd=fleet.parent)
+    assert repaired.returncode == 0, repaired.stderr
+
+
 def test_teardown_removes_the_roles_in_both_accounts(sandbox: Sandbox, fleet: Path) -> None:
     proc = sandbox.ampctl("teardown", "-F", str(fleet), "--yes", cwd=fleet.parent)
     assert proc.returncode == 0, proc.stderr
