@@ -92,7 +92,7 @@ class FindWorkspace(Step[ClusterRun]):
         ws = ampapi.describe(amp, r.workspace_id) if r.workspace_id else ampapi.one_by_alias(amp, r.alias, run.region)
         if ws is None:
             raise AmpctlError(
-                f"no AMP workspace {r.workspace_id or 'with alias ' + repr(r.alias)} in {run.region}",
+                f"no AMP workspace {r.workspace_id or 'with alias ' + repr(r.alias)} in {run.region}{in_account(run)}",
                 "run `ampctl bootstrap` on the primary cluster first, or pass --workspace-id",
             )
         if ampapi.status_of(ws) not in {"ACTIVE", "UPDATING"}:

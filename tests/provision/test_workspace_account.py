@@ -102,6 +102,32 @@ def test_data_reaches_the_workspace_and_kubecost_reads_it(sandbox: Sandbox, flee
             assert checks[cluster][check]["status"] == "pass", (cluster, checks[cluster][check])
 
 
+def test_status_reads_the_workspace_in_the_other_account(sandbox: Sandbox, fleet: Path) -> None:
+    proc = sandbox.ampctl("status", "-F", str(fleet), "-o", "json", cwd=fleet.parent)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    [workspace] = sandbox.workspace_client("amp").list_workspaces()["workspaces"]
+    assert result["workspace_id"] == workspace["workspaceId"]
+    states = {c["cluster"]: c["state"] for c in result["clusters"]}
+    assert states == {PRIMARY: "reporting", EAST: "reporting"}
+
+
+def test_a_missing_assume_policy_is_found_and_repaired(sandbox: Sandbox, fleet: Path) -> None:
+    role = f"kubecost-{EAST}-prometheus-server"
+    sandbox.client("iam").delete_role_policy(RoleName=role, PolicyName="ampctl-assume-workspace-role")
+    code, checks = _doctor(sandbox, fleet)
+    assert code == 2
+    broken = checks[EAST]["chain.prometheus-server.assume"]
+    assert broken["status"] == "fail"
+    assert f"role {role} (account {B}) may not assume" in broken["evidence"]
+    assert checks[PRIMARY]["chain.prometheus-server.assume"]["status"] == "pass"
+    proc = sandbox.ampctl("add-cluster", "-F", str(fleet), "--yes", cwd=fleet.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert f"create IAM policy ampctl-assume-workspace-role on role {role}" in proc.stderr
+    code, checks = _doctor(sandbox, fleet)
+    assert checks[EAST]["chain.prometheus-server.assume"]["status"] == "pass"
+
+
 def test_a_re_run_changes_nothing(sandbox: Sandbox, fleet: Path) -> None:
     sandbox.clear_aws_calls()
     for command in ("bootstrap", "add-cluster"):
