@@ -152,6 +152,8 @@ def test_a_removed_trust_entry_names_the_broken_hop_and_bootstrap_repairs_it(san
     assert f"arn:aws:iam::{B}:role/kubecost-{PRIMARY}-cost-analyzer" in broken["evidence"]
     assert "ampctl bootstrap" in broken["fix"] and "--workspace-account-role" in broken["fix"]
     assert checks[EAST]["chain.cost-analyzer.trust"]["status"] == "pass"
+    # The sigv4 proxy's AssumeRole was refused as AWS refuses it, and its log says so.
+    assert "the role chain to the workspace account is refused" in checks[PRIMARY]["logs.sigv4proxy"]["evidence"]
     proc = sandbox.ampctl("bootstrap", "-F", str(fleet), "--yes", cwd=fleet.parent)
     assert proc.returncode == 0, proc.stderr
     assert f"update IAM role kubecost-{PRIMARY}-amp-query in workspace account {account}" in proc.stderr
