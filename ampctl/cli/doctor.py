@@ -9,17 +9,9 @@ import typer
 from ampctl.cli import options as opt
 
 SETTINGS = (
-    "namespace",
-    "release",
-    "alias",
-    "workspace_id",
-    "workspace_role_arn",
-    "bucket",
-    "wait",
-    "max_sample_age",
-    "log_window",
-    "helm",
-)
+    "namespace", "release", "alias", "workspace_id", "workspace_role_arn", "bucket", "wait", "max_sample_age",
+    "log_window", "helm",
+)  # fmt: skip
 
 
 def doctor(
