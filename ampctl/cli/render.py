@@ -13,6 +13,7 @@ from ampctl.cli import options as opt
 SETTINGS = (
     "federated", "alias", "workspace_id", "bucket", "namespace", "release", "chart", "chart_version",
     "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
+    "identity",
 )  # fmt: skip
 
 
@@ -37,6 +38,7 @@ def render(
     set_values: list[str] = opt.Set,
     timeout: Optional[str] = opt.Timeout,
     seed_recording_rules: bool = opt.SeedRules,
+    identity: Optional[str] = opt.Identity,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
 ) -> None:

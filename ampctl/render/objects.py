@@ -56,16 +56,12 @@ def product_key_secret(spec: ClusterSpec, key: str) -> dict[str, Any]:
 
 
 def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": naming.managed_labels(),
-            "annotations": {naming.ROLE_ARN_ANNOTATION: role_arn},
-        },
-    }
+    """The ServiceAccount: under IRSA annotated with its role; under EKS Pod Identity without (an association binds
+    it to the role)."""
+    metadata: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": naming.managed_labels()}
+    if not spec.pod_identity:
+        metadata["annotations"] = {naming.ROLE_ARN_ANNOTATION: role_arn}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}
 
 
 def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
 from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, AwsMiddleware
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
 
@@ -142,6 +143,13 @@ class AwsEmulator:
 
     def oidc_provider_arn(self, issuer: str) -> str:
         return f"arn:aws:iam::{self.config.account}:oidc-provider/{issuer.removeprefix('https://')}"
+
+    @property
+    def pod_identity(self) -> PodIdentityState:
+        """The EKS Pod Identity associations and agent add-ons (kept beside moto, which has neither)."""
+        if self._middleware is None:
+            raise RuntimeError("the AWS emulator is not started")
+        return self._middleware.pod_identity
 
     def calls(self) -> list[dict[str, Any]]:
         return self._middleware.calls() if self._middleware is not None else []
