@@ -58,4 +58,7 @@ def render(
         return
     for item in written["files"]:
         output.out().print(item["path"])
+    for a in written["pod_identity_associations"]:
+        output.info(f"pod identity association to create (bootstrap/add-cluster or Terraform): cluster "
+                    f"{a['clusterName']}, {a['namespace']}/{a['serviceAccount']} -> {a['roleArn']}")  # fmt: skip
     output.info(f"wrote {len(written['files'])} files; apply with {written['helm_command']}")

@@ -18,6 +18,7 @@ class Status(str, Enum):
 AREAS = {
     "identity": "Identity & target",
     "irsa": "IRSA",
+    "pod-identity": "EKS Pod Identity",
     "release": "Release & values",
     "workloads": "Workloads",
     "logs": "Logs",

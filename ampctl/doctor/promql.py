@@ -186,11 +186,15 @@ def _bind(fn: Callable[[Facts, Findings, str], Result], metric: str) -> CheckFn:
 WRITE_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.prometheus-server.role", "irsa.prometheus-server.policies",
     "irsa.prometheus-server.annotation", "values.remote-write", "values.cluster-id", "workloads.prometheus-server",
+    "pod-identity.agent", "pod-identity.prometheus-server.association", "pod-identity.prometheus-server.trust",
+    "pod-identity.prometheus-server.annotation",
 )  # fmt: skip
 # ... and of these a failure of the query through Kubecost (read side).
 READ_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.cost-analyzer.role", "irsa.cost-analyzer.policies",
-    "irsa.cost-analyzer.annotation", "values.query-endpoint", "values.sigv4-proxy",
+    "irsa.cost-analyzer.annotation", "values.query-endpoint", "values.sigv4-proxy", "pod-identity.agent",
+    "pod-identity.cost-analyzer.association", "pod-identity.cost-analyzer.trust",
+    "pod-identity.cost-analyzer.annotation",
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import chartline, federated, identity, irsa, logs, promql, release, shape, workloads
+from ampctl.doctor import chartline, federated, identity, irsa, logs, podidentity, promql, release, shape, workloads
 from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 STATIC: list[CheckSpec] = [
     *identity.SPECS,
     *irsa.SPECS,
+    *podidentity.SPECS,
     *release.SPECS,
     *chartline.RELEASE_SPECS,
     *workloads.SPECS,

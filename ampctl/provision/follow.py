@@ -39,7 +39,7 @@ def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> lis
         if line != shape.chart_line:
             found.append(f"--kubecost-version {request.chart_version} is on chart line {line}")
     if "identity" in request.given and request.identity != shape.identity:
-        found.append(f"--identity asks for {request.identity}, the fleet uses {shape.identity}")
+        found.append(f"--identity asks for {request.identity}")
     if request.primary and shape.primary and shape.primary != cluster:
         found.append(f"its primary is {shape.primary}, not {cluster}")
     return found

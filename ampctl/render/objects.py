@@ -69,6 +69,40 @@ def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:
     return [(sa, naming.role_name(spec.cluster, component)) for component, sa in naming.COMPONENTS.items()]
 
 
+def pod_identity_associations(spec: ClusterSpec) -> list[dict[str, str]]:
+    """The (cluster, namespace, ServiceAccount, role ARN) of each EKS pod identity association the cluster needs."""
+    return [
+        {"clusterName": spec.cluster, "namespace": spec.namespace, "serviceAccount": sa,
+         "roleArn": naming.role_arn(spec.account, role, region=spec.region)}
+        for sa, role in irsa_roles(spec)
+    ]  # fmt: skip
+
+
+def pod_identity_note(spec: ClusterSpec) -> str:
+    """What GitOps cannot apply: the associations are AWS objects, made by `ampctl bootstrap`/`add-cluster` or IaC."""
+    lines = [
+        f"# EKS Pod Identity on cluster {spec.cluster}",
+        "",
+        "The ServiceAccounts in serviceaccounts.yaml carry no role annotation: EKS binds them to their IAM roles",
+        "through pod identity associations. Those are AWS objects, not Kubernetes ones, so a GitOps tool cannot apply",
+        "them: create them with `ampctl bootstrap`/`ampctl add-cluster --identity pod-identity` (which also checks the",
+        "eks-pod-identity-agent add-on) or with Terraform (`aws_eks_pod_identity_association`), one per line below.",
+        "The roles' trust policies are in iam/*-trust.json.",
+        "",
+        "| cluster | namespace | service account | role ARN |",
+        "|---|---|---|---|",
+    ]
+    for a in pod_identity_associations(spec):
+        lines.append(f"| {a['clusterName']} | {a['namespace']} | {a['serviceAccount']} | {a['roleArn']} |")
+    lines += ["", "With the AWS CLI:", ""]
+    for a in pod_identity_associations(spec):
+        lines.append(
+            f"    aws eks create-pod-identity-association --cluster-name {a['clusterName']} --region {spec.region} "
+            f"--namespace {a['namespace']} --service-account {a['serviceAccount']} --role-arn {a['roleArn']}"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def recording_rules(seed_form: bool) -> str:
     """The two recording-rule groups, with current cAdvisor labels unless the AWS guide's form is wanted."""
     if seed_form:
