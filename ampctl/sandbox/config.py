@@ -25,6 +25,7 @@ class Faults:
     error_rate: float = 0.0  # 5xx answers, nothing changed
     lost_rate: float = 0.0  # the change is made, the client gets a 500
     seed: int | None = None
+    actions: tuple[str, ...] = ()  # only these operations (e.g. CreatePodIdentityAssociation) are faulted; () all
 
     @property
     def active(self) -> bool:
@@ -56,7 +57,9 @@ class SandboxConfig:
         data["state_dir"] = Path(data["state_dir"])
         data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
-        data["faults"] = Faults(**data.get("faults", {}))
+        faults = dict(data.get("faults", {}))
+        faults["actions"] = tuple(faults.get("actions") or ())
+        data["faults"] = Faults(**faults)
         return cls(**data)
 
 

@@ -46,9 +46,11 @@ class FaultInjector:
     def latency_seconds(self) -> float:
         return max(self.faults.latency_ms, 0) / 1000.0
 
-    def draw(self) -> str | None:
+    def draw(self, action: str = "") -> str | None:
         faults = self.faults
         if not (faults.throttle_rate or faults.error_rate or faults.lost_rate):
+            return None
+        if faults.actions and action not in faults.actions:
             return None
         with self._lock:
             roll = self._rng.random()

@@ -114,7 +114,7 @@ class AwsMiddleware:
         started = time.monotonic()
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
-        fault = self.faults.draw()
+        fault = self.faults.draw(info.action)
         if fault == THROTTLE:
             injected = throttling(info)
             status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
@@ -252,6 +252,7 @@ class AwsMiddleware:
                 known = {f.name for f in fields(Faults)}
                 if not isinstance(payload, dict) or set(payload) - known:
                     raise ValueError(f"known fields: {sorted(known)}")
+                payload["actions"] = tuple(payload.get("actions") or ())
                 self.set_faults(Faults(**payload))
             except (ValueError, TypeError) as exc:
                 return json_response(start_response, 400, {"message": f"bad fault settings: {exc}"})
