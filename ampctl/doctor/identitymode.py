@@ -52,3 +52,21 @@ def role_of(facts: Facts, service_account: str, annotated: str | None) -> str | 
         return annotated
     found = association(facts, service_account)
     return str(found["roleArn"]) if found else None
+
+
+def observed(facts: Facts) -> str | None:
+    """The identity the cluster shows: ampctl's associations and no role annotation (pod-identity), or the
+    annotation and no association (irsa); None when it shows both, neither, or cannot be read."""
+    from ampctl.aws.eks import is_managed
+    from ampctl.naming import ROLE_ARN_ANNOTATION
+    from ampctl.spec import SA_COST_ANALYZER
+
+    try:
+        ours = any(is_managed(a.get("tags")) for a in associations(facts))
+        account = facts.service_account(SA_COST_ANALYZER) or {}
+    except Exception:  # noqa: BLE001 - unknown: not compared
+        return None
+    annotated = bool(((account.get("metadata") or {}).get("annotations") or {}).get(ROLE_ARN_ANNOTATION))
+    if ours != annotated:
+        return POD_IDENTITY if ours else IRSA
+    return None

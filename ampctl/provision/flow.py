@@ -49,6 +49,7 @@ def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dic
         if run is not None:
             item["mode"] = "federated" if run.request.federated else "quick-start"
             item["role"] = "primary" if run.request.primary else "agent"
+            item["identity"] = run.request.identity
         if p.error:
             item["error"] = p.error.message
             item["hint"] = p.error.hint

@@ -169,6 +169,9 @@ def test_migration_to_irsa_and_back_is_planned_and_applied(sandbox: Sandbox, fle
     code, clusters = doctor(sandbox, fleet, PRIMARY)
     assert code == 0, [clusters[PRIMARY][i] for i in failing(clusters[PRIMARY])]
     assert clusters[PRIMARY]["irsa.cost-analyzer.role"]["status"] == "pass"
+    _, others = doctor(sandbox, fleet, EAST, wait="0s")  # still on Pod Identity: not as the fleet now
+    assert "identity pod-identity, the fleet's is irsa" in others[EAST]["fleet.shape"]["evidence"]
+    assert others[EAST]["fleet.shape"]["status"] == "fail"
 
     back = sandbox.ampctl("bootstrap", "--dry-run", "--identity", "pod-identity",
                           "--override-fleet-shape", "--context", sandbox.context(PRIMARY), cwd=fleet)  # fmt: skip
