@@ -161,13 +161,41 @@ def no_annotation(facts: Facts, findings: Findings, component: str) -> Result:
     return ok(f"{where} has no {ROLE_ARN_ANNOTATION} annotation")
 
 
+def proxy_image(facts: Facts, findings: Findings) -> Result:
+    """The running sigv4 proxy's SDK must have the Pod Identity credential provider (aws-sigv4-proxy 1.11+)."""
+    import re
+
+    from ampctl.chartkeys import SIGV4_PROXY_POD_IDENTITY_IMAGE
+    from ampctl.doctor.kubefacts import container, pod_template
+
+    if not uses_pod_identity(facts):
+        return skip(UNDER_IRSA)
+    sidecar = container(pod_template(facts.deployment(facts.fullname)), "sigv4proxy")
+    if sidecar is None:
+        return skip(f"deployment {facts.fullname} has no sigv4proxy container")
+    image = str(sidecar.get("image") or "")
+    tag = image.rpartition(":")[2] if ":" in image.rpartition("/")[2] else ""
+    found = re.match(r"^v?(\d+)\.(\d+)", tag)
+    if found is None or (int(found[1]), int(found[2])) < (1, 11):
+        return fail(
+            f"the sigv4 proxy runs {image or 'no image'}: not a release known to find EKS Pod Identity credentials "
+            "(1.11 and later do; `latest` is unpinned), so it logs NoCredentialProviders",
+            f"{facts.repair()} pins {SIGV4_PROXY_POD_IDENTITY_IMAGE} (drop any -f/--set of sigV4Proxy.image)",
+        )
+    return ok(f"the sigv4 proxy runs {image}")
+
+
 def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
     return lambda facts, findings: fn(facts, findings, component)
 
 
 def _specs() -> list[CheckSpec]:
     needs = ("identity.cluster", "identity.account")
-    specs = [CheckSpec("pod-identity.agent", "pod-identity", "eks-pod-identity-agent add-on", agent, needs)]
+    specs = [
+        CheckSpec("pod-identity.agent", "pod-identity", "eks-pod-identity-agent add-on", agent, needs),
+        CheckSpec("pod-identity.sigv4-proxy-image", "pod-identity", "sigv4 proxy image knows Pod Identity",
+                  proxy_image, ("identity.kubernetes",)),
+    ]  # fmt: skip
     for c in COMPONENTS:
         specs += [
             CheckSpec(f"pod-identity.{c}.association", "pod-identity", f"{c} pod identity association",

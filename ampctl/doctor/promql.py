@@ -193,6 +193,7 @@ WRITE_SIDE = (
 READ_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.cost-analyzer.role", "irsa.cost-analyzer.policies",
     "irsa.cost-analyzer.annotation", "values.query-endpoint", "values.sigv4-proxy", "pod-identity.agent",
+    "pod-identity.sigv4-proxy-image",
     "pod-identity.cost-analyzer.association", "pod-identity.cost-analyzer.trust",
     "pod-identity.cost-analyzer.annotation",
 )  # fmt: skip

@@ -152,6 +152,20 @@ def test_a_trust_without_tag_session_fails_doctor_and_bootstrap_repairs_it(sandb
     assert code == 0, [clusters[PRIMARY][i] for i in failing(clusters[PRIMARY])]
 
 
+def test_an_old_proxy_image_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox, fleet: Path) -> None:
+    boot(sandbox, fleet, "--set", "sigV4Proxy.image=public.ecr.aws/aws-observability/aws-sigv4-proxy:1.8")
+    code, clusters = doctor(sandbox, fleet, PRIMARY, wait="0s")
+    checks = clusters[PRIMARY]
+    assert code == 2
+    assert "pod-identity.sigv4-proxy-image" in failing(checks), [checks[i] for i in failing(checks)]
+    assert failing(checks) <= {"pod-identity.sigv4-proxy-image", "logs.sigv4proxy"}
+    assert checks["promql.kubecost.memory"]["status"] != "pass"  # the proxy finds no credentials, as in AWS
+    boot(sandbox, fleet)
+    code, clusters = doctor(sandbox, fleet, PRIMARY)
+    assert code == 0, [clusters[PRIMARY][i] for i in failing(clusters[PRIMARY])]
+    assert clusters[PRIMARY]["pod-identity.sigv4-proxy-image"]["status"] == "pass"
+
+
 def test_migration_to_irsa_and_back_is_planned_and_applied(sandbox: Sandbox, fleet: Path) -> None:
     to_irsa = sandbox.ampctl("bootstrap", "--dry-run", "--identity", "irsa", "--override-fleet-shape",
                              "--context", sandbox.context(PRIMARY), cwd=fleet)  # fmt: skip
