@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Sandbox, ok
 
-PRIMARY, EAST = "sandbox-primary", "sandbox-east"
+PRIMARY, EAST, WEST = "sandbox-primary", "sandbox-east", "sandbox-west"
 NS = "kubecost"
 SAS = ("kubecost-cost-analyzer-amp", "kubecost-prometheus-server-amp")
 AGENT = "eks-pod-identity-agent"
@@ -49,12 +49,12 @@ def boot(sandbox: Sandbox, work: Path, *extra: str) -> dict:
 
 @pytest.fixture(scope="module")
 def fleet(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The primary bootstrapped with Pod Identity and one cluster added (it follows the fleet's identity)."""
+    """The primary bootstrapped with Pod Identity and two clusters added (they follow the fleet's identity)."""
     sandbox.reset()
     work = tmp_path_factory.mktemp("podid")
     boot(sandbox, work, "--identity", "pod-identity", "--install-pod-identity-agent")
     ok(sandbox.ampctl("add-cluster", "--yes", "--install-pod-identity-agent", "--context", sandbox.context(EAST),
-                      cwd=work))  # fmt: skip
+                      "--context", sandbox.context(WEST), cwd=work))  # fmt: skip
     return work
 
 
@@ -62,7 +62,7 @@ def test_clusters_get_associations_trust_and_no_annotation(sandbox: Sandbox, fle
     iam = sandbox.client("iam")
     ws = sandbox.client("amp").list_workspaces(alias="kubecost-amp")["workspaces"][0]
     assert ws["tags"]["ampctl/identity"] == "pod-identity"
-    for cluster in (PRIMARY, EAST):
+    for cluster in (PRIMARY, EAST, WEST):
         found = associations(sandbox, cluster)
         assert set(found) == set(SAS)
         for sa, component in zip(SAS, ("cost-analyzer", "prometheus-server"), strict=True):
@@ -86,7 +86,8 @@ def test_clusters_get_associations_trust_and_no_annotation(sandbox: Sandbox, fle
 
 
 def test_doctor_passes_with_pod_identity(sandbox: Sandbox, fleet: Path) -> None:
-    code, clusters = doctor(sandbox, fleet, PRIMARY, EAST)
+    code, clusters = doctor(sandbox, fleet, PRIMARY, EAST, WEST)
+    assert sorted(clusters) == sorted((PRIMARY, EAST, WEST))
     for name, checks in clusters.items():
         assert failing(checks) == set(), (name, [checks[i] for i in failing(checks)])
         for check_id in (
@@ -102,16 +103,24 @@ def test_doctor_passes_with_pod_identity(sandbox: Sandbox, fleet: Path) -> None:
     assert code == 0
 
 
-def test_a_deleted_association_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox, fleet: Path) -> None:
-    eks = sandbox.client("eks")
+def test_a_deleted_association_or_a_wrong_trust_fails_doctor_and_bootstrap_repairs_them(
+    sandbox: Sandbox, fleet: Path
+) -> None:
+    eks, iam = sandbox.client("eks"), sandbox.client("iam")
     gone = associations(sandbox, PRIMARY)[SAS[0]]["associationId"]
     eks.delete_pod_identity_association(clusterName=PRIMARY, associationId=gone)
+    role = f"kubecost-{PRIMARY}-prometheus-server"
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    trust["Statement"][0]["Action"] = "sts:AssumeRole"  # no sts:TagSession
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
     code, clusters = doctor(sandbox, fleet, PRIMARY, wait="0s")
     checks = clusters[PRIMARY]
     assert code == 2
-    assert failing(checks) == {"pod-identity.cost-analyzer.association"}, [checks[i] for i in failing(checks)]
+    expected = {"pod-identity.cost-analyzer.association", "pod-identity.prometheus-server.trust"}
+    assert failing(checks) == expected, [checks[i] for i in failing(checks)]
     assert "no pod identity association" in checks["pod-identity.cost-analyzer.association"]["evidence"]
     assert "ampctl bootstrap" in checks["pod-identity.cost-analyzer.association"]["fix"]
+    assert "without sts:TagSession" in checks["pod-identity.prometheus-server.trust"]["evidence"]
     assert checks["promql.kubecost.memory"]["status"] != "pass"  # the sigv4 proxy has no credentials, as in AWS
     boot(sandbox, fleet)
     assert set(associations(sandbox, PRIMARY)) == set(SAS)
@@ -131,23 +140,6 @@ def test_a_deleted_add_on_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox
     assert refused.returncode == 1
     assert f"{AGENT} is not installed" in refused.stderr and "--install-pod-identity-agent" in refused.stderr
     boot(sandbox, fleet, "--install-pod-identity-agent")
-    code, clusters = doctor(sandbox, fleet, PRIMARY)
-    assert code == 0, [clusters[PRIMARY][i] for i in failing(clusters[PRIMARY])]
-
-
-def test_a_trust_without_tag_session_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox, fleet: Path) -> None:
-    iam = sandbox.client("iam")
-    role = f"kubecost-{PRIMARY}-cost-analyzer"
-    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
-    trust["Statement"][0]["Action"] = "sts:AssumeRole"
-    iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
-    code, clusters = doctor(sandbox, fleet, PRIMARY, wait="0s")
-    checks = clusters[PRIMARY]
-    assert code == 2
-    assert failing(checks) == {"pod-identity.cost-analyzer.trust"}, [checks[i] for i in failing(checks)]
-    assert "without sts:TagSession" in checks["pod-identity.cost-analyzer.trust"]["evidence"]
-    assert checks["promql.kubecost.memory"]["status"] != "pass"  # STS refuses the session, as in AWS
-    boot(sandbox, fleet)
     code, clusters = doctor(sandbox, fleet, PRIMARY)
     assert code == 0, [clusters[PRIMARY][i] for i in failing(clusters[PRIMARY])]
 
@@ -221,7 +213,7 @@ def test_a_chart_without_pod_identity_is_refused_before_any_call(sandbox: Sandbo
 
 
 def test_teardown_removes_the_associations(sandbox: Sandbox, fleet: Path) -> None:
-    ok(sandbox.ampctl("teardown", "--yes", "--context", sandbox.context(PRIMARY), "--context",
-                      sandbox.context(EAST), cwd=fleet))  # fmt: skip
-    for cluster in (PRIMARY, EAST):
+    contexts = [arg for c in (PRIMARY, EAST, WEST) for arg in ("--context", sandbox.context(c))]
+    ok(sandbox.ampctl("teardown", "--yes", *contexts, cwd=fleet))
+    for cluster in (PRIMARY, EAST, WEST):
         assert associations(sandbox, cluster) == {}
