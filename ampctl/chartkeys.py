@@ -10,6 +10,10 @@ from typing import Any
 from ampctl.spec import OBJECT_STORE_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS, ClusterSpec
 from ampctl.versions import parse_version
 
+# Under EKS Pod Identity the sigv4 proxy must be an image whose AWS SDK has the Pod Identity credential provider
+# (aws-sdk-go past v1.47.11, awslabs/aws-sigv4-proxy PR #231): the chart's default tag `latest` is unpinned.
+SIGV4_PROXY_IMAGE_KEY = "sigV4Proxy.image"
+SIGV4_PROXY_POD_IDENTITY_IMAGE = "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
 CLUSTER = "<cluster>"  # placeholder in the table for the cluster's own id
 Role = str  # "primary" | "agent"
 
@@ -155,6 +159,8 @@ def identity_values(spec: ClusterSpec) -> dict[str, Any]:
     if spec.prom_cluster_id_label:
         flat["kubecostModel.promClusterIDLabel"] = spec.prom_cluster_id_label
     flat.update(workspace_role_values(spec))
+    if spec.pod_identity:
+        flat[SIGV4_PROXY_IMAGE_KEY] = SIGV4_PROXY_POD_IDENTITY_IMAGE
     return flat
 
 

@@ -69,6 +69,37 @@ def assume_role_policy(role_arn: str) -> dict[str, Any]:
     }
 
 
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
+
+
+def cluster_arn(spec: ClusterSpec) -> str:
+    return arn("eks", f"cluster/{spec.cluster}", region=spec.region, account=spec.account, regional=True)
+
+
+def pod_identity_trust_policy(spec: ClusterSpec) -> dict[str, Any]:
+    """Let EKS Pod Identity hand the role to this cluster's pods (the associations say which ServiceAccount)."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": POD_IDENTITY_SERVICE},
+                "Action": list(POD_IDENTITY_ACTIONS),
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": spec.account},
+                    "ArnEquals": {"aws:SourceArn": cluster_arn(spec)},
+                },
+            }
+        ],
+    }
+
+
+def role_trust(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
+    """The trust policy of a component's role under the cluster's identity (IRSA or EKS Pod Identity)."""
+    return pod_identity_trust_policy(spec) if spec.pod_identity else trust_policy(spec, service_account)
+
+
 def bucket_arn(bucket: str, *, region: str | None = None) -> str:
     """The bucket's ARN in the partition of its region (aws when None)."""
     return arn("s3", bucket, region=region)

@@ -33,6 +33,7 @@ TOP_KEYS: dict[str, tuple[type, str]] = {
     "kubecost_version": (str, "a string"),
     "namespace": (str, "a string"),
     "release": (str, "a string"),
+    "identity": (str, "irsa or pod-identity"),
     "primary": (dict, "a mapping"),
     "clusters": (list, "a list"),
     "workspace": (dict, "a mapping with role_arn"),
@@ -43,7 +44,7 @@ WORKSPACE_KEYS: dict[str, tuple[type, str]] = {"role_arn": (str, "an IAM role AR
 SETTINGS = {
     "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
     "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
-    "chart_version": "kubecost_version", "workspace_role_arn": "workspace_role_arn",
+    "chart_version": "kubecost_version", "workspace_role_arn": "workspace_role_arn", "identity": "identity",
 }  # fmt: skip
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "a string"),
@@ -188,6 +189,7 @@ def load(path: str) -> Fleet:
     settings = {k: v for k, (v, _) in top.items() if k not in {"apiVersion", "kind", "primary", "clusters"}}
     checks = {"alias": validate.workspace_alias, "namespace": validate.namespace, "release": validate.release_name}
     checks["bucket"] = validate.bucket_name
+    checks["identity"] = validate.identity
     for key, check in checks.items():
         if key in top:
             try:

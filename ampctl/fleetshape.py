@@ -2,6 +2,7 @@
 
 Tags (all under `ampctl/`): mode (federated | quick-start), bucket (federated ETL bucket, empty in quick-start),
 chart-line (1.x | 2.x), chart-version (the primary's), namespace, release, primary (the primary's cluster name),
+identity (irsa | pod-identity; a record without it means irsa),
 and ampctl/fleet when the fleet has a name. add-cluster follows the shape; doctor and status compare each cluster
 with it. Workspaces made before the record existed get a shape inferred from what exists.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from ampctl.errors import AmpctlError
 from ampctl.spec import DEFAULT_NAMESPACE, DEFAULT_RELEASE
+from ampctl.versions import IDENTITIES, IRSA
 
 MODE_TAG = "ampctl/mode"
 BUCKET_TAG = "ampctl/bucket"
@@ -22,6 +24,7 @@ VERSION_TAG = "ampctl/chart-version"
 NAMESPACE_TAG = "ampctl/namespace"
 RELEASE_TAG = "ampctl/release"
 PRIMARY_TAG = "ampctl/primary"
+IDENTITY_TAG = "ampctl/identity"
 FEDERATED, QUICK_START = "federated", "quick-start"
 OVERRIDE_FLAG = "--override-fleet-shape"
 
@@ -35,6 +38,7 @@ class FleetShape:
     release: str = DEFAULT_RELEASE
     primary: str | None = None
     fleet: str | None = None
+    identity: str = IRSA  # irsa or pod-identity
     source: str = "recorded"  # "recorded" on the workspace, or what it was "inferred from ..."
 
     @property
@@ -53,7 +57,7 @@ class FleetShape:
         tags = {
             MODE_TAG: self.mode, BUCKET_TAG: self.bucket or "", LINE_TAG: self.chart_line or "",
             VERSION_TAG: self.chart_version or "", NAMESPACE_TAG: self.namespace, RELEASE_TAG: self.release,
-            PRIMARY_TAG: self.primary or "",
+            PRIMARY_TAG: self.primary or "", IDENTITY_TAG: self.identity,
         }  # fmt: skip
         if self.fleet:
             tags[FLEET_TAG] = self.fleet
@@ -62,7 +66,8 @@ class FleetShape:
     def describe(self) -> str:
         bucket = f", bucket {self.bucket}" if self.bucket else ""
         chart = f", cost-analyzer {self.chart_version} ({self.chart_line})" if self.chart_version else ""
-        return f"{self.mode}{bucket}{chart}"
+        identity = f", {self.identity}" if self.identity != IRSA else ""
+        return f"{self.mode}{bucket}{chart}{identity}"
 
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "chart_line": self.chart_line}
@@ -79,7 +84,9 @@ def from_tags(tags: dict[str, str]) -> FleetShape | None:
     mode = tags.get(MODE_TAG)
     if mode not in (FEDERATED, QUICK_START) or not tags.get(VERSION_TAG):
         return None
+    identity = tags.get(IDENTITY_TAG) or IRSA
     return FleetShape(
+        identity=identity if identity in IDENTITIES else IRSA,
         mode=mode, chart_version=tags[VERSION_TAG], bucket=tags.get(BUCKET_TAG) or None,
         namespace=tags.get(NAMESPACE_TAG) or DEFAULT_NAMESPACE, release=tags.get(RELEASE_TAG) or DEFAULT_RELEASE,
         primary=tags.get(PRIMARY_TAG) or None, fleet=tags.get(FLEET_TAG) or None,
@@ -91,12 +98,20 @@ def workspace_tags(workspace: dict[str, Any]) -> dict[str, str]:
 
 
 def differences(
-    shape: FleetShape, *, federated: bool, bucket: str | None, chart_version: str | None, skew: bool = False
+    shape: FleetShape,
+    *,
+    federated: bool,
+    bucket: str | None,
+    chart_version: str | None,
+    skew: bool = False,
+    identity: str | None = None,
 ) -> list[str]:
-    """What makes a cluster differ from its fleet: mode, bucket, chart line (and with skew, the chart version)."""
+    """What makes a cluster differ from its fleet: mode, bucket, chart line, identity (and with skew, the version)."""
     from ampctl.versions import chart_line
 
     found = []
+    if identity is not None and identity != shape.identity:
+        found.append(f"identity {identity}, the fleet's is {shape.identity}")
     if federated != shape.federated:
         found.append(f"mode {mode_of(federated)}, the fleet is {shape.mode}")
     elif federated and shape.bucket and bucket and bucket != shape.bucket:

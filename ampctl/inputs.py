@@ -32,7 +32,9 @@ def check_request(request: ProvisionRequest) -> None:
     """Raise the first problem in the request's files and expressions; reads nothing remote."""
     from ampctl import validate
     from ampctl.provision import values
+    from ampctl.versions import check_identity
 
+    check_identity(request.chart_version, request.identity)
     for path in request.extra_values:
         values.load_values_file(path)
     for expression in request.set_values:

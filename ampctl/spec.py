@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ampctl.versions import DEFAULT_VERSION, ChartLine, chart_line
+from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, ChartLine, chart_line
 
 SA_COST_ANALYZER = "kubecost-cost-analyzer-amp"
 SA_PROMETHEUS = "kubecost-prometheus-server-amp"
@@ -38,6 +38,11 @@ class ClusterSpec:
     seed_recording_rules: bool = False  # the AWS guide's rule form (container_name/pod_name labels)
     # The AMP workspace's account when it is not the cluster's: Kubecost's pods then assume per-cluster roles there.
     workspace_account: str | None = None
+    identity: str = IRSA  # how the pods get AWS credentials: "irsa" or "pod-identity" (EKS Pod Identity)
+
+    @property
+    def pod_identity(self) -> bool:
+        return self.identity == POD_IDENTITY
 
     @property
     def line(self) -> ChartLine:

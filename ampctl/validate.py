@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ampctl.errors import AmpctlError
-from ampctl.versions import ChartLine, check_mode
+from ampctl.versions import ChartLine, check_identity, check_mode
 
 if TYPE_CHECKING:
     from ampctl.spec import ClusterSpec
@@ -204,6 +204,15 @@ def label_name(s: str) -> str:
     return s
 
 
+def identity(s: str) -> str:
+    """irsa or pod-identity."""
+    from ampctl.versions import IDENTITIES
+
+    if s not in IDENTITIES:
+        raise AmpctlError(f"unknown identity {s!r}: expected irsa or pod-identity", "write irsa or pod-identity")
+    return s
+
+
 def cluster_spec(spec: ClusterSpec) -> ClusterSpec:
     """Every field of a spec, and the rules that tie fields together; returns the spec."""
     cluster_name(spec.cluster)
@@ -214,6 +223,7 @@ def cluster_spec(spec: ClusterSpec) -> ClusterSpec:
     namespace(spec.namespace)
     release_name(spec.release)
     line = check_mode(spec.chart_version, spec.federated)
+    check_identity(spec.chart_version, spec.identity)
     if spec.bucket is not None:
         bucket_name(spec.bucket)
     if spec.prom_cluster_id_label is not None:

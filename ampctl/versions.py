@@ -122,6 +122,26 @@ def check_mode(version: str, federated: bool) -> ChartLine:
     return line
 
 
+# EKS Pod Identity: Kubecost documents it from this chart version on.
+POD_IDENTITY_FROM: Version = (2, 2, 0)
+IRSA, POD_IDENTITY = "irsa", "pod-identity"
+IDENTITIES = (IRSA, POD_IDENTITY)
+
+
+def check_identity(version: str, identity: str) -> None:
+    """Refuse an identity the user cannot have: unknown, or Pod Identity on a chart version before 2.2.0."""
+    if identity not in IDENTITIES:
+        raise AmpctlError(
+            f"unknown identity {identity!r}: expected irsa or pod-identity", "pass --identity irsa or pod-identity"
+        )
+    if identity == POD_IDENTITY and parse_version(version) < POD_IDENTITY_FROM:
+        raise AmpctlError(
+            f"Kubecost {version} does not support EKS Pod Identity: Kubecost documents it from "
+            f"{show(POD_IDENTITY_FROM)}",
+            f"pass {FLAG} {show(POD_IDENTITY_FROM)} or later (for example {DEFAULT_VERSION}), or --identity irsa",
+        )
+
+
 def _unsupported(version: object, why: str) -> AmpctlError:
     shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."
     return AmpctlError(

@@ -13,7 +13,7 @@ SETTINGS = (
     "federated", "alias", "workspace_id",
     "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_repo", "chart_version",
     "extra_values", "set_values", "timeout", "seed_policies", "product_key_file", "prom_cluster_id_label",
-    "values_dir", "helm", "override_shape",
+    "identity", "install_pod_identity_agent", "values_dir", "helm", "override_shape",
 )  # fmt: skip
 
 
@@ -38,6 +38,8 @@ def add_cluster(
     set_values: list[str] = opt.Set,
     timeout: Optional[str] = opt.Timeout,
     seed_policies: bool = opt.SeedPolicies,
+    identity: Optional[str] = opt.Identity,
+    install_pod_identity_agent: bool = opt.InstallAgent,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
     values_dir: Optional[str] = opt.ValuesDir,

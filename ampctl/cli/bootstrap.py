@@ -13,7 +13,8 @@ SETTINGS = (
     "federated", "alias", "workspace_id",
     "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
     "chart_version", "extra_values", "set_values", "timeout", "seed_recording_rules", "create_oidc_provider",
-    "seed_policies", "product_key_file", "prom_cluster_id_label", "values_dir", "helm", "override_shape",
+    "seed_policies", "product_key_file", "prom_cluster_id_label", "identity", "install_pod_identity_agent",
+    "values_dir", "helm", "override_shape",
 )  # fmt: skip
 
 
@@ -41,6 +42,8 @@ def bootstrap(
     seed_recording_rules: bool = opt.SeedRules,
     create_oidc_provider: bool = opt.CreateOidc,
     seed_policies: bool = opt.SeedPolicies,
+    identity: Optional[str] = opt.Identity,
+    install_pod_identity_agent: bool = opt.InstallAgent,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
     values_dir: Optional[str] = opt.ValuesDir,

@@ -70,6 +70,17 @@ SeedPolicies = _opt(
     default=False,
     help="Attach both AMP policies to both roles, as the guide does (not least privilege).",
 )
+Identity = _opt(
+    "--identity",
+    help="How Kubecost's pods get AWS credentials: irsa or pod-identity (EKS Pod Identity, chart 2.2.0+).",
+    show_default="the fleet's, else irsa",
+    metavar="irsa|pod-identity",
+)
+InstallAgent = _opt(
+    "--install-pod-identity-agent",
+    default=False,
+    help="With --identity pod-identity: install the eks-pod-identity-agent add-on when it is missing.",
+)
 ProductKey = _opt("--product-key-file", help="Kubecost 2.x product key (file), for federated ETL.")
 PromLabel = _opt("--prom-cluster-id-label", help="kubecostModel.promClusterIDLabel.")
 ValuesDir = _opt("--values-dir", help="Where the rendered values files are written.", show_default=".ampctl/<cluster>")

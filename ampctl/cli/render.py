@@ -14,6 +14,7 @@ SETTINGS = (
     "federated", "alias", "workspace_id",
     "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_version",
     "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
+    "identity",
 )  # fmt: skip
 
 
@@ -39,6 +40,7 @@ def render(
     set_values: list[str] = opt.Set,
     timeout: Optional[str] = opt.Timeout,
     seed_recording_rules: bool = opt.SeedRules,
+    identity: Optional[str] = opt.Identity,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
 ) -> None:
@@ -58,4 +60,7 @@ def render(
         return
     for item in written["files"]:
         output.out().print(item["path"])
+    for a in written["pod_identity_associations"]:
+        output.info(f"pod identity association to create (bootstrap/add-cluster or Terraform): cluster "
+                    f"{a['clusterName']}, {a['namespace']}/{a['serviceAccount']} -> {a['roleArn']}")  # fmt: skip
     output.info(f"wrote {len(written['files'])} files; apply with {written['helm_command']}")

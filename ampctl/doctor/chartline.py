@@ -103,11 +103,14 @@ def finops_agent(facts: Facts, findings: Findings) -> Result:
             "the finops-agent runs as a ServiceAccount the chart creates, with no IAM role: it cannot reach the bucket",
             f"{facts.repair()} points finopsagent.serviceAccount at the cost-analyzer's account",
         )
+    from ampctl.doctor.identitymode import role_of
+
     sa = facts.service_account(account)
     arn = str(((sa or {}).get("metadata") or {}).get("annotations", {}).get(ROLE_ARN_ANNOTATION) or "")
+    arn = role_of(facts, account, arn or None) or ""
     where = f"serviceaccount {facts.namespace}/{account}"
     if sa is None or ":role/" not in arn:
-        state = "does not exist" if sa is None else f"has no {ROLE_ARN_ANNOTATION} annotation"
+        state = "does not exist" if sa is None else f"has no {ROLE_ARN_ANNOTATION} annotation nor association"
         return fail(f"the finops-agent runs as {where}, which {state}", f"{facts.repair()} sets it up")
     return _bucket_access(facts, findings, where, arn.rsplit("/", 1)[-1])
 
@@ -142,6 +145,12 @@ FEDERATED_SPECS = [
         "finops-agent reaches the bucket (2.9)",
         finops_agent,
         ("release.status", "identity.account"),
-        ("irsa.cost-analyzer.role", "irsa.cost-analyzer.policies", "federated.secret"),
+        (
+            "irsa.cost-analyzer.role",
+            "irsa.cost-analyzer.policies",
+            "federated.secret",
+            "pod-identity.agent",
+            "pod-identity.cost-analyzer.association",
+        ),
     ),
 ]

@@ -119,6 +119,9 @@ SPECS = [
             "irsa.cost-analyzer.role",
             "irsa.cost-analyzer.policies",
             "irsa.cost-analyzer.annotation",
+            "pod-identity.agent",
+            "pod-identity.cost-analyzer.association",
+            "pod-identity.cost-analyzer.trust",
         ),
     ),  # fmt: skip
 ]

@@ -10,12 +10,14 @@ from typing import Any
 from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
+from ampctl.doctor.identitymode import role_of, uses_pod_identity
 from ampctl.doctor.kubefacts import pod_template
 from ampctl.doctor.model import Result, fail, ok, skip, warn
 from ampctl.endpoints import arn as make_arn
 from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, ROLE_ARN_ANNOTATION, aws_policy_arn
 
 COMPONENTS = ("cost-analyzer", "prometheus-server")
+UNDER_POD_IDENTITY = "the cluster uses EKS Pod Identity (checked under pod-identity.*)"
 # component -> (AWS managed policy, the action it grants that the component needs)
 AMP_POLICY = {
     "cost-analyzer": (AMP_QUERY_POLICY, "aps:QueryMetrics"),
@@ -27,6 +29,8 @@ def provider(facts: Facts, findings: Findings) -> Result:
     from ampctl.aws.iam import oidc_provider_exists
     from ampctl.endpoints import oidc_provider_arn
 
+    if uses_pod_identity(facts):
+        return skip(UNDER_POD_IDENTITY)
     issuer = facts.issuer()
     assert issuer
     arn = oidc_provider_arn(facts.account, issuer, region=facts.region)
@@ -57,10 +61,11 @@ def annotated_role(facts: Facts, findings: Findings, component: str) -> str | No
 
 
 def role_in_use(facts: Facts, findings: Findings, component: str) -> str:
-    """The role the pods would assume: the annotated one, else the one ampctl names for the cluster."""
+    """The role the pods would assume: the annotated one (or under Pod Identity the associated one), else the one
+    ampctl names for the cluster."""
     from ampctl.naming import role_name
 
-    arn = annotated_role(facts, findings, component)
+    arn = role_of(facts, service_account_name(facts, findings, component), annotated_role(facts, findings, component))
     if arn and ":role/" in arn:
         return arn.rsplit("/", 1)[-1]
     return role_name(facts.cluster, component)
@@ -69,6 +74,8 @@ def role_in_use(facts: Facts, findings: Findings, component: str) -> str:
 def annotation(facts: Facts, findings: Findings, component: str) -> Result:
     from ampctl.naming import role_arn, role_name
 
+    if uses_pod_identity(facts):
+        return skip(UNDER_POD_IDENTITY)
     sa_name = service_account_name(facts, findings, component)
     where = f"serviceaccount {facts.namespace}/{sa_name}"
     expected = role_arn(facts.account, role_name(facts.cluster, component), region=facts.region)
@@ -109,6 +116,8 @@ def role(facts: Facts, findings: Findings, component: str) -> Result:
     from ampctl.documents import service_account_subject
     from ampctl.endpoints import issuer_host, oidc_provider_arn
 
+    if uses_pod_identity(facts):
+        return skip(UNDER_POD_IDENTITY)
     name = role_in_use(facts, findings, component)
     found = facts.role(name)
     if found is None:

@@ -31,7 +31,12 @@ _PROMETHEUS_ERROR = re.compile(
 )
 # (what the line says, what it means), the first match wins.
 HINTS = (
-    ("NoCredentialProviders", "the pod has no AWS credentials: its ServiceAccount lacks the role annotation"),
+    (
+        "NoCredentialProviders",
+        "the pod has no AWS credentials: its ServiceAccount lacks the role annotation (IRSA), or its pod identity "
+        "association, the eks-pod-identity-agent add-on or a sigv4 proxy image of 1.11+ (EKS Pod Identity)",
+    ),
+    ("CredentialsEndpointError", "EKS Pod Identity cannot assume the role: its trust policy refuses the pods"),
     ("No OpenIDConnect provider", "the cluster's IAM OIDC provider is missing"),
     ("InvalidIdentityToken", "the cluster's IAM OIDC provider is missing or wrong"),
     ("AssumeRoleWithWebIdentity", "the role's trust policy does not admit the ServiceAccount"),

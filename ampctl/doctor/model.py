@@ -19,6 +19,7 @@ AREAS = {
     "identity": "Identity & target",
     "irsa": "IRSA",
     "chain": "Role chain to the workspace account",
+    "pod-identity": "EKS Pod Identity",
     "release": "Release & values",
     "workloads": "Workloads",
     "logs": "Logs",

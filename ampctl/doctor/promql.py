@@ -187,12 +187,17 @@ WRITE_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.prometheus-server.role", "irsa.prometheus-server.policies",
     "irsa.prometheus-server.annotation", "values.remote-write", "values.cluster-id", "workloads.prometheus-server",
     "chain.prometheus-server.assume", "chain.prometheus-server.trust", "chain.prometheus-server.policy", "chain.values",
+    "pod-identity.agent", "pod-identity.prometheus-server.association", "pod-identity.prometheus-server.trust",
+    "pod-identity.prometheus-server.annotation",
 )  # fmt: skip
 # ... and of these a failure of the query through Kubecost (read side).
 READ_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.cost-analyzer.role", "irsa.cost-analyzer.policies",
     "irsa.cost-analyzer.annotation", "values.query-endpoint", "values.sigv4-proxy",
     "chain.cost-analyzer.assume", "chain.cost-analyzer.trust", "chain.cost-analyzer.policy", "chain.values",
+    "pod-identity.agent", "pod-identity.sigv4-proxy-image",
+    "pod-identity.cost-analyzer.association", "pod-identity.cost-analyzer.trust",
+    "pod-identity.cost-analyzer.annotation",
 )  # fmt: skip
 
 

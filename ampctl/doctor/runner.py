@@ -10,7 +10,19 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.aws.session import Sessions
-from ampctl.doctor import chain, chartline, federated, identity, irsa, logs, promql, release, shape, workloads
+from ampctl.doctor import (
+    chain,
+    chartline,
+    federated,
+    identity,
+    irsa,
+    logs,
+    podidentity,
+    promql,
+    release,
+    shape,
+    workloads,
+)
 from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
@@ -28,6 +40,7 @@ STATIC: list[CheckSpec] = [
     *identity.SPECS,
     *irsa.SPECS,
     *chain.SPECS,
+    *podidentity.SPECS,
     *release.SPECS,
     *chartline.RELEASE_SPECS,
     *workloads.SPECS,

@@ -1,5 +1,5 @@
-"""The cluster against its fleet's shape (recorded on the workspace by the primary): mode, bucket, chart line, and
-the chart version's skew from the primary's."""
+"""The cluster against its fleet's shape (recorded on the workspace by the primary): mode, bucket, chart line,
+identity (IRSA or EKS Pod Identity, as the cluster shows it), and the chart version's skew from the primary's."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def _fix(facts: Facts, shape: FleetShape, what: str) -> str:
 
 
 def check(facts: Facts, findings: Findings) -> Result:
+    from ampctl.doctor.identitymode import observed
     from ampctl.fleetshape import differences, mode_of
 
     release = facts.release()
@@ -41,7 +42,10 @@ def check(facts: Facts, findings: Findings) -> Result:
         )
     theirs = shape.describe() + ("" if shape.source == "recorded" else f", {shape.source}")
     found_bucket = facts.bucket(lambda: findings.fleet_shape(facts))[0] if facts.federated else None
-    diffs = differences(shape, federated=facts.federated, bucket=found_bucket, chart_version=release.chart_version)
+    diffs = differences(
+        shape, federated=facts.federated, bucket=found_bucket, chart_version=release.chart_version,
+        identity=observed(facts),
+    )  # fmt: skip
     if diffs:
         return fail(
             f"{mine}: differs from the fleet ({theirs}): {'; '.join(diffs)}", _fix(facts, shape, "reinstalls it")

@@ -9,6 +9,12 @@ from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, Fi
 from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
+from ampctl.provision.steps_podid import (
+    CheckPodIdentityAgent,
+    DeletePodIdentityAssociation,
+    EnsurePodIdentityAssociation,
+    leftover_associations,
+)
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
 
@@ -43,7 +49,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
 
     r = run.request
     policies = role_policies(run)
-    steps: list[Step[ClusterRun]] = [CheckOidcProvider(run)]
+    # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
+    steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))
@@ -64,6 +71,13 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
         EnsureServiceAccount(run, SA_COST_ANALYZER, "cost-analyzer"),
         EnsureServiceAccount(run, SA_PROMETHEUS, "prometheus-server"),
     ]
+    if r.pod_identity:
+        steps.append(EnsurePodIdentityAssociation(run, "cost-analyzer", SA_COST_ANALYZER))
+        steps.append(EnsurePodIdentityAssociation(run, "prometheus-server", SA_PROMETHEUS))
+    else:
+        steps += [
+            DeletePodIdentityAssociation(run, a) for a in leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS])
+        ]
     if r.federated:
         steps.append(EnsureSecret(run, object_store_secret(run.spec()), "federated-store.yaml"))
     if r.product_key is not None:

@@ -21,6 +21,7 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
     from ampctl.provision.follow import fleet_request
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
+    from ampctl.versions import check_identity
 
     cluster_name(target.cluster)
     aws = sessions.for_region(target.region)
@@ -34,6 +35,7 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
     together([aws.account, issuer])
     check_account(target, aws.account())
     run.request, _ = fleet_request(aws, request, target.cluster)
+    check_identity(run.request.chart_version, run.request.identity)  # the version may be the fleet's
     return run
 
 
@@ -47,6 +49,7 @@ def summary(plans: list[executor.ClusterPlan[ClusterRun]], applied: bool) -> dic
         if run is not None:
             item["mode"] = "federated" if run.request.federated else "quick-start"
             item["role"] = "primary" if run.request.primary else "agent"
+            item["identity"] = run.request.identity
         if p.error:
             item["error"] = p.error.message
             item["hint"] = p.error.hint

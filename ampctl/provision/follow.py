@@ -11,7 +11,7 @@ from ampctl.provision.request import ProvisionRequest
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
 
-SHAPED = ("federated", "bucket", "chart_version", "namespace", "release")
+SHAPED = ("federated", "bucket", "chart_version", "namespace", "release", "identity")
 FLAG = {"federated": "--federated/--no-federated", "bucket": "--bucket", "chart_version": "--kubecost-version"}
 
 
@@ -38,6 +38,8 @@ def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> lis
         line = chart_line(request.chart_version).value
         if line != shape.chart_line:
             found.append(f"--kubecost-version {request.chart_version} is on chart line {line}")
+    if "identity" in request.given and request.identity != shape.identity:
+        found.append(f"--identity asks for {request.identity}")
     if request.primary and shape.primary and shape.primary != cluster:
         found.append(f"its primary is {shape.primary}, not {cluster}")
     return found
@@ -50,7 +52,7 @@ def follow(request: ProvisionRequest, shape: FleetShape, cluster: str, workspace
         raise refusal(shape, clash, workspace, "bootstrap" if request.primary else "add-cluster")
     followed: dict[str, Any] = {
         "federated": shape.federated, "bucket": shape.bucket, "chart_version": shape.chart_version,
-        "namespace": shape.namespace, "release": shape.release,
+        "namespace": shape.namespace, "release": shape.release, "identity": shape.identity,
     }  # fmt: skip
     changes = {
         key: value
@@ -68,7 +70,7 @@ def shape_of(request: ProvisionRequest, cluster: str) -> FleetShape:
     return FleetShape(
         mode=mode_of(request.federated), chart_version=request.chart_version,
         bucket=request.bucket if request.federated else None, namespace=request.namespace,
-        release=request.release, primary=cluster, fleet=request.fleet,
+        release=request.release, primary=cluster, fleet=request.fleet, identity=request.identity,
     )  # fmt: skip
 
 

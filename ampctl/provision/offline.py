@@ -48,6 +48,7 @@ def render_cluster(
     oidc_issuer: str | None,
 ) -> dict[str, Any]:
     from ampctl import validate
+    from ampctl.render.objects import pod_identity_associations
     from ampctl.render.tree import render_all, write_all
 
     validate.cluster_name(target.cluster)
@@ -100,4 +101,5 @@ def render_cluster(
         "files": listed,
         "helm_command": str(out_dir / "helm-command.sh"),
         "spec": dataclasses.asdict(spec),
+        "pod_identity_associations": pod_identity_associations(spec) if spec.pod_identity else [],
     }

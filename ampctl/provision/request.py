@@ -16,7 +16,7 @@ from ampctl.spec import (
     PRODUCT_KEY_SECRET,
     ClusterSpec,
 )
-from ampctl.versions import DEFAULT_VERSION
+from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY
 
 if TYPE_CHECKING:
     from ampctl.target import Target
@@ -42,6 +42,8 @@ class ProvisionRequest:
     seed_recording_rules: bool = False
     create_oidc_provider: bool = False
     seed_policies: bool = False
+    identity: str = IRSA  # "irsa" or "pod-identity"
+    install_pod_identity_agent: bool = False
     product_key: str | None = None
     prom_cluster_id_label: str | None = None
     extra_values: tuple[str, ...] = ()
@@ -56,6 +58,10 @@ class ProvisionRequest:
     given: frozenset[str] = frozenset()
     override_shape: bool = False
     fleet_primary: Target | None = None  # the fleet file's primary, read when the workspace has no record
+
+    @property
+    def pod_identity(self) -> bool:
+        return self.identity == POD_IDENTITY
 
     def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:
         """Fill in the default bucket name once the account is known (federated mode only)."""
@@ -85,6 +91,7 @@ class ProvisionRequest:
             prom_cluster_id_label=self.prom_cluster_id_label,
             seed_recording_rules=self.seed_recording_rules,
             workspace_account=self.workspace_account,
+            identity=self.identity,
         )
 
     @property

@@ -134,9 +134,13 @@ class EnsureIrsaRole(Step[ClusterRun]):
         self.title = f"IAM role {self.name} for serviceaccount {run.request.namespace}/{service_account}"
 
     def _trust(self, run: ClusterRun) -> dict[str, object]:
-        from ampctl.documents import trust_policy
+        from ampctl.documents import role_trust
 
-        return trust_policy(run.spec(), self.service_account)
+        return role_trust(run.spec(), self.service_account)
+
+    @staticmethod
+    def via(run: ClusterRun) -> str:
+        return "EKS Pod Identity" if run.request.pod_identity else "IRSA"
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.documents import documents_equal
@@ -149,7 +153,7 @@ class EnsureIrsaRole(Step[ClusterRun]):
         _require_managed(iamapi.tags_of_role(iam, role), "role", self.name)
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
-            drift.append("trust policy")
+            drift.append(f"trust policy (to {self.via(run)})")
         attached = iamapi.attached_policy_arns(iam, self.name)
         missing, extra = self.policy_arns - attached, attached - self.policy_arns
         drift += [f"attach {p.rsplit('/', 1)[-1]}" for p in sorted(missing)]
@@ -168,7 +172,7 @@ class EnsureIrsaRole(Step[ClusterRun]):
                 iam.create_role(
                     RoleName=self.name,
                     AssumeRolePolicyDocument=trust,
-                    Description=f"Kubecost {self.component} on {run.cluster} via IRSA (ampctl)",
+                    Description=f"Kubecost {self.component} on {run.cluster} via {self.via(run)} (ampctl)",
                     Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
                 )
                 created = True

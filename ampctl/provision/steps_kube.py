@@ -40,7 +40,10 @@ class EnsureServiceAccount(Step[ClusterRun]):
 
         self.name = name
         self.role_arn = role_arn(run.account, role_name(run.cluster, component), region=run.region)
-        self.title = f"serviceaccount {run.request.namespace}/{name} annotated with its IAM role"
+        # Under EKS Pod Identity no annotation: the SDK would try IRSA first, with a role that no longer trusts it.
+        self.annotated = not run.request.pod_identity
+        how = "annotated with its IAM role" if self.annotated else "without role annotation (EKS Pod Identity)"
+        self.title = f"serviceaccount {run.request.namespace}/{name} {how}"
 
     def check(self, run: ClusterRun) -> Change:
         current = run.kube.read("service_account", run.request.namespace, self.name)
@@ -49,8 +52,10 @@ class EnsureServiceAccount(Step[ClusterRun]):
         annotations = current.get("metadata", {}).get("annotations") or {}
         found = annotations.get(ROLE_ARN_ANNOTATION)
         drift = []
-        if found != self.role_arn:
+        if self.annotated and found != self.role_arn:
             drift.append(f"annotation {ROLE_ARN_ANNOTATION} is {found or 'missing'}")
+        if not self.annotated and found is not None:
+            drift.append(f"remove annotation {ROLE_ARN_ANNOTATION} ({found})")
         if not is_managed(current):
             drift.append("adopt (add managed-by label)")
         return Change.update("; ".join(drift)) if drift else Change.unchanged()
@@ -64,7 +69,8 @@ class EnsureServiceAccount(Step[ClusterRun]):
         # Already there (created since the plan): reconciled like any existing one below.
         created = change.action is Action.CREATE and run.kube.create(f"create sa {self.name}", create, ns, body)
         if not created:
-            patch = {"metadata": {"labels": body["metadata"]["labels"], "annotations": body["metadata"]["annotations"]}}
+            annotations = {ROLE_ARN_ANNOTATION: self.role_arn if self.annotated else None}  # None removes it
+            patch = {"metadata": {"labels": body["metadata"]["labels"], "annotations": annotations}}
             run.kube.call(
                 f"patch serviceaccount {self.name}",
                 run.kube.core.patch_namespaced_service_account,

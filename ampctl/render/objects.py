@@ -56,21 +56,51 @@ def product_key_secret(spec: ClusterSpec, key: str) -> dict[str, Any]:
 
 
 def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ServiceAccount",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": naming.managed_labels(),
-            "annotations": {naming.ROLE_ARN_ANNOTATION: role_arn},
-        },
-    }
+    """The ServiceAccount: under IRSA annotated with its role; under EKS Pod Identity without (an association binds
+    it to the role)."""
+    metadata: dict[str, Any] = {"name": name, "namespace": spec.namespace, "labels": naming.managed_labels()}
+    if not spec.pod_identity:
+        metadata["annotations"] = {naming.ROLE_ARN_ANNOTATION: role_arn}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}
 
 
 def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:
     """(service account, IAM role name) for each IRSA component of the cluster."""
     return [(sa, naming.role_name(spec.cluster, component)) for component, sa in naming.COMPONENTS.items()]
+
+
+def pod_identity_associations(spec: ClusterSpec) -> list[dict[str, str]]:
+    """The (cluster, namespace, ServiceAccount, role ARN) of each EKS pod identity association the cluster needs."""
+    return [
+        {"clusterName": spec.cluster, "namespace": spec.namespace, "serviceAccount": sa,
+         "roleArn": naming.role_arn(spec.account, role, region=spec.region)}
+        for sa, role in irsa_roles(spec)
+    ]  # fmt: skip
+
+
+def pod_identity_note(spec: ClusterSpec) -> str:
+    """What GitOps cannot apply: the associations are AWS objects, made by `ampctl bootstrap`/`add-cluster` or IaC."""
+    lines = [
+        f"# EKS Pod Identity on cluster {spec.cluster}",
+        "",
+        "The ServiceAccounts in serviceaccounts.yaml carry no role annotation: EKS binds them to their IAM roles",
+        "through pod identity associations. Those are AWS objects, not Kubernetes ones, so a GitOps tool cannot apply",
+        "them: create them with `ampctl bootstrap`/`ampctl add-cluster --identity pod-identity` (which also checks the",
+        "eks-pod-identity-agent add-on) or with Terraform (`aws_eks_pod_identity_association`), one per line below.",
+        "The roles' trust policies are in iam/*-trust.json.",
+        "",
+        "| cluster | namespace | service account | role ARN |",
+        "|---|---|---|---|",
+    ]
+    for a in pod_identity_associations(spec):
+        lines.append(f"| {a['clusterName']} | {a['namespace']} | {a['serviceAccount']} | {a['roleArn']} |")
+    lines += ["", "With the AWS CLI:", ""]
+    for a in pod_identity_associations(spec):
+        lines.append(
+            f"    aws eks create-pod-identity-association --cluster-name {a['clusterName']} --region {spec.region} "
+            f"--namespace {a['namespace']} --service-account {a['serviceAccount']} --role-arn {a['roleArn']}"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def recording_rules(seed_form: bool) -> str:

@@ -12,6 +12,7 @@ from ampctl.render.command import DEFAULT_TIMEOUT, helm_command, shell_script
 from ampctl.render.objects import (
     irsa_roles,
     object_store_secret,
+    pod_identity_note,
     product_key_secret,
     recording_rules,
     service_account,
@@ -46,8 +47,10 @@ def render_all(
     ]
     files.append(RenderedFile("serviceaccounts.yaml", dump(*accounts)))
     for sa, role in roles:
-        files.append(RenderedFile(f"iam/{role}-trust.json", documents.to_json(documents.trust_policy(spec, sa))))
+        files.append(RenderedFile(f"iam/{role}-trust.json", documents.to_json(documents.role_trust(spec, sa))))
     files += _workspace_account_documents(spec)
+    if spec.pod_identity:
+        files.append(RenderedFile("pod-identity-associations.md", pod_identity_note(spec)))
     if spec.federated and spec.bucket:
         policy = documents.s3_access_policy(spec.bucket, region=spec.region)
         files.append(RenderedFile(f"iam/{naming.s3_policy_name(spec.cluster)}.json", documents.to_json(policy)))

@@ -69,6 +69,9 @@ def _cluster(spec: ClusterSpec, line: str) -> str:
     role = f"federated {_role(spec)}" if spec.federated else "quick-start: every cluster alike"
     header = [
         f"Cluster {spec.cluster} ({role}), chart line {line}: names and identities, one value each.",
-        "The service accounts are created by ampctl with their IRSA role annotations.",
+        "The service accounts are created by ampctl with their IRSA role annotations."
+        if not spec.pod_identity
+        else "EKS Pod Identity: the service accounts carry no role annotation (pod identity associations bind "
+        "them to their roles); the sigv4 proxy image is pinned to one with the Pod Identity credential provider.",
     ]
     return _yaml(header, chartkeys.nest(chartkeys.identity_values(spec)))

@@ -67,7 +67,8 @@ class SandboxConfig:
         data["state_dir"] = Path(data["state_dir"])
         data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
-        data["faults"] = Faults(**data.get("faults", {}))
+        faults = dict(data.get("faults", {}))
+        data["faults"] = Faults(**faults)
         return cls(**data)
 
 

@@ -128,7 +128,7 @@ def test_healthy_fleet_passes_every_check_and_changes_nothing(sandbox: Sandbox, 
     for name, cluster in clusters.items():
         assert ids(cluster, "fail") == set(), (name, [c for c in cluster["checks"] if c["status"] == "fail"])
         assert ids(cluster, "warn") <= PENDING_OK, (name, [c for c in cluster["checks"] if c["status"] == "warn"])
-        assert ids(cluster, "skip") == set(), name
+        assert {i for i in ids(cluster, "skip") if not i.startswith("pod-identity.")} == set(), name  # IRSA fleet
         for item in cluster["checks"]:
             assert set(item) >= {"id", "area", "title", "status", "evidence", "fix"}
             assert item["evidence"] and len(item["evidence"]) < 400

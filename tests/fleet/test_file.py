@@ -79,6 +79,7 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     assert is_fleet_file(path)
     assert fleet.name == "prod" and [m.name for m in fleet.members] == ["a", "b", "c"]
     assert fleet.clusters[1].values == (str(tmp_path / "c.yaml"),)
+    assert load(write(tmp_path, GOOD + "identity: pod-identity\n")).given()["identity"] == "pod-identity"
     values = tmp_path / "v.yaml"
     values.write_text("kind: Fleet2\n")
     assert not is_fleet_file(str(values))
@@ -89,6 +90,7 @@ def test_a_valid_file_loads(tmp_path: Path) -> None:
     [
         (("region: us-east-1", "region: us-east-1\nbucket_name: x"), r":5: unknown key 'bucket_name'"),
         (("region: us-east-1", "region: us-east-1\nfederated: maybe"), r":5: federated must be true or false"),
+        (("region: us-east-1", "region: us-east-1\nidentity: podid"), r":5: identity: unknown identity 'podid'"),
         (("    values: [c.yaml]", "    values: c.yaml"), r":11: clusters[1].values must be a list of file paths"),
         (("  - name: c\n", "  - name: a\n"), r":9: clusters[1]: duplicate cluster_id 'a': primary"),
         (

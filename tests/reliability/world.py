@@ -24,7 +24,7 @@ MANAGED_TAG = {"Key": "managed-by", "Value": "ampctl"}
 MANAGED_LABEL = "app.kubernetes.io/managed-by=ampctl"
 
 
-def set_faults(sandbox: Sandbox, **settings: float) -> dict[str, Any]:
+def set_faults(sandbox: Sandbox, **settings: float | list[str]) -> dict[str, Any]:
     """Switch the AWS emulator's fault injection at run time (no argument: none)."""
     data = json.dumps(settings).encode()
     req = urllib.request.Request(

@@ -625,3 +625,29 @@ def test_templates_dir_holds_every_template() -> None:
 def test_importing_render_does_not_import_jinja2() -> None:
     code = "import sys, ampctl.render.tree; assert 'jinja2' not in sys.modules, 'jinja2 imported eagerly'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_render_under_pod_identity_writes_no_annotation_and_the_associations(tmp_path: Path) -> None:
+    """The GitOps tree under EKS Pod Identity: no annotation, the Pod Identity trust, the associations to make."""
+    argv = [sys.executable, "-m", "ampctl", "render", "-o", "json", "--out-dir", str(tmp_path), "--cluster", "c1",
+            "--region", "us-east-2", "--account", ACCOUNT, "--oidc-issuer", issuer("us-east-2"), "--workspace-id", WS,
+            "--identity", "pod-identity"]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    written = json.loads(proc.stdout)
+    role = f"arn:aws:iam::{ACCOUNT}:role/kubecost-c1-cost-analyzer"
+    assert {"clusterName": "c1", "namespace": "kubecost", "serviceAccount": SA_COST_ANALYZER, "roleArn": role} in (
+        written["pod_identity_associations"]
+    )
+    accounts = list(yaml.safe_load_all((tmp_path / "serviceaccounts.yaml").read_text()))
+    assert [a["metadata"].get("annotations") for a in accounts] == [None, None]
+    trust = json.loads((tmp_path / "iam" / "kubecost-c1-cost-analyzer-trust.json").read_text())
+    assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"]["ArnEquals"] == {"aws:SourceArn": "arn:aws:eks:us-east-2:" + ACCOUNT
+                                                               + ":cluster/c1"}  # fmt: skip
+    note = (tmp_path / "pod-identity-associations.md").read_text()
+    assert f"--service-account {SA_PROMETHEUS} --role-arn" in note and "Terraform" in note
+    values = yaml.safe_load((tmp_path / "03-cluster-values.yaml").read_text())
+    assert values["sigV4Proxy"]["image"] == "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
+    refused = subprocess.run([*argv, "--kubecost-version", "1.108.1"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "does not support EKS Pod Identity" in refused.stderr

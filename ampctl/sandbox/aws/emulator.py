@@ -14,6 +14,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
+from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
 from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, AwsMiddleware
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
 
@@ -161,6 +162,13 @@ class AwsEmulator:
         from ampctl.sandbox.aws.assume import refusal
 
         return refusal(self, access_key, body)
+
+    @property
+    def pod_identity(self) -> PodIdentityState:
+        """The EKS Pod Identity associations and agent add-ons (kept beside moto, which has neither)."""
+        if self._middleware is None:
+            raise RuntimeError("the AWS emulator is not started")
+        return self._middleware.pod_identity
 
     def calls(self) -> list[dict[str, Any]]:
         return self._middleware.calls() if self._middleware is not None else []

@@ -6,11 +6,12 @@ with `*` and `?` wildcards; NotAction and NotResource invert the match. A statem
 (trust policies) applies to every resource.
 
 Conditions: the String* operators (StringEquals, StringNotEquals, StringEqualsIgnoreCase,
-StringNotEqualsIgnoreCase, StringLike, StringNotLike), Bool and Null, each with an optional
+StringNotEqualsIgnoreCase, StringLike, StringNotLike), the Arn* operators (ArnEquals, ArnLike, ArnNotEquals,
+ArnNotLike: case-sensitive, with wildcards), Bool and Null, each with an optional
 `IfExists` suffix and `ForAnyValue:`/`ForAllValues:` prefixes, are judged against the request
 context. Condition keys match case-insensitively, as in IAM. A key missing from the context fails
 a positive operator and satisfies a negated one, as in IAM. A statement that uses any other
-operator (IpAddress, Date*, Numeric*, Arn*, ...) cannot be judged here and is skipped, whether it
+operator (IpAddress, Date*, Numeric*, ...) cannot be judged here and is skipped, whether it
 allows or denies.
 """
 
@@ -32,6 +33,10 @@ _STRING_OPS = {
     "StringNotLike",
     "Bool",
     "Null",
+    "ArnEquals",
+    "ArnNotEquals",
+    "ArnLike",
+    "ArnNotLike",
 }
 
 
@@ -105,7 +110,7 @@ def _compare(op: str, expected: str, actual: str) -> bool:
         return expected == actual
     if op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         return expected.lower() == actual.lower()
-    if op in ("StringLike", "StringNotLike"):
+    if op in ("StringLike", "StringNotLike", "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"):
         return wildcard_match(expected, actual)
     if op == "Bool":
         return expected.lower() == actual.lower()

@@ -1,4 +1,5 @@
-"""WSGI middleware around moto: call log, AMP clientToken idempotency, fault injection, /_sandbox API."""
+"""WSGI middleware around moto: call log, AMP clientToken idempotency, fault injection, /_sandbox API, and the
+EKS Pod Identity APIs moto lacks (ampctl.sandbox.aws.eks_pod_identity)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ampctl.sandbox.aws.eks_pod_identity import OPERATIONS as POD_IDENTITY_OPERATIONS
+from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
 from ampctl.sandbox.aws.faults import ERROR, LOST, THROTTLE, FaultInjector, internal_error, throttling
 from ampctl.sandbox.aws.ops import RequestInfo, identify
 from ampctl.sandbox.config import Faults, SandboxConfig
@@ -73,6 +76,7 @@ class AwsMiddleware:
         self._calls_lock = threading.Lock()
         self._tokens: dict[tuple[str, str, str], tuple[float, int, dict[str, Any]]] = {}
         self._token_lock = threading.Lock()
+        self.pod_identity = PodIdentityState()
 
     # state kept outside moto
 
@@ -90,6 +94,7 @@ class AwsMiddleware:
     def clear_state(self) -> None:
         with self._token_lock:
             self._tokens.clear()
+        self.pod_identity.clear(self.config.account)
         self.clear_calls()
         self.faults.reseed()
 
@@ -176,6 +181,9 @@ class AwsMiddleware:
                 return status, with_body([("Content-Type", "text/xml")], out), out
         if info.service == "aps" and info.action == "CreateWorkspace":
             return self._create_workspace(environ, info, body)
+        if info.service == "eks" and info.action in POD_IDENTITY_OPERATIONS:
+            account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", self.config.account))
+            return self.pod_identity.handle(environ, info, body, account)
         if info.service == "s3" and info.action == "CreateBucket" and b"<Tags>" in body:
             return self._create_bucket_with_tags(environ, body)
         return self._call_app(environ)

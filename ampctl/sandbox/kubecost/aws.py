@@ -1,5 +1,5 @@
-"""How Kubecost's pods reach AWS: IRSA credentials for a service account, and SigV4-signed calls
-sent to the AMP emulator with the Host header of the real endpoint."""
+"""How Kubecost's pods reach AWS: credentials for a service account (IRSA, else EKS Pod Identity, in the SDK's
+chain order), and SigV4-signed calls sent to the AMP emulator with the Host header of the real endpoint."""
 
 from __future__ import annotations
 
@@ -82,6 +82,40 @@ def assumed_credentials(aws: AwsEmulator, base: Credentials, role_arn: str, sess
             f"\tstatus code: {status}, request id: {uuid.uuid4()}"
         ) from None
     return Credentials(got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"])
+
+
+# The aws-sigv4-proxy releases whose aws-sdk-go has the Pod Identity credential provider (past v1.47.11,
+# awslabs/aws-sigv4-proxy PR #231): 1.11 and later. `latest` names no known release, so it is not counted on.
+PROXY_POD_IDENTITY_FROM = (1, 11)
+
+
+def proxy_supports_pod_identity(image: str) -> bool:
+    tag = image.rpartition(":")[2] if ":" in image.rpartition("/")[2] else ""
+    match = re.match(r"^v?(\d+)\.(\d+)", tag)
+    return match is not None and (int(match.group(1)), int(match.group(2))) >= PROXY_POD_IDENTITY_FROM
+
+
+def pod_credentials(
+    aws: AwsEmulator, cluster: str, namespace: str, service_account: str, role_arn: str | None, proxy_image: str | None
+) -> Credentials:
+    """The credentials the pod's SDK finds: IRSA (web identity) first when the ServiceAccount is annotated, else
+    EKS Pod Identity's container credentials; `proxy_image` is the sigv4 proxy's image when it is the one asking."""
+    if role_arn:
+        return irsa_credentials(aws, aws.cluster_issuer(cluster), namespace, service_account, role_arn)
+    from ampctl.sandbox.aws.pod_identity_auth import PodIdentityError, assume_role_for_pod_identity
+
+    try:
+        credentials = assume_role_for_pod_identity(aws, cluster, namespace, service_account)
+    except PodIdentityError as exc:
+        if exc.code != "AccessDeniedException":
+            raise CredentialError(NO_CREDENTIALS) from None
+        raise CredentialError(
+            f"CredentialsEndpointError: failed to load credentials\ncaused by: {exc.code}: {exc.message}\n"
+            f"\tstatus code: 403, request id: {uuid.uuid4()}"
+        ) from None
+    if proxy_image is not None and not proxy_supports_pod_identity(proxy_image):
+        raise CredentialError(NO_CREDENTIALS)  # its SDK has no Pod Identity provider
+    return credentials
 
 
 @dataclass(frozen=True)

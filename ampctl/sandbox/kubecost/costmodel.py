@@ -22,7 +22,7 @@ from ampctl.sandbox.kubecost.aws import (
     Answer,
     CredentialError,
     assumed_credentials,
-    irsa_credentials,
+    pod_credentials,
     send,
 )
 from ampctl.sandbox.kubecost.logs import logrus, sigv4proxy_start, zerolog
@@ -146,7 +146,7 @@ class CostModel:
             return Answer(502, "Bad Gateway", b"")
 
         try:
-            credentials = self.credentials(cluster, store, workload, sidecar.role_arn)
+            credentials = self.credentials(cluster, store, workload, sidecar.role_arn, proxy_image=sidecar.image)
         except CredentialError as exc:
             return failed(str(exc))
         if not AMP_HOST.match(sidecar.host):
@@ -168,12 +168,15 @@ class CostModel:
             self._log(cluster, namespace, pod, ko.SIGV4PROXY, line)
         return answer
 
-    def credentials(self, cluster: str, store: ko.Store, workload: ko.Obj, assume: str | None = None) -> Credentials:
-        """The pod's IRSA credentials; with `assume` (the proxy's --role-arn), that role's on top."""
+    def credentials(
+        self, cluster: str, store: ko.Store, workload: ko.Obj, assume: str | None = None, proxy_image: str | None = None
+    ) -> Credentials:
+        """The pod's credentials (IRSA, else EKS Pod Identity); with `assume` (the proxy's --role-arn), that role's
+        on top. `proxy_image`: the sigv4 proxy asks, whose SDK must know Pod Identity."""
         namespace = ko.namespace_of(workload)
         account = ko.service_account_of(store, workload)
         role = ko.irsa_role(store, namespace, account)
-        base = irsa_credentials(self.aws, self.aws.cluster_issuer(cluster), namespace, account, role)
+        base = pod_credentials(self.aws, cluster, namespace, account, role, proxy_image)
         if not assume:
             return base
         return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{int(time.time())}")

@@ -118,6 +118,7 @@ class Sidecar:
     host: str
     port: int
     role_arn: str | None
+    image: str = ""
 
     @classmethod
     def from_container(cls, spec: Obj) -> Sidecar:
@@ -135,6 +136,7 @@ class Sidecar:
             host=flags.get("host", ""),
             port=int(port) if port.isdigit() else 8005,
             role_arn=flags.get("role-arn") or None,
+            image=str(spec.get("image") or ""),
         )
 
 

@@ -1,0 +1,63 @@
+"""EKS Pod Identity reads shared by provisioning, doctor and teardown: the agent add-on and the associations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ampctl.naming import MANAGED_BY_TAG
+
+AGENT_ADDON = "eks-pod-identity-agent"
+ACTIVE = "ACTIVE"
+IN_PROGRESS = frozenset({"CREATING", "UPDATING"})
+
+
+def _code(exc: BaseException) -> str:
+    from ampctl.aws.errors import error_code
+
+    return error_code(exc)
+
+
+def addon(eks: Any, cluster: str, name: str = AGENT_ADDON) -> dict[str, Any] | None:
+    """The add-on as DescribeAddon gives it, or None when the cluster does not have it."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return dict(eks.describe_addon(clusterName=cluster, addonName=name)["addon"])
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException" and "addon" in str(exc).lower():
+            return None
+        raise
+
+
+def is_managed(tags: dict[str, str] | None) -> bool:
+    key, value = MANAGED_BY_TAG
+    return (tags or {}).get(key) == value
+
+
+def associations(eks: Any, cluster: str, namespace: str, service_account: str | None = None) -> list[dict[str, Any]]:
+    """The pod identity associations of a namespace (or of one ServiceAccount in it), each described in full."""
+    kwargs: dict[str, Any] = {"clusterName": cluster, "namespace": namespace}
+    if service_account is not None:
+        kwargs["serviceAccount"] = service_account
+    found = []
+    for page in eks.get_paginator("list_pod_identity_associations").paginate(**kwargs):
+        for summary in page["associations"]:
+            found.append(describe(eks, cluster, str(summary["associationId"])))
+    return [a for a in found if a is not None]
+
+
+def describe(eks: Any, cluster: str, association_id: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        got = eks.describe_pod_identity_association(clusterName=cluster, associationId=association_id)
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            return None  # deleted between the list and the describe
+        raise
+    return dict(got["association"])
+
+
+def describe_association(association: dict[str, Any]) -> str:
+    """namespace/serviceAccount -> role, for plans, doctor and render."""
+    return f"{association['namespace']}/{association['serviceAccount']} -> {association['roleArn']}"

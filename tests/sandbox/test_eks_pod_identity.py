@@ -1,0 +1,151 @@
+"""The sandbox's EKS Pod Identity: associations and the agent add-on through boto3, with EKS's shapes and
+errors, fault injection reaching them, and the credentials a pod obtains judged as EKS and STS would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from botocore.exceptions import ClientError
+
+from ampctl.documents import pod_identity_trust_policy, trust_policy
+from ampctl.sandbox.aws.emulator import AwsEmulator
+from ampctl.sandbox.config import SandboxConfig
+from ampctl.sandbox.kubecost.aws import NO_CREDENTIALS, CredentialError, pod_credentials
+from ampctl.spec import ClusterSpec
+from tests.sandbox.test_aws_emulator import REGION, client
+from tests.sandbox.test_aws_unhappy import faults
+
+ACCOUNT = "100000000007"
+CLUSTER = "podid"
+NS, SA = "kubecost", "kubecost-cost-analyzer-amp"
+PROXY = "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
+
+
+@pytest.fixture(scope="module")
+def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsEmulator]:
+    config = SandboxConfig(
+        state_dir=tmp_path_factory.mktemp("podid"), account=ACCOUNT, region=REGION, clusters=(CLUSTER,)
+    )
+    emulator = AwsEmulator(config)
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def eks(aws: AwsEmulator) -> Iterator[object]:
+    aws.reset()
+    yield client(aws, "eks")
+    faults(aws, {})
+
+
+def _spec(aws: AwsEmulator, identity: str) -> ClusterSpec:
+    issuer = aws.cluster_issuer(CLUSTER)
+    return ClusterSpec(CLUSTER, REGION, ACCOUNT, issuer, "ws-x", identity=identity)
+
+
+def _role(aws: AwsEmulator, trust: dict) -> str:  # type: ignore[type-arg]
+    iam = client(aws, "iam")
+    return str(iam.create_role(RoleName="podid-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+
+def _code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def test_associations_have_eks_shapes_and_errors(aws: AwsEmulator, eks) -> None:  # noqa: ANN001
+    role = f"arn:aws:iam::{ACCOUNT}:role/r"
+    made = eks.create_pod_identity_association(
+        clusterName=CLUSTER, namespace=NS, serviceAccount=SA, roleArn=role, tags={"managed-by": "ampctl"}
+    )["association"]
+    assert made["associationId"].startswith("a-") and made["roleArn"] == role
+    assert made["associationArn"].startswith(f"arn:aws:eks:{REGION}:{ACCOUNT}:podidentityassociation/{CLUSTER}/")
+    listed = eks.list_pod_identity_associations(clusterName=CLUSTER, namespace=NS, serviceAccount=SA)
+    assert [a["associationId"] for a in listed["associations"]] == [made["associationId"]]
+    assert "roleArn" not in listed["associations"][0]
+    assert eks.list_pod_identity_associations(clusterName=CLUSTER, namespace="other")["associations"] == []
+    with pytest.raises(ClientError) as exc:
+        eks.create_pod_identity_association(clusterName=CLUSTER, namespace=NS, serviceAccount=SA, roleArn=role)
+    assert _code(exc) == "ResourceInUseException"
+    for bad in ({"namespace": "Not_A_Namespace"}, {"roleArn": "arn:aws:iam::1:user/x"}):
+        with pytest.raises(ClientError) as exc:
+            eks.create_pod_identity_association(
+                **{"clusterName": CLUSTER, "namespace": NS, "serviceAccount": "x", "roleArn": role, **bad}
+            )
+        assert _code(exc) == "InvalidParameterException"
+    with pytest.raises(ClientError) as exc:
+        eks.list_pod_identity_associations(clusterName="nope")
+    assert _code(exc) == "ResourceNotFoundException"
+    updated = eks.update_pod_identity_association(
+        clusterName=CLUSTER, associationId=made["associationId"], roleArn=role + "2"
+    )["association"]
+    assert updated["roleArn"] == role + "2"
+    eks.delete_pod_identity_association(clusterName=CLUSTER, associationId=made["associationId"])
+    with pytest.raises(ClientError) as exc:
+        eks.describe_pod_identity_association(clusterName=CLUSTER, associationId=made["associationId"])
+    assert _code(exc) == "ResourceNotFoundException"
+
+
+def test_agent_add_on_is_creating_then_active(aws: AwsEmulator, eks) -> None:  # noqa: ANN001
+    with pytest.raises(ClientError) as exc:
+        eks.describe_addon(clusterName=CLUSTER, addonName="eks-pod-identity-agent")
+    assert _code(exc) == "ResourceNotFoundException"
+    assert eks.create_addon(clusterName=CLUSTER, addonName="eks-pod-identity-agent")["addon"]["status"] == "CREATING"
+    with pytest.raises(ClientError) as exc:
+        eks.create_addon(clusterName=CLUSTER, addonName="eks-pod-identity-agent")
+    assert _code(exc) == "ResourceInUseException"
+    assert eks.list_addons(clusterName=CLUSTER)["addons"] == ["eks-pod-identity-agent"]
+    eks.get_waiter("addon_active").wait(
+        clusterName=CLUSTER, addonName="eks-pod-identity-agent", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    assert eks.delete_addon(clusterName=CLUSTER, addonName="eks-pod-identity-agent")["addon"]["status"] == "DELETING"
+    assert eks.list_addons(clusterName=CLUSTER)["addons"] == []
+
+
+def test_faults_reach_the_pod_identity_calls(aws: AwsEmulator, eks) -> None:  # noqa: ANN001
+    faults(aws, {"throttle_rate": 1.0})
+    once = client(aws, "eks", attempts=1)
+    with pytest.raises(ClientError) as exc:
+        once.list_pod_identity_associations(clusterName=CLUSTER)
+    assert _code(exc) == "ThrottlingException"
+    faults(aws, {"lost_rate": 1.0})
+    with pytest.raises(ClientError) as exc:
+        once.create_pod_identity_association(
+            clusterName=CLUSTER, namespace=NS, serviceAccount=SA, roleArn=f"arn:aws:iam::{ACCOUNT}:role/r"
+        )
+    assert _code(exc) == "ServerException"
+    faults(aws, {})
+    assert len(eks.list_pod_identity_associations(clusterName=CLUSTER)["associations"]) == 1  # made, answer lost
+
+
+def test_a_pod_gets_credentials_only_through_a_good_association(aws: AwsEmulator, eks) -> None:  # noqa: ANN001
+    def creds(image: str | None = PROXY) -> str:
+        try:
+            return pod_credentials(aws, CLUSTER, NS, SA, None, image).access_key
+        except CredentialError as exc:
+            return str(exc)
+
+    role = _role(aws, pod_identity_trust_policy(_spec(aws, "pod-identity")))
+    assert creds() == NO_CREDENTIALS  # no association
+    eks.create_pod_identity_association(clusterName=CLUSTER, namespace=NS, serviceAccount=SA, roleArn=role)
+    assert creds() == NO_CREDENTIALS  # no agent
+    eks.create_addon(clusterName=CLUSTER, addonName="eks-pod-identity-agent")
+    eks.get_waiter("addon_active").wait(
+        clusterName=CLUSTER, addonName="eks-pod-identity-agent", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+    assert creds().startswith("ASIA")
+    assert creds(None).startswith("ASIA")  # cost-model's own SDK knows Pod Identity
+    assert creds("public.ecr.aws/aws-observability/aws-sigv4-proxy:1.8") == NO_CREDENTIALS
+    assert creds("public.ecr.aws/aws-observability/aws-sigv4-proxy:latest") == NO_CREDENTIALS
+    iam = client(aws, "iam")
+    for wrong in (
+        trust_policy(_spec(aws, "irsa"), SA),  # the IRSA trust
+        {**pod_identity_trust_policy(_spec(aws, "pod-identity")), "Statement": [
+            {**pod_identity_trust_policy(_spec(aws, "pod-identity"))["Statement"][0], "Action": "sts:AssumeRole"}
+        ]},  # no sts:TagSession
+        pod_identity_trust_policy(ClusterSpec("other", REGION, ACCOUNT, "https://x", "ws-x", identity="pod-identity")),
+    ):  # fmt: skip
+        iam.update_assume_role_policy(RoleName="podid-role", PolicyDocument=json.dumps(wrong))
+        assert "AccessDeniedException" in creds()
