@@ -116,6 +116,19 @@ def test_doctor_passes_with_pod_identity(sandbox: Sandbox, fleet: Path) -> None:
     assert code == 0
 
 
+def test_federated_etl_reaches_the_bucket_with_the_associated_role(sandbox: Sandbox, fleet: Path) -> None:
+    """The pods write their ETL as the role their association names (they have no IRSA annotation to go by)."""
+    s3 = sandbox.client("s3")
+    bucket = f"kubecost-etl-{sandbox.state.account}-{sandbox.state.region}"
+    waiting = {PRIMARY, EAST, WEST}
+    end = time.monotonic() + 60
+    while waiting and time.monotonic() < end:
+        waiting = {c for c in waiting if not s3.list_objects_v2(Bucket=bucket, Prefix=f"federated/{c}/")["KeyCount"]}
+        if waiting:
+            time.sleep(0.5)
+    assert waiting == set(), f"no ETL objects in s3://{bucket} for {sorted(waiting)}"
+
+
 def test_a_deleted_association_or_a_wrong_trust_fails_doctor_and_bootstrap_repairs_them(
     sandbox: Sandbox, fleet: Path
 ) -> None:

@@ -60,7 +60,12 @@ def assume_role_for_pod_identity(aws: AwsEmulator, cluster: str, namespace: str,
     principal = ("Service", POD_IDENTITY_SERVICE)
     if any(evaluate([trust], action, context=context, principal=principal) != "Allow" for action in ACTIONS):
         raise denied
+    # EKS (pods.eks.amazonaws.com), not the operator, is the caller: the trust judged above is the whole decision,
+    # so the session comes from moto's STS directly rather than through the emulator's sts:AssumeRole judge.
+    from moto.sts.models import sts_backends
+
     session = f"eks-{cluster}-{service_account}"[:64]
-    got = aws.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session, DurationSeconds=3600)
-    creds = got["Credentials"]
-    return Credentials(creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+    got = sts_backends[account]["global"].assume_role(
+        region_name=region, role_session_name=session, role_arn=role_arn, policy="", duration=3600, external_id=""
+    )
+    return Credentials(got.access_key_id, got.secret_access_key, got.session_token)

@@ -181,6 +181,16 @@ class CostModel:
             return base
         return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{int(time.time())}")
 
+    def role(self, cluster: str, store: ko.Store, workload: ko.Obj) -> str:
+        """The role the pod's credentials are for: its IRSA annotation, else its EKS Pod Identity association's."""
+        namespace, account = ko.namespace_of(workload), ko.service_account_of(store, workload)
+        annotated = ko.irsa_role(store, namespace, account)
+        if annotated:
+            return annotated
+        config = self.aws.config
+        association = self.aws.pod_identity.association_for(config.account, config.region, cluster, namespace, account)
+        return str(association["roleArn"]) if association else ""
+
     def _log(self, cluster: str, namespace: str, pod: str, container: str, line: str) -> None:
         self.kube.append_pod_log(cluster, namespace, pod, container, line)
 

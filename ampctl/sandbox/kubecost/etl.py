@@ -88,11 +88,10 @@ class FederatedEtl:
     def _put(
         self, cluster: str, store: ko.Store, workload: ko.Obj, writer: ko.Obj, path: str, key: str, cluster_id: str
     ) -> str:
-        namespace = ko.namespace_of(workload)
         config = read_store_config(store, workload, writer, path)
         bucket = str(config["bucket"])
         self.cost_model.credentials(cluster, store, workload)  # CredentialError when the pod has none
-        role = ko.irsa_role(store, namespace, ko.service_account_of(store, workload)) or ""
+        role = self.cost_model.role(cluster, store, workload)
         denial = s3_denial(self.aws, role, "s3:PutObject", bucket, key, secure=not config.get("insecure"))
         if denial:
             raise EtlError(f"upload {key}: {denial}")

@@ -62,7 +62,7 @@ class FederationReader:
         config = read_store_config(store, workload, reader, path)
         bucket, secure = str(config["bucket"]), not config.get("insecure")
         self.cost_model.credentials(cluster, store, workload)  # CredentialError when the pod has none
-        role = ko.irsa_role(store, namespace, ko.service_account_of(store, workload)) or ""
+        role = self.cost_model.role(cluster, store, workload)
         denial = s3_denial(self.aws, role, "s3:ListBucket", bucket, None, secure)
         keys = [k for k in list_keys(self.aws, bucket, PREFIX) if not k.startswith(COMBINED)] if not denial else []
         for key in keys[:1]:
