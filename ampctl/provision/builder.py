@@ -7,7 +7,7 @@ from ampctl.plan.step import Step
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
 from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
-from ampctl.provision.steps_iam import CheckOidcProvider, EnsureIrsaRole, EnsureS3Policy
+from ampctl.provision.steps_iam import CheckOidcProvider, EnsureClusterRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
 from ampctl.provision.steps_podid import (
     CheckPodIdentityAgent,
@@ -58,8 +58,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     if r.primary:
         steps.append(RecordFleetShape(run))
     steps += [
-        EnsureIrsaRole(run, "cost-analyzer", SA_COST_ANALYZER, policies["cost-analyzer"]),
-        EnsureIrsaRole(run, "prometheus-server", SA_PROMETHEUS, policies["prometheus-server"]),
+        EnsureClusterRole(run, "cost-analyzer", SA_COST_ANALYZER, policies["cost-analyzer"]),
+        EnsureClusterRole(run, "prometheus-server", SA_PROMETHEUS, policies["prometheus-server"]),
     ]
     if run.workspace_account is not None:
         from ampctl.provision.steps_chain import EnsureAssumePolicy, EnsureWorkspaceRole

@@ -5,22 +5,19 @@ sts:AssumeRole on exactly that A role. The A role is made through the role ampct
 from __future__ import annotations
 
 import json
-from functools import partial
+from typing import Any
 
 from ampctl.aws import iam as iamapi
-from ampctl.aws.errors import done_if_gone
-from ampctl.plan.step import Action, Change, Step
-from ampctl.pool import together
+from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
-from ampctl.provision.steps_iam import _require_managed
+from ampctl.provision.steps_role import EnsureRole
 
 
 def _short(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-class EnsureWorkspaceRole(Step[ClusterRun]):
-    needs: tuple[str, ...] | None = ()
+class EnsureWorkspaceRole(EnsureRole):
     after: tuple[str, ...] = ("roles",)  # IAM refuses a trust policy naming a role that does not exist yet
     gives: tuple[str, ...] = ("workspace-roles",)
 
@@ -29,65 +26,26 @@ class EnsureWorkspaceRole(Step[ClusterRun]):
 
         account = run.workspace_account or ""
         self.component = component
+        self.output = f"{component}-workspace"
         self.name = workspace_role_name(run.cluster, component)
         self.arn = role_arn(account, self.name, region=run.region)
         self.trusted = role_arn(run.account, role_name(run.cluster, component), region=run.region)
         self.policy_arns = set(policy_arns)
         self.title = f"IAM role {self.name} in workspace account {account}, assumed by {_short(self.trusted)}"
 
-    def _trust(self) -> dict[str, object]:
+    def iam(self, run: ClusterRun) -> Any:
+        return run.workspace_client("iam")
+
+    def trust(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import role_trust_policy
 
         return role_trust_policy(self.trusted)
 
-    def check(self, run: ClusterRun) -> Change:
-        from ampctl.documents import documents_equal
+    def description(self, run: ClusterRun) -> str:
+        return f"Kubecost {self.component} on {run.cluster} (account {run.account}) to AMP (ampctl)"
 
-        iam = run.workspace_client("iam")
-        run.outputs.setdefault("roles", {})[f"{self.component}-workspace"] = self.arn
-        role = iamapi.get_role(iam, self.name)
-        if role is None:
-            return Change.create(", ".join(sorted(_short(p) for p in self.policy_arns)))
-        _require_managed(iamapi.tags_of_role(iam, role), "role", f"{self.name} (account {run.workspace_account})")
-        drift = [] if documents_equal(role["AssumeRolePolicyDocument"], self._trust()) else ["trust policy"]
-        attached = iamapi.attached_policy_arns(iam, self.name)
-        drift += [f"attach {_short(p)}" for p in sorted(self.policy_arns - attached)]
-        drift += [f"detach {_short(p)}" for p in sorted(attached - self.policy_arns)]
-        return Change.update(", ".join(drift)) if drift else Change.unchanged()
-
-    def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.documents import documents_equal
-        from ampctl.naming import aws_tags
-
-        iam = run.workspace_client("iam")
-        trust = json.dumps(self._trust())
-        attached: set[str] | None = None
-        if change.action is Action.CREATE:
-            try:
-                iam.create_role(
-                    RoleName=self.name,
-                    AssumeRolePolicyDocument=trust,
-                    Description=f"Kubecost {self.component} on {run.cluster} (account {run.account}) to AMP (ampctl)",
-                    Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-                )
-                attached = set()
-            except iam.exceptions.EntityAlreadyExistsException:
-                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
-                _require_managed(iamapi.role_tags(iam, self.name), "role", self.name)
-        if attached is None:
-            role = iamapi.get_role(iam, self.name) or {}
-            if not documents_equal(role.get("AssumeRolePolicyDocument", {}), self._trust()):
-                iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=trust)
-            attached = iamapi.attached_policy_arns(iam, self.name)
-        attach = [
-            partial(iam.attach_role_policy, RoleName=self.name, PolicyArn=arn)
-            for arn in sorted(self.policy_arns - attached)
-        ]
-        detach = [
-            partial(done_if_gone, iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
-            for arn in sorted(attached - self.policy_arns)
-        ]
-        together(attach + detach)
+    def owned_name(self, run: ClusterRun) -> str:
+        return f"{self.name} (account {run.workspace_account})"
 
 
 class EnsureAssumePolicy(Step[ClusterRun]):

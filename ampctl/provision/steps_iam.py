@@ -1,27 +1,18 @@
-"""Steps for IRSA: the OIDC provider prerequisite, the S3 policy and the two roles."""
+"""IAM in the cluster's account: the OIDC provider IRSA needs, the S3 policy and the two component roles."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-from functools import partial
 
 from ampctl.aws import iam as iamapi
 from ampctl.aws.errors import done_if_gone
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
-from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
+from ampctl.provision.steps_role import EnsureRole, require_managed
 
 POLICY_VERSION_LIMIT = 5
-
-
-def _require_managed(tags: list[dict[str, str]], kind: str, name: str) -> None:
-    if not iamapi.is_managed(tags):
-        raise AmpctlError(
-            f"IAM {kind} {name} exists but is not managed by ampctl",
-            "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
-        )
 
 
 class CheckOidcProvider(Step[ClusterRun]):
@@ -86,7 +77,7 @@ class EnsureS3Policy(Step[ClusterRun]):
         policy = iamapi.get_policy(iam, self.arn)
         if policy is None:
             return Change.create()
-        _require_managed(iamapi.tags_of_policy(iam, policy), "policy", self.name)
+        require_managed(iamapi.tags_of_policy(iam, policy), "policy", self.name)
         current = iamapi.policy_document(iam, self.arn, policy["DefaultVersionId"])
         if not documents_equal(current, self._desired(run)):
             return Change.update("policy document drifted")
@@ -108,7 +99,7 @@ class EnsureS3Policy(Step[ClusterRun]):
                 return
             except iam.exceptions.EntityAlreadyExistsException:
                 # Made since the plan (a lost answer, another run): adopt it only when it is ours.
-                _require_managed(iamapi.policy_tags(iam, self.arn), "policy", self.name)
+                require_managed(iamapi.policy_tags(iam, self.arn), "policy", self.name)
             if self.check(run).action is Action.UNCHANGED:
                 return
         versions = iam.list_policy_versions(PolicyArn=self.arn)["Versions"]
@@ -118,22 +109,23 @@ class EnsureS3Policy(Step[ClusterRun]):
         iam.create_policy_version(PolicyArn=self.arn, PolicyDocument=document, SetAsDefault=True)
 
 
-class EnsureIrsaRole(Step[ClusterRun]):
-    needs: tuple[str, ...] | None = ()
+class EnsureClusterRole(EnsureRole):
+    """A component's role in the cluster's account, handed to its ServiceAccount by IRSA or EKS Pod Identity."""
+
     after: tuple[str, ...] = ("oidc-provider", "s3-policy")
     gives: tuple[str, ...] = ("roles",)
 
     def __init__(self, run: ClusterRun, component: str, service_account: str, policy_arns: list[str]) -> None:
         from ampctl.naming import role_arn, role_name
 
-        self.component = component
+        self.component = self.output = component
         self.service_account = service_account
         self.name = role_name(run.cluster, component)
         self.arn = role_arn(run.account, self.name, region=run.region)
         self.policy_arns = set(policy_arns)
         self.title = f"IAM role {self.name} for serviceaccount {run.request.namespace}/{service_account}"
 
-    def _trust(self, run: ClusterRun) -> dict[str, object]:
+    def trust(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import role_trust
 
         return role_trust(run.spec(), self.service_account)
@@ -142,58 +134,8 @@ class EnsureIrsaRole(Step[ClusterRun]):
     def via(run: ClusterRun) -> str:
         return "EKS Pod Identity" if run.request.pod_identity else "IRSA"
 
-    def check(self, run: ClusterRun) -> Change:
-        from ampctl.documents import documents_equal
+    def description(self, run: ClusterRun) -> str:
+        return f"Kubecost {self.component} on {run.cluster} via {self.via(run)} (ampctl)"
 
-        iam = run.client("iam")
-        run.outputs.setdefault("roles", {})[self.component] = self.arn
-        role = iamapi.get_role(iam, self.name)
-        if role is None:
-            return Change.create(", ".join(sorted(p.rsplit("/", 1)[-1] for p in self.policy_arns)))
-        _require_managed(iamapi.tags_of_role(iam, role), "role", self.name)
-        drift = []
-        if not documents_equal(role["AssumeRolePolicyDocument"], self._trust(run)):
-            drift.append(f"trust policy (to {self.via(run)})")
-        attached = iamapi.attached_policy_arns(iam, self.name)
-        missing, extra = self.policy_arns - attached, attached - self.policy_arns
-        drift += [f"attach {p.rsplit('/', 1)[-1]}" for p in sorted(missing)]
-        drift += [f"detach {p.rsplit('/', 1)[-1]}" for p in sorted(extra)]
-        return Change.update(", ".join(drift)) if drift else Change.unchanged()
-
-    def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.naming import aws_tags
-
-        iam = run.client("iam")
-        trust = json.dumps(self._trust(run))
-        attached: set[str] | None = None
-        created = False
-        if change.action is Action.CREATE:
-            try:
-                iam.create_role(
-                    RoleName=self.name,
-                    AssumeRolePolicyDocument=trust,
-                    Description=f"Kubecost {self.component} on {run.cluster} via {self.via(run)} (ampctl)",
-                    Tags=iamapi.tag_list(aws_tags(run.cluster, run.request.fleet)),
-                )
-                created = True
-                attached = set()  # created just now: nothing attached yet, no need to list
-            except iam.exceptions.EntityAlreadyExistsException:
-                # Made since the plan (a lost answer, another run): adopt it only when it is ours.
-                _require_managed(iamapi.role_tags(iam, self.name), "role", self.name)
-        if not created:
-            from ampctl.documents import documents_equal
-
-            role = iamapi.get_role(iam, self.name) or {}
-            if not documents_equal(role.get("AssumeRolePolicyDocument", {}), self._trust(run)):
-                iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=trust)
-        if attached is None:
-            attached = iamapi.attached_policy_arns(iam, self.name)
-        attach = [
-            partial(iam.attach_role_policy, RoleName=self.name, PolicyArn=arn)
-            for arn in sorted(self.policy_arns - attached)
-        ]
-        detach = [
-            partial(done_if_gone, iam.detach_role_policy, RoleName=self.name, PolicyArn=arn)
-            for arn in sorted(attached - self.policy_arns)
-        ]
-        together(attach + detach)
+    def trust_drift(self, run: ClusterRun) -> str:
+        return f"trust policy (to {self.via(run)})"
