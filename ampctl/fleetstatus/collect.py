@@ -49,6 +49,7 @@ class ClusterStatus:
     service_accounts: dict[str, bool] = field(default_factory=dict)
     federated: bool = False
     mode: str | None = None  # from the release's values
+    identity: str | None = None  # irsa or pod-identity, as its ServiceAccounts show
     differs: list[str] = field(default_factory=list)  # how it differs from the fleet's shape
     etl_objects: int | None = None
     last_sample_age: float | None = None
@@ -91,12 +92,28 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             status.roles[component] = found
 
     def kube() -> None:
+        """A ServiceAccount is right when it reaches its role: by the IRSA annotation, else by an association."""
+        from botocore.exceptions import ClientError
+
+        from ampctl.aws import eks as eksapi
+        from ampctl.aws.errors import error_code
+
         for component, sa in COMPONENTS.items():
+            role = "/" + role_name(target.cluster, component)
             obj = clients.kube.read("service_account", scope.namespace, sa)
-            annotations = (obj or {}).get("metadata", {}).get("annotations") or {}
-            status.service_accounts[component] = str(annotations.get(ROLE_ARN_ANNOTATION, "")).endswith(
-                "/" + role_name(target.cluster, component)
-            )
+            annotation = str(((obj or {}).get("metadata", {}).get("annotations") or {}).get(ROLE_ARN_ANNOTATION, ""))
+            if obj is not None and not annotation:
+                try:
+                    found = eksapi.associations(aws.client("eks"), target.cluster, scope.namespace, sa)
+                except ClientError as exc:  # an IRSA-only identity may not list associations: it has none
+                    if error_code(exc) not in {"AccessDeniedException", "AccessDenied"}:
+                        raise
+                    found = []
+                status.service_accounts[component] = any(str(a.get("roleArn", "")).endswith(role) for a in found)
+                status.identity = "pod-identity" if found else status.identity
+            else:
+                status.service_accounts[component] = annotation.endswith(role)
+                status.identity = "irsa" if annotation else status.identity
 
     def release() -> None:
         found = clients.helm.release(scope.release, scope.namespace)
@@ -168,7 +185,12 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
     for status in statuses.values():
         if shape is not None and status.mode is not None:
             status.differs = differences(
-                shape, federated=status.federated, bucket=None, chart_version=status.chart_version, skew=True
+                shape,
+                federated=status.federated,
+                bucket=None,
+                chart_version=status.chart_version,
+                skew=True,
+                identity=status.identity,
             )
         status.last_sample_age = ages.get(status.cluster)
         if not status.in_fleet:

@@ -46,7 +46,7 @@ def table(result: dict[str, Any]) -> None:
         etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
         mark = " [red]≠ fleet[/red]" if c.differs else ""
         grid.add_row(
-            escape(c.cluster) + mark, c.mode or "-", c.chart_version or "-", c.release_status or "-", _count(c.roles),
+            escape(c.cluster) + mark, _mode(c), c.chart_version or "-", c.release_status or "-", _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
         )  # fmt: skip
     output.out().print(grid)
@@ -57,3 +57,9 @@ def table(result: dict[str, Any]) -> None:
             output.warn(f"{c.cluster}: {error}")
     for error in result["errors"]:
         output.warn(error)
+
+
+def _mode(c: Any) -> str:
+    """The mode, and the identity when it is not IRSA (the default)."""
+    mode = c.mode or "-"
+    return f"{mode}, pod-identity" if c.identity == "pod-identity" else mode

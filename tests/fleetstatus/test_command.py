@@ -49,6 +49,7 @@ def test_all_three_report_in_one_table_and_in_json(sandbox: Sandbox, fleet_file:
         assert row["release_status"] == "deployed" and row["chart_version"]
         assert row["roles"] == {"cost-analyzer": True, "prometheus-server": True}
         assert row["service_accounts"] == {"cost-analyzer": True, "prometheus-server": True}
+        assert row["identity"] == "irsa" and row["differs"] == []
         assert row["federated"] and row["etl_objects"] is not None
         assert row["last_sample_age"] < 60 and row["errors"] == []
     table = sandbox.ampctl("status", "-F", str(fleet_file))

@@ -129,6 +129,22 @@ def test_federated_etl_reaches_the_bucket_with_the_associated_role(sandbox: Sand
     assert waiting == set(), f"no ETL objects in s3://{bucket} for {sorted(waiting)}"
 
 
+def test_status_sees_the_service_accounts_reach_their_roles_by_association(sandbox: Sandbox, fleet: Path) -> None:
+    contexts = [arg for c in (PRIMARY, EAST, WEST) for arg in ("--context", sandbox.context(c))]
+    result = json.loads(ok_stdout(sandbox.ampctl("status", "-o", "json", *contexts, cwd=fleet)))
+    rows = {c["cluster"]: c for c in result["clusters"]}
+    for cluster in (PRIMARY, EAST, WEST):
+        assert rows[cluster]["service_accounts"] == {"cost-analyzer": True, "prometheus-server": True}, rows[cluster]
+        assert rows[cluster]["identity"] == "pod-identity" and rows[cluster]["differs"] == [], rows[cluster]
+    table = sandbox.ampctl("status", *contexts, cwd=fleet)
+    assert table.returncode == 0 and table.stdout.count("pod-identity") == 3, table.stdout
+
+
+def ok_stdout(proc) -> str:  # noqa: ANN001 - a finished ampctl process
+    assert proc.returncode == 0, proc.stderr
+    return str(proc.stdout)
+
+
 def test_a_deleted_association_or_a_wrong_trust_fails_doctor_and_bootstrap_repairs_them(
     sandbox: Sandbox, fleet: Path
 ) -> None:
