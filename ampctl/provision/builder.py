@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ampctl.helm import PENDING
 from ampctl.plan.step import Step
+from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
 from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
@@ -17,6 +20,9 @@ from ampctl.provision.steps_podid import (
 )
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
+
+if TYPE_CHECKING:
+    from ampctl.helm import Release
 
 
 def amp_policies(run: ClusterRun) -> dict[str, list[str]]:
@@ -49,6 +55,17 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
 
     r = run.request
     policies = role_policies(run)
+    # Two reads the plan is built from, at once: the release (a helm process) and, under IRSA, the associations
+    # ampctl made for its ServiceAccounts before (a fleet moving back from Pod Identity).
+    releases: list[Release | None] = []
+    leftovers: list[dict[str, Any]] = []
+
+    def read_leftovers() -> None:
+        if not r.pod_identity:
+            leftovers.extend(leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS]))
+
+    together([lambda: releases.append(run.helm.release(r.release, r.namespace)), read_leftovers])
+    release = releases[0]
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
@@ -75,9 +92,7 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
         steps.append(EnsurePodIdentityAssociation(run, "cost-analyzer", SA_COST_ANALYZER))
         steps.append(EnsurePodIdentityAssociation(run, "prometheus-server", SA_PROMETHEUS))
     else:
-        steps += [
-            DeletePodIdentityAssociation(run, a) for a in leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS])
-        ]
+        steps += [DeletePodIdentityAssociation(run, a) for a in leftovers]
     if r.federated:
         steps.append(EnsureSecret(run, object_store_secret(run.spec()), "federated-store.yaml"))
     if r.product_key is not None:
@@ -85,7 +100,6 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     if r.primary and r.recording_rules:
         steps.append(EnsureRecordingRules(run))
     # The release is read once: a release left pending is recovered first, and the install plans from it.
-    release = run.helm.release(r.release, r.namespace)
     if release is not None and release.status in PENDING:
         steps.append(RecoverRelease(run, release.status))
     steps.append(InstallKubecost(run, release))
