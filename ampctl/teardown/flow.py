@@ -90,6 +90,7 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
             item.update(error=p.error.message, hint=p.error.hint)
         item["steps"] = [{"step": s.title, "action": c.action.value, "detail": c.detail} for s, c in p.steps]
         item["left_alone"] = p.run.left_alone if p.run is not None else []
+        item["out_of_reach"] = p.run.out_of_reach if p.run is not None else []
         item["applied"] = applied and p.error is None
         items.append(item)
     return {"clusters": items}
@@ -139,6 +140,11 @@ def _plan_and_apply(
         left_alone.sort(key=lambda what: titles.index(what) if what in titles else len(titles))
         for what in left_alone:
             output.warn(f"{p.name}: {what} exists but ampctl did not create it: left alone")
+        for what in p.run.out_of_reach if p.run is not None else []:
+            output.warn(
+                f"{p.name}: {what} stays: pass --workspace-account-role (or the fleet file's workspace.role_arn) "
+                "to delete it too"
+            )
     changes = sum(p.changes for p in plans)
     if not any(p.error for p in plans):  # a plan that failed applies nothing: its errors are raised below
         _apply(plans, changes, yes=yes, dry_run=dry_run, parallel=parallel)

@@ -25,9 +25,13 @@ class TeardownRun(ClusterClients):
         self.namespace = namespace
         self.release = release
         self.left_alone: list[str] = []
+        self.out_of_reach: list[str] = []  # made by ampctl in an account this run has no role in
 
     def hold_lease(self) -> None:
         self.hold_lease_for(self.namespace)
 
     def leave(self, what: str) -> None:
         self.left_alone.append(what)
+
+    def cannot_reach(self, what: str) -> None:
+        self.out_of_reach.append(what)

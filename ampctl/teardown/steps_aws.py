@@ -33,6 +33,10 @@ class DeleteIrsaRole(Step[TeardownRun]):
         if not iamapi.is_managed(iamapi.role_tags(iam, self.name)):
             run.leave(self.title)
             return Change.unchanged(NOT_OURS)
+        if run.workspace_account is None:
+            chained = _chained_to(iam, self.name)
+            if chained:
+                run.cannot_reach(f"IAM role {chained} (assumed by {self.name})")
         return Change.delete()
 
     def apply(self, run: TeardownRun, change: Change) -> None:
@@ -58,6 +62,19 @@ class DeleteIrsaRole(Step[TeardownRun]):
             if error_code(exc) not in GONE:
                 raise
         done_if_gone(iam.delete_role, RoleName=self.name)
+
+
+def _chained_to(iam: Any, role: str) -> str | None:
+    """The role in the workspace's account a cluster role may assume (its ampctl assume policy), if any."""
+    from ampctl.documents import parse_document
+    from ampctl.naming import ASSUME_POLICY
+
+    try:
+        document = iam.get_role_policy(RoleName=role, PolicyName=ASSUME_POLICY)["PolicyDocument"]
+    except iam.exceptions.NoSuchEntityException:
+        return None
+    targets = [str(s.get("Resource", "")) for s in parse_document(document).get("Statement", [])]
+    return next((t for t in targets if t.startswith("arn:")), None)
 
 
 class DeleteWorkspaceRole(DeleteIrsaRole):

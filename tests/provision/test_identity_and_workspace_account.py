@@ -32,3 +32,15 @@ def test_pod_identity_pods_chain_to_the_workspace_account(sandbox: Sandbox, tmp_
     while not s3.list_objects_v2(Bucket=bucket, Prefix=f"federated/{PRIMARY}/")["KeyCount"]:
         assert time.monotonic() < end, f"no ETL objects under s3://{bucket}/federated/{PRIMARY}/"
         time.sleep(0.5)
+    # Teardown without a role in the workspace's account deletes the cluster's side and names what stays there.
+    proc = sandbox.ampctl("teardown", "--yes", "--context", sandbox.context(PRIMARY), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    query_role = f"kubecost-{PRIMARY}-amp-query"
+    assert f"{query_role} (assumed by kubecost-{PRIMARY}-cost-analyzer) stays" in proc.stderr, proc.stderr
+    assert sandbox.workspace_client("iam").get_role(RoleName=query_role)["Role"]["RoleName"] == query_role
+    assert not sandbox.client("eks").list_pod_identity_associations(clusterName=PRIMARY)["associations"]
+    again = sandbox.ampctl("teardown", "--yes", "--workspace-account-role", sandbox.workspace_role,
+                           "--context", sandbox.context(PRIMARY), cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    roles = [r["RoleName"] for r in sandbox.workspace_client("iam").list_roles()["Roles"]]
+    assert not [r for r in roles if r.startswith(f"kubecost-{PRIMARY}")], roles
