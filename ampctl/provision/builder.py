@@ -61,7 +61,11 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     leftovers: list[dict[str, Any]] = []
 
     def read_leftovers() -> None:
-        if not r.pod_identity:
+        if r.pod_identity:
+            return
+        if run.leftovers is not None and run.leftovers[0] == r.namespace:  # read with the identity
+            leftovers.extend(run.leftovers[1])
+        else:
             leftovers.extend(leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS]))
 
     together([lambda: releases.append(run.helm.release(r.release, r.namespace)), read_leftovers])

@@ -40,6 +40,8 @@ class ClusterRun(ClusterClients):
         self.workspace_arn: str | None = None
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
+        # (namespace, associations ampctl made there for its ServiceAccounts), read before the plan.
+        self.leftovers: tuple[str, list[dict[str, Any]]] | None = None
         self._workspace_ready: Future[None] | None = None
         self._issuer_lock = threading.Lock()
 

@@ -32,7 +32,17 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
         with contextlib.suppress(Exception):
             run.oidc_issuer()
 
-    together([aws.account, issuer])
+    def leftovers() -> None:
+        # Read with the identity too, whatever identity the fleet's shape then settles on (unused under Pod
+        # Identity). A failure is left for the plan, which reads them again.
+        from ampctl.provision.steps_podid import leftover_associations
+        from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
+
+        with contextlib.suppress(Exception):
+            found = leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS])
+            run.leftovers = (request.namespace, found)
+
+    together([aws.account, issuer, leftovers])
     check_account(target, aws.account())
     run.request, _ = fleet_request(aws, request, target.cluster)
     check_identity(run.request.chart_version, run.request.identity)  # the version may be the fleet's

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ampctl.aws import s3 as s3api
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
+from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 
 ALL_HARDENING = ["public access block", "default encryption", "object ownership", "TLS-only bucket policy"]
@@ -58,9 +61,15 @@ class EnsureBucket(Step[ClusterRun]):
                 raise AmpctlError(
                     f"S3 bucket name {self.bucket} is taken by another account", "choose another --bucket"
                 ) from exc
-            # Again on its own: a bucket made by an earlier, interrupted run, and stores that ignore Tags above.
-            s3.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
-            parts = ALL_HARDENING
+            # Tagged again on its own (a bucket made by an earlier, interrupted run; stores that ignore Tags above),
+            # at the same time as the hardening: neither waits for the other.
+            together(
+                [
+                    partial(s3.put_bucket_tagging, Bucket=self.bucket, Tagging={"TagSet": tag_set}),
+                    partial(s3api.harden, s3, self.bucket, run.request.kms_key, self._policy(), ALL_HARDENING),
+                ]
+            )
+            return
         s3api.harden(s3, self.bucket, run.request.kms_key, self._policy(), parts)
 
 
