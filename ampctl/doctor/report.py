@@ -52,6 +52,11 @@ def table(report: ClusterReport) -> RenderableType:
         if grid.row_count:
             grid.add_section()
         grid.add_row("", f"[bold]{title}[/bold]", "")
+        reasons = {c.evidence for c in rows}
+        if len(rows) > 2 and len(reasons) == 1 and all(c.status is Status.SKIP for c in rows):
+            # An area that does not apply to this cluster (the other identity, say): one row, not one per check.
+            grid.add_row(ICONS[Status.SKIP], f"{area}.* ({len(rows)} checks)", escape(reasons.pop()))
+            continue
         for check in rows:
             cell = escape(check.evidence)
             if check.fix and check.status is not Status.PASS:
