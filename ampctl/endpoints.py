@@ -60,5 +60,16 @@ def arn(service: str, resource: str, *, region: str | None, account: str = "", r
     return f"arn:{partition(region)}:{service}:{region if regional and region else ''}:{account}:{resource}"
 
 
+def account_of(arn: str) -> str | None:
+    """The account field of an ARN (arn:partition:service:region:account:resource), or None when it has none."""
+    fields = arn.split(":")
+    return fields[4] or None if len(fields) > 5 and fields[0] == "arn" else None
+
+
+def name_of(arn: str) -> str:
+    """The last part of an ARN's resource: a role's or a policy's name (arn:aws:iam::1:role/path/x is x)."""
+    return arn.rsplit("/", 1)[-1]
+
+
 def oidc_provider_arn(account: str, issuer: str, *, region: str | None = None) -> str:
     return arn("iam", f"oidc-provider/{issuer_host(issuer)}", region=region, account=account)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ampctl.endpoints import account_of
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def assume(sts: Any, role_arn: str) -> dict[str, Any]:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "AccessDenied":
             raise
-        account = role_arn.split(":")[4]
+        account = account_of(role_arn)
         raise AmpctlError(
             f"cannot assume {role_arn} in account {account}: {exc.response['Error'].get('Message', 'AccessDenied')}",
             f"the role's trust policy in account {account} must name your identity (or your account), and your "

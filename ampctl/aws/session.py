@@ -14,6 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ampctl import __version__
+from ampctl.endpoints import account_of
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class AwsSession:
 
                 session = AwsSession.__new__(AwsSession)
                 session._session = assumed_session(self.client, self.region, role_arn)
-                session._clients, session._lock, session._account = {}, threading.Lock(), role_arn.split(":")[4]
+                session._clients, session._lock, session._account = {}, threading.Lock(), account_of(role_arn)
                 session._assumed, session.role_arn = {}, role_arn
                 self._assumed[role_arn] = session
             return self._assumed[role_arn]

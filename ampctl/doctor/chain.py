@@ -15,6 +15,7 @@ from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.model import Result, fail, ok, skip
+from ampctl.endpoints import name_of
 
 COMPONENTS = ("cost-analyzer", "prometheus-server")
 AREA = "chain"
@@ -55,7 +56,7 @@ def _workspace_role(facts: Facts, arn: str) -> dict[str, Any] | None:
     from ampctl.aws.iam import get_role
 
     found: dict[str, Any] | None = facts.once(
-        f"workspace-role:{arn}", lambda: get_role(facts.clients.workspace_client("iam"), arn.rsplit("/", 1)[-1])
+        f"workspace-role:{arn}", lambda: get_role(facts.clients.workspace_client("iam"), name_of(arn))
     )
     return found
 
@@ -81,11 +82,11 @@ def trusted(facts: Facts, findings: Findings, component: str) -> Result:
     if named != [source]:
         found = ", ".join(named) or "no role"
         return fail(
-            f"role {target.rsplit('/', 1)[-1]} in workspace account {account} does not trust {source}: its trust "
+            f"role {name_of(target)} in workspace account {account} does not trust {source}: its trust "
             f"policy names {found}, so {component}'s sts:AssumeRole into account {account} is refused",
             f"{_fix(facts)} rewrites the trust policy in account {account}",
         )
-    return ok(f"{target.rsplit('/', 1)[-1]} (account {account}) trusts exactly {source}")
+    return ok(f"{name_of(target)} (account {account}) trusts exactly {source}")
 
 
 def amp_policy(facts: Facts, findings: Findings, component: str) -> Result:
@@ -98,7 +99,7 @@ def amp_policy(facts: Facts, findings: Findings, component: str) -> Result:
     if _workspace_role(facts, target) is None:
         return skip(f"role {target} does not exist")
     policy, action = AMP_POLICY[component]
-    name = target.rsplit("/", 1)[-1]
+    name = name_of(target)
     if aws_policy_arn(policy, region=facts.region) not in attached_policy_arns(
         facts.clients.workspace_client("iam"), name
     ):

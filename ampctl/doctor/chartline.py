@@ -11,6 +11,7 @@ from ampctl.doctor.findings import Findings
 from ampctl.doctor.kubefacts import pod_template
 from ampctl.doctor.model import Result, fail, ok, skip
 from ampctl.endpoints import arn as make_arn
+from ampctl.endpoints import name_of
 from ampctl.naming import ROLE_ARN_ANNOTATION
 
 
@@ -112,7 +113,7 @@ def finops_agent(facts: Facts, findings: Findings) -> Result:
     if sa is None or ":role/" not in arn:
         state = "does not exist" if sa is None else f"has no {ROLE_ARN_ANNOTATION} annotation nor association"
         return fail(f"the finops-agent runs as {where}, which {state}", f"{facts.repair()} sets it up")
-    return _bucket_access(facts, findings, where, arn.rsplit("/", 1)[-1])
+    return _bucket_access(facts, findings, where, name_of(arn))
 
 
 def _bucket_access(facts: Facts, findings: Findings, where: str, role: str) -> Result:

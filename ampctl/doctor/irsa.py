@@ -14,6 +14,7 @@ from ampctl.doctor.identitymode import role_of, uses_pod_identity
 from ampctl.doctor.kubefacts import pod_template
 from ampctl.doctor.model import Result, fail, ok, skip, warn
 from ampctl.endpoints import arn as make_arn
+from ampctl.endpoints import name_of
 from ampctl.naming import AMP_QUERY_POLICY, AMP_REMOTE_WRITE_POLICY, ROLE_ARN_ANNOTATION, aws_policy_arn
 
 COMPONENTS = ("cost-analyzer", "prometheus-server")
@@ -67,7 +68,7 @@ def role_in_use(facts: Facts, findings: Findings, component: str) -> str:
 
     arn = role_of(facts, service_account_name(facts, findings, component), annotated_role(facts, findings, component))
     if arn and ":role/" in arn:
-        return arn.rsplit("/", 1)[-1]
+        return name_of(arn)
     return role_name(facts.cluster, component)
 
 
@@ -96,7 +97,7 @@ def annotation(facts: Facts, findings: Findings, component: str) -> Result:
         )
     if arn == expected:
         return ok(f"{where} -> {arn}")
-    if facts.role(arn.rsplit("/", 1)[-1]) is None:
+    if facts.role(name_of(arn)) is None:
         return fail(f"{where} names {arn}, which does not exist", f"{facts.repair()} points it at {expected}")
     return warn(f"{where} names {arn}, not ampctl's {expected}", "fine if intended; the role is checked below")
 
@@ -171,7 +172,7 @@ def policies(facts: Facts, findings: Findings, component: str) -> Result:
     present, missing = [], []
     documents: list[dict[str, Any]] | None = None
     for arn, action, resource in wanted:
-        short = arn.rsplit("/", 1)[-1]
+        short = name_of(arn)
         if arn in attached:
             present.append(short)
             continue

@@ -14,6 +14,7 @@ from ampctl.doctor.findings import Findings
 from ampctl.doctor.identitymode import association, uses_pod_identity
 from ampctl.doctor.irsa import COMPONENTS, service_account_name
 from ampctl.doctor.model import Result, fail, ok, skip, warn
+from ampctl.endpoints import name_of
 from ampctl.naming import ROLE_ARN_ANNOTATION
 
 UNDER_IRSA = "the cluster uses IRSA (checked under irsa.*)"
@@ -65,7 +66,7 @@ def associated(facts: Facts, findings: Findings, component: str) -> Result:
             f"{facts.repair()} creates it",
         )
     role = str(found.get("roleArn"))
-    if facts.role(role.rsplit("/", 1)[-1]) is None:
+    if facts.role(name_of(role)) is None:
         return fail(f"association {found['associationId']} binds {where} to {role}, which does not exist",
                     f"{facts.repair()} points it at {expected}")  # fmt: skip
     if role != expected:
@@ -81,7 +82,7 @@ def trusted(facts: Facts, findings: Findings, component: str) -> Result:
     if not uses_pod_identity(facts):
         return skip(UNDER_IRSA)
     found = association(facts, service_account_name(facts, findings, component))
-    name = str(found["roleArn"]).rsplit("/", 1)[-1] if found else _expected_role(facts, component).rsplit("/", 1)[-1]
+    name = name_of(str(found["roleArn"])) if found else name_of(_expected_role(facts, component))
     role = facts.role(name)
     if role is None:
         return fail(f"IAM role {name} does not exist", f"{facts.repair()} creates it")

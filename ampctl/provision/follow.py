@@ -103,6 +103,7 @@ def check_primary_account(aws: AwsSession, request: ProvisionRequest, primary: s
     access across accounts. The primary's account is the one its query role in the workspace account trusts."""
     from ampctl.aws.iam import get_role
     from ampctl.documents import parse_document
+    from ampctl.endpoints import account_of
     from ampctl.errors import AmpctlError
     from ampctl.naming import workspace_role_name
 
@@ -111,7 +112,7 @@ def check_primary_account(aws: AwsSession, request: ProvisionRequest, primary: s
     )
     statements = parse_document((role or {}).get("AssumeRolePolicyDocument") or {}).get("Statement") or []
     trusted = [str((st.get("Principal") or {}).get("AWS", "")) for st in statements if isinstance(st, dict)]
-    accounts = {arn.split(":")[4] for arn in trusted if arn.count(":") >= 5}
+    accounts = {account for arn in trusted if (account := account_of(arn))}
     if len(accounts) == 1 and aws.account() not in accounts:
         raise AmpctlError(
             f"{cluster} is in account {aws.account()}, but the fleet's federated primary {primary} and its ETL bucket "

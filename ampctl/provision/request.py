@@ -97,4 +97,6 @@ class ProvisionRequest:
     @property
     def workspace_account(self) -> str | None:
         """The workspace's account when it is not the cluster's (from --workspace-account-role)."""
-        return self.workspace_role_arn.split(":")[4] if self.workspace_role_arn else None
+        from ampctl.endpoints import account_of
+
+        return account_of(self.workspace_role_arn) if self.workspace_role_arn else None

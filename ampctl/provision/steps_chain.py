@@ -8,13 +8,10 @@ import json
 from typing import Any
 
 from ampctl.aws import iam as iamapi
+from ampctl.endpoints import name_of
 from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_role import EnsureRole
-
-
-def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
 
 
 class EnsureWorkspaceRole(EnsureRole):
@@ -31,7 +28,7 @@ class EnsureWorkspaceRole(EnsureRole):
         self.arn = role_arn(account, self.name, region=run.region)
         self.trusted = role_arn(run.account, role_name(run.cluster, component), region=run.region)
         self.policy_arns = set(policy_arns)
-        self.title = f"IAM role {self.name} in workspace account {account}, assumed by {_short(self.trusted)}"
+        self.title = f"IAM role {self.name} in workspace account {account}, assumed by {name_of(self.trusted)}"
 
     def iam(self, run: ClusterRun) -> Any:
         return run.workspace_client("iam")
@@ -61,7 +58,7 @@ class EnsureAssumePolicy(Step[ClusterRun]):
         account = run.workspace_account or ""
         self.target = role_arn(account, workspace_role_name(run.cluster, component), region=run.region)
         self.policy = ASSUME_POLICY
-        self.title = f"IAM policy {ASSUME_POLICY} on role {self.role}: may assume {_short(self.target)}"
+        self.title = f"IAM policy {ASSUME_POLICY} on role {self.role}: may assume {name_of(self.target)}"
 
     def _desired(self) -> dict[str, object]:
         from ampctl.documents import assume_role_policy

@@ -10,6 +10,7 @@ from typing import Any
 
 from ampctl.aws import iam as iamapi
 from ampctl.aws.errors import done_if_gone
+from ampctl.endpoints import name_of
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
 from ampctl.pool import together
@@ -22,10 +23,6 @@ def require_managed(tags: list[dict[str, str]], kind: str, name: str) -> None:
             f"IAM {kind} {name} exists but is not managed by ampctl",
             "delete or rename it, or tag it managed-by=ampctl if it should be adopted",
         )
-
-
-def _short(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
 
 
 class EnsureRole(Step[ClusterRun]):
@@ -62,14 +59,14 @@ class EnsureRole(Step[ClusterRun]):
         run.outputs.setdefault("roles", {})[self.output] = self.arn
         role = iamapi.get_role(iam, self.name)
         if role is None:
-            return Change.create(", ".join(sorted(_short(p) for p in self.policy_arns)))
+            return Change.create(", ".join(sorted(name_of(p) for p in self.policy_arns)))
         require_managed(iamapi.tags_of_role(iam, role), "role", self.owned_name(run))
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self.trust(run)):
             drift.append(self.trust_drift(run))
         attached = iamapi.attached_policy_arns(iam, self.name)
-        drift += [f"attach {_short(p)}" for p in sorted(self.policy_arns - attached)]
-        drift += [f"detach {_short(p)}" for p in sorted(attached - self.policy_arns)]
+        drift += [f"attach {name_of(p)}" for p in sorted(self.policy_arns - attached)]
+        drift += [f"detach {name_of(p)}" for p in sorted(attached - self.policy_arns)]
         return Change.update(", ".join(drift)) if drift else Change.unchanged()
 
     def apply(self, run: ClusterRun, change: Change) -> None:
