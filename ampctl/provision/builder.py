@@ -16,7 +16,6 @@ from ampctl.provision.steps_podid import (
     CheckPodIdentityAgent,
     DeletePodIdentityAssociation,
     EnsurePodIdentityAssociation,
-    leftover_associations,
 )
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
@@ -59,15 +58,7 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     # ampctl made for its ServiceAccounts before (a fleet moving back from Pod Identity).
     releases: list[Release | None] = []
     leftovers: list[dict[str, Any]] = []
-
-    def read_leftovers() -> None:
-        if r.pod_identity:
-            return
-        if run.leftovers is not None and run.leftovers[0] == r.namespace:  # read with the identity
-            leftovers.extend(run.leftovers[1])
-        else:
-            leftovers.extend(leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS]))
-
+    read_leftovers = (lambda: None) if r.pod_identity else (lambda: leftovers.extend(run.leftover_associations()))
     together([lambda: releases.append(run.helm.release(r.release, r.namespace)), read_leftovers])
     release = releases[0]
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.

@@ -40,8 +40,8 @@ class ClusterRun(ClusterClients):
         self.workspace_arn: str | None = None
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
-        # (namespace, associations ampctl made there for its ServiceAccounts), read before the plan.
-        self.leftovers: tuple[str, list[dict[str, Any]]] | None = None
+        self._leftovers: dict[str, list[dict[str, Any]]] = {}  # by namespace
+        self._leftovers_lock = threading.Lock()
         self._workspace_ready: Future[None] | None = None
         self._issuer_lock = threading.Lock()
 
@@ -70,6 +70,31 @@ class ClusterRun(ClusterClients):
                 raise AmpctlError(f"EKS cluster {self.cluster} has no OIDC issuer", "enable IRSA for the cluster")
             self.issuer = str(issuer)
         return self.issuer
+
+    def leftover_associations(self) -> list[dict[str, Any]]:
+        """The pod identity associations ampctl made for its ServiceAccounts in the request's namespace (what a
+        cluster moving back to IRSA removes), read once per namespace. An identity that may not list them (an
+        IRSA-only set-up) has none to move back from."""
+        from botocore.exceptions import ClientError
+
+        from ampctl.aws import eks as eksapi
+        from ampctl.aws.errors import error_code
+        from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
+
+        namespace = self.request.namespace
+        with self._leftovers_lock:
+            if namespace not in self._leftovers:
+                try:
+                    found = eksapi.associations(self.client("eks"), self.cluster, namespace)
+                except ClientError as exc:
+                    if error_code(exc) not in {"AccessDeniedException", "AccessDenied", "ResourceNotFoundException"}:
+                        raise
+                    found = []
+                ours = (SA_COST_ANALYZER, SA_PROMETHEUS)
+                self._leftovers[namespace] = [
+                    a for a in found if a.get("serviceAccount") in ours and eksapi.is_managed(a.get("tags"))
+                ]
+            return self._leftovers[namespace]
 
     def spec(self) -> ClusterSpec:
         return self.request.cluster_spec(

@@ -35,12 +35,8 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
     def leftovers() -> None:
         # Read with the identity too, whatever identity the fleet's shape then settles on (unused under Pod
         # Identity). A failure is left for the plan, which reads them again.
-        from ampctl.provision.steps_podid import leftover_associations
-        from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
-
         with contextlib.suppress(Exception):
-            found = leftover_associations(run, [SA_COST_ANALYZER, SA_PROMETHEUS])
-            run.leftovers = (request.namespace, found)
+            run.leftover_associations()
 
     together([aws.account, issuer, leftovers])
     check_account(target, aws.account())

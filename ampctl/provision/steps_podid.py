@@ -164,21 +164,3 @@ class DeletePodIdentityAssociation(Step[ClusterRun]):
 
         eks = run.client("eks")
         done_if_gone(eks.delete_pod_identity_association, clusterName=run.cluster, associationId=self.association_id)
-
-
-def leftover_associations(run: ClusterRun, service_accounts: list[str]) -> list[dict[str, Any]]:
-    """Under IRSA: the associations ampctl made for its ServiceAccounts (a fleet moving back from Pod Identity).
-
-    An identity that may not list associations (an IRSA-only set-up) has none to move back from.
-    """
-    from botocore.exceptions import ClientError
-
-    from ampctl.aws.errors import error_code
-
-    try:
-        found = eksapi.associations(run.client("eks"), run.cluster, run.request.namespace)
-    except ClientError as exc:
-        if error_code(exc) in {"AccessDeniedException", "AccessDenied", "ResourceNotFoundException"}:
-            return []
-        raise
-    return [a for a in found if a.get("serviceAccount") in service_accounts and eksapi.is_managed(a.get("tags"))]
