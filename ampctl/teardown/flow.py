@@ -50,7 +50,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     """The reverse of provisioning: release, Secrets, ServiceAccounts, namespace, pod identity associations, then
     IAM."""
     from ampctl.spec import OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS
-    from ampctl.teardown.steps_aws import DeleteIrsaRole, DeleteOidcProvider, DeleteS3Policy, DeleteWorkspaceRole
+    from ampctl.teardown.steps_aws import DeleteClusterRole, DeleteOidcProvider, DeleteS3Policy, DeleteWorkspaceRole
     from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
     from ampctl.teardown.steps_podid import DeletePodIdentityAssociations
 
@@ -59,7 +59,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     steps += [DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
     steps += [DeleteNamespace(run)]
     steps += [DeletePodIdentityAssociations(run, (SA_COST_ANALYZER, SA_PROMETHEUS))]
-    steps += [DeleteIrsaRole(run, "cost-analyzer"), DeleteIrsaRole(run, "prometheus-server")]
+    steps += [DeleteClusterRole(run, "cost-analyzer"), DeleteClusterRole(run, "prometheus-server")]
     if run.workspace_account is not None:
         steps += [DeleteWorkspaceRole(run, "cost-analyzer"), DeleteWorkspaceRole(run, "prometheus-server")]
     steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]

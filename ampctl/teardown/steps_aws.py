@@ -1,5 +1,5 @@
-"""Teardown steps in AWS: IRSA roles, the per-cluster S3 policy, an OIDC provider ampctl created, and (on
-request) the workspace and the bucket."""
+"""Teardown steps in AWS: the cluster's roles (IRSA or EKS Pod Identity) and those in a workspace account, the
+per-cluster S3 policy, an OIDC provider ampctl created, and (on request) the workspace and the bucket."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ampctl.teardown.run import TeardownRun
 NOT_OURS = "not tagged managed-by=ampctl: left alone"
 
 
-class DeleteIrsaRole(Step[TeardownRun]):
+class DeleteClusterRole(Step[TeardownRun]):
     needs: tuple[str, ...] | None = ()
     gives: tuple[str, ...] = ("roles",)
 
@@ -77,7 +77,7 @@ def _chained_to(iam: Any, role: str) -> str | None:
     return next((t for t in targets if t.startswith("arn:")), None)
 
 
-class DeleteWorkspaceRole(DeleteIrsaRole):
+class DeleteWorkspaceRole(DeleteClusterRole):
     """The role in the workspace's account that a cluster role assumes (its trust entry goes with it)."""
 
     def __init__(self, run: TeardownRun, component: str) -> None:
