@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 WORKERS = 64
@@ -59,3 +59,19 @@ def together(fns: Sequence[Callable[[], T]]) -> list[T]:
     if errors:
         raise errors[0]
     return [claim.future.result() for claim in claims]
+
+
+def outcome(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | Exception:
+    """fn's result, or the exception it raised: for a read made ahead of knowing whether it is needed, whose
+    failure matters only when it is (see `known`)."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - handed back, raised by known() if the result is used
+        return exc
+
+
+def known(result: T | Exception) -> T:
+    """The result `outcome` gave, raising the exception it caught."""
+    if isinstance(result, Exception):
+        raise result
+    return result

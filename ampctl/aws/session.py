@@ -13,7 +13,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ampctl import __version__
+from ampctl import __version__, warm
 from ampctl.endpoints import account_of
 from ampctl.errors import AmpctlError
 
@@ -82,6 +82,7 @@ class AwsSession:
                 )
                 client = self._session.client(service, config=config)
                 client.meta.events.register("before-call", _trace_call)
+                client.meta.events.register("before-send", warm.request_sent)
                 self._clients[service] = client
             return self._clients[service]
 

@@ -38,6 +38,9 @@ class ClusterRun(ClusterClients):
         self.progress = progress
         self.workspace_id: str | None = request.workspace_id
         self.workspace_arn: str | None = None
+        # The workspace as found before planning (by id or alias, with its tags), or None when there is none yet.
+        self.found_workspace: dict[str, Any] | None = None
+        self.workspace_tagged = False  # created by this run with the fleet-shape tags already on it
         self.issuer: str | None = None
         self.outputs: dict[str, Any] = {}
         self._leftovers: dict[str, list[dict[str, Any]]] = {}  # by namespace

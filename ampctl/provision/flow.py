@@ -18,7 +18,7 @@ from ampctl.target import Target
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
     from ampctl.pool import together
-    from ampctl.provision.follow import fleet_request
+    from ampctl.provision.follow import find_workspace, fleet_request
     from ampctl.target import check_account
     from ampctl.validate import cluster_name
     from ampctl.versions import check_identity
@@ -38,9 +38,22 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
         with contextlib.suppress(Exception):
             run.leftover_associations()
 
-    together([aws.account, issuer, leftovers])
+    workspace: list[dict[str, Any] | None] = []
+    lookup: list[BaseException] = []
+
+    def find() -> None:
+        # The workspace (with its fleet-shape tags) is found with the identity too: it needs only the region.
+        try:
+            workspace.append(find_workspace(aws, request))
+        except Exception as exc:  # noqa: BLE001 - raised once the account is known to be the right one
+            lookup.append(exc)
+
+    together([aws.account, issuer, leftovers, find])
     check_account(target, aws.account())
-    run.request, _ = fleet_request(aws, request, target.cluster)
+    if lookup:
+        raise lookup[0]
+    run.found_workspace = workspace[0]
+    run.request, _ = fleet_request(aws, request, target.cluster, workspace[0])
     check_identity(run.request.chart_version, run.request.identity)  # the version may be the fleet's
     return run
 

@@ -15,14 +15,13 @@ SHAPED = ("federated", "bucket", "chart_version", "namespace", "release", "ident
 FLAG = {"federated": "--federated/--no-federated", "bucket": "--bucket", "chart_version": "--kubecost-version"}
 
 
-def find_workspace(aws: AwsSession, request: ProvisionRequest) -> dict[str, object] | None:
+def find_workspace(aws: AwsSession, request: ProvisionRequest) -> dict[str, Any] | None:
     from ampctl.aws import amp as ampapi
 
     amp = aws.assumed(request.workspace_role_arn).client("amp")
     if request.workspace_id:
         return ampapi.describe(amp, request.workspace_id)
-    found = ampapi.one_by_alias(amp, request.alias, aws.region)
-    return ampapi.describe(amp, str(found["workspaceId"])) if found else None
+    return ampapi.one_by_alias(amp, request.alias, aws.region)  # a summary: id, ARN, status and tags
 
 
 def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> list[str]:
@@ -75,12 +74,12 @@ def shape_of(request: ProvisionRequest, cluster: str) -> FleetShape:
 
 
 def fleet_request(
-    aws: AwsSession, request: ProvisionRequest, cluster: str
+    aws: AwsSession, request: ProvisionRequest, cluster: str, workspace: dict[str, Any] | None
 ) -> tuple[ProvisionRequest, FleetShape | None]:
-    """(the request after following the fleet's shape, the shape found) for one cluster."""
+    """(the request after following the fleet's shape, the shape found) for one cluster, given its workspace
+    (`find_workspace`)."""
     from ampctl.fleetshape import from_tags, read, workspace_tags
 
-    workspace = find_workspace(aws, request)
     shape = None
     recorded = workspace is not None and from_tags(workspace_tags(workspace)) is not None
     if workspace is not None and not recorded and request.fleet_primary is not None and not request.primary:

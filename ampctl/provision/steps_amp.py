@@ -25,18 +25,14 @@ class EnsureWorkspace(Step[ClusterRun]):
         self.title += in_account(run)
 
     def check(self, run: ClusterRun) -> Change:
-        amp = run.workspace_client("amp")
-        if run.request.workspace_id:
-            ws = ampapi.describe(amp, run.request.workspace_id)
-            if ws is None:
-                raise AmpctlError(
-                    f"AMP workspace {run.request.workspace_id} not found in {run.region}",
-                    "check --workspace-id and --region, or omit it to find/create by alias",
-                )
-        else:
-            ws = ampapi.one_by_alias(amp, run.request.alias, run.region)
-            if ws is None:
-                return Change.create(f"in {run.region}")
+        ws = run.found_workspace  # found by id or alias before planning
+        if ws is None and run.request.workspace_id:
+            raise AmpctlError(
+                f"AMP workspace {run.request.workspace_id} not found in {run.region}",
+                "check --workspace-id and --region, or omit it to find/create by alias",
+            )
+        if ws is None:
+            return Change.create(f"in {run.region}")
         return self._found(run, ws)
 
     def _found(self, run: ClusterRun, ws: dict[str, object]) -> Change:
@@ -60,19 +56,16 @@ class EnsureWorkspace(Step[ClusterRun]):
         from ampctl.naming import aws_tags
 
         amp = run.workspace_client("amp")
-        # Another run may have created it since the plan: re-read before creating.
-        found = ampapi.one_by_alias(amp, run.request.alias, run.region)
-        if found is not None:
-            self._found(run, found)
-            return
         # No clientToken here: botocore makes one per call and sends the same one on each of its
         # retries, so a lost answer does not create twice, and no token outlives this command (a
-        # fixed token would keep answering with a workspace deleted since). Across runs the alias
-        # lookup above, which sees CREATING and ACTIVE workspaces, finds what an earlier one made.
-        tags = aws_tags(None, run.request.fleet) | run.request.tags
+        # fixed token would keep answering with a workspace deleted since). Across runs the plan's
+        # alias lookup, which sees CREATING and ACTIVE workspaces, finds what an earlier one made; a
+        # run that created one since the plan is settled with below (the oldest workspace is kept).
+        tags = aws_tags(None, run.request.fleet) | run.request.tags  # a primary's include the fleet's shape
         created = amp.create_workspace(alias=run.request.alias, tags=tags)
         kept = ampapi.settle_alias(amp, run.request.alias, dict(created))
         run.workspace_arn = str(kept["arn"])
+        run.workspace_tagged = kept["workspaceId"] == created["workspaceId"]
         run.workspace_created(str(kept["workspaceId"]), lambda: self._wait(run))
 
 
@@ -87,9 +80,8 @@ class FindWorkspace(Step[ClusterRun]):
         self.title = f"find AMP workspace {r.workspace_id or 'with alias ' + r.alias}{in_account(run)}"
 
     def check(self, run: ClusterRun) -> Change:
-        amp = run.workspace_client("amp")
         r = run.request
-        ws = ampapi.describe(amp, r.workspace_id) if r.workspace_id else ampapi.one_by_alias(amp, r.alias, run.region)
+        ws = run.found_workspace  # found by id or alias before planning
         if ws is None:
             raise AmpctlError(
                 f"no AMP workspace {r.workspace_id or 'with alias ' + repr(r.alias)} in {run.region}{in_account(run)}",

@@ -50,6 +50,7 @@ class EnsureAssumePolicy(Step[ClusterRun]):
 
     needs: tuple[str, ...] | None = ()
     after: tuple[str, ...] = ("roles",)
+    gives: tuple[str, ...] = ("assume-policies",)
 
     def __init__(self, run: ClusterRun, component: str) -> None:
         from ampctl.naming import ASSUME_POLICY, role_arn, role_name, workspace_role_name

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ampctl.plan.step import EVERY_EARLIER, Change, Step
+from ampctl.plan.step import Change, Step
 from ampctl.provision import values as valuesmod
 from ampctl.provision.context import ClusterRun
 
@@ -46,7 +46,11 @@ class RecoverRelease(Step[ClusterRun]):
 
 class InstallKubecost(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
-    after: tuple[str, ...] = (EVERY_EARLIER,)
+    # Installed once everything its pods use exists; the recording rules and the fleet-shape tags are not among it.
+    after: tuple[str, ...] = (
+        "oidc-provider", "pod-identity-agent", "bucket", "s3-policy", "roles", "workspace-roles", "assume-policies",
+        "namespace", "service-accounts", "pod-identity-associations", "secrets", "recovered-release",
+    )  # fmt: skip
     gives: tuple[str, ...] = ("release",)
 
     def __init__(self, run: ClusterRun, release: Release | None) -> None:

@@ -5,6 +5,7 @@ account are both this step, each with its own trust, IAM client and words."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -13,7 +14,7 @@ from ampctl.aws.errors import done_if_gone
 from ampctl.endpoints import name_of
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
-from ampctl.pool import together
+from ampctl.pool import known, outcome, together
 from ampctl.provision.context import ClusterRun
 
 
@@ -57,14 +58,19 @@ class EnsureRole(Step[ClusterRun]):
 
         iam = self.iam(run)
         run.outputs.setdefault("roles", {})[self.output] = self.arn
-        role = iamapi.get_role(iam, self.name)
+        # The role and its attachments at once: the attachments of a role that turns out missing are not looked at.
+        reads: list[Callable[[], Any]] = [
+            partial(iamapi.get_role, iam, self.name),
+            partial(outcome, iamapi.attached_policy_arns, iam, self.name),
+        ]
+        role, listed = together(reads)
         if role is None:
             return Change.create(", ".join(sorted(name_of(p) for p in self.policy_arns)))
         require_managed(iamapi.tags_of_role(iam, role), "role", self.owned_name(run))
         drift = []
         if not documents_equal(role["AssumeRolePolicyDocument"], self.trust(run)):
             drift.append(self.trust_drift(run))
-        attached = iamapi.attached_policy_arns(iam, self.name)
+        attached = known(listed)
         drift += [f"attach {name_of(p)}" for p in sorted(self.policy_arns - attached)]
         drift += [f"detach {name_of(p)}" for p in sorted(attached - self.policy_arns)]
         return Change.update(", ".join(drift)) if drift else Change.unchanged()

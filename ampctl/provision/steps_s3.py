@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from ampctl.aws import s3 as s3api
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
-from ampctl.pool import together
+from ampctl.pool import known, outcome, together
 from ampctl.provision.context import ClusterRun
 
 ALL_HARDENING = ["public access block", "default encryption", "object ownership", "TLS-only bucket policy"]
@@ -33,12 +35,19 @@ class EnsureBucket(Step[ClusterRun]):
 
         s3 = run.client("s3")
         run.outputs["bucket"] = self.bucket
-        if s3api.bucket_state(s3, self.bucket) == "missing":
+        # Every read at once: the tags and settings of a bucket that turns out missing are not looked at.
+        reads: list[Callable[[], Any]] = [
+            partial(s3api.bucket_state, s3, self.bucket),
+            partial(outcome, s3api.tags, s3, self.bucket),
+            partial(outcome, s3api.hardening_drift, s3, self.bucket, run.request.kms_key, self._policy()),
+        ]
+        state, tags, drift = together(reads)
+        if state == "missing":
             return Change.create(f"in {run.region}")
-        if s3api.tags(s3, self.bucket).get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
+        if known(tags).get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
             return Change.unchanged("existing bucket not managed by ampctl: used as it is")
-        drift = s3api.hardening_drift(s3, self.bucket, run.request.kms_key, self._policy())
-        return Change.update(", ".join(drift)) if drift else Change.unchanged()
+        found = known(drift)
+        return Change.update(", ".join(found)) if found else Change.unchanged()
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags

@@ -19,13 +19,11 @@ class RecordFleetShape(Step[ClusterRun]):
         self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()}){in_account(run)}"
 
     def check(self, run: ClusterRun) -> Change:
-        from ampctl.aws import amp as ampapi
         from ampctl.fleetshape import workspace_tags
 
         if run.workspace_id is None:
             return Change.create("with the new workspace")
-        ws = ampapi.describe(run.workspace_client("amp"), run.workspace_id) or {}
-        current = workspace_tags(ws)
+        current = workspace_tags(run.found_workspace or {})  # as found before planning, tags included
         differ = sorted(k for k, v in self.shape.tags().items() if current.get(k) != v)
         if not differ:
             return Change.unchanged()
@@ -36,6 +34,8 @@ class RecordFleetShape(Step[ClusterRun]):
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.aws import amp as ampapi
 
+        if run.workspace_tagged:  # this run created the workspace with these tags
+            return
         amp = run.workspace_client("amp")
         arn = run.workspace_arn
         if arn is None:
