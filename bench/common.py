@@ -10,6 +10,7 @@ import atexit
 import contextlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,6 +47,7 @@ class Sandbox:
         self.env.update(env_exports(state))
         self.env["PATH"] = f"{TOOLS}{os.pathsep}{self.env.get('PATH', '')}"
         self.env["AMPCTL_HELM"] = tool("helm3")
+        self.cpu = (0.0, 0.0)  # of the last command run: (its own with its children, the sandbox's)
 
     def _post(self, url: str) -> None:
         request = urllib.request.Request(url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
@@ -68,11 +70,21 @@ class Sandbox:
     def context(self, cluster: str) -> str:
         return self.state.clusters[cluster].context
 
+    def sandbox_cpu(self) -> float:
+        """CPU seconds the sandbox's daemon (every emulator, the Kubecost stand-in) has used so far."""
+        fields = Path(f"/proc/{self.state.pid}/stat").read_text().rsplit(") ", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def run(self, args: Sequence[str], cwd: Path, *, check: bool = True) -> float:
-        """Seconds from start to exit of one command (ampctl or any tool) with the sandbox's environment."""
-        started = time.perf_counter()
+        """Seconds from start to exit of one command (ampctl or any tool) with the sandbox's environment.
+
+        `self.cpu` is then the CPU seconds of that command (with the helm processes it ran) and of the sandbox."""
+        started, before, served = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN), self.sandbox_cpu()
         proc = subprocess.run(list(args), capture_output=True, text=True, env=self.env, cwd=cwd, timeout=900)
         elapsed = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        self.cpu = (used, self.sandbox_cpu() - served)
         if check and proc.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         return elapsed
@@ -128,6 +140,11 @@ def workdir() -> Path:
     path = Path(tempfile.mkdtemp(prefix="ampctl-bench-work-"))
     atexit.register(shutil.rmtree, path, ignore_errors=True)
     return path
+
+
+def cpu(sb: Sandbox) -> str:
+    """The CPU the last command used, and the sandbox while serving it (2 cores run both)."""
+    return f"(CPU: ampctl and helm {sb.cpu[0]:.1f} s, sandbox {sb.cpu[1]:.1f} s)"
 
 
 def line(label: str, value: str) -> None:
