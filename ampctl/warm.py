@@ -25,11 +25,16 @@ def request_sent(**_: object) -> None:
     _sent.set()
 
 
+def after_first_request() -> None:
+    """Wait (briefly) until the first AWS request has left: CPU-bound work started now would delay it."""
+    _sent.wait(FIRST_REQUEST_WAIT)
+
+
 def start(*groups: tuple[str, ...]) -> None:
     modules = [name for group in groups for name in group]
 
     def load() -> None:
-        _sent.wait(FIRST_REQUEST_WAIT)
+        after_first_request()
         for name in modules:
             with contextlib.suppress(Exception):  # the real import, later, reports any failure
                 importlib.import_module(name)

@@ -47,7 +47,9 @@ def main() -> None:
         doctor = common.median([sb.ampctl("doctor", "--all", cwd=wd, check=False) for _ in range(3)])
         common.line(f"doctor --all, {len(names)} clusters (goal <= 3 s for 20)", f"{doctor:6.2f} s   {common.cpu(sb)}")
         status = common.median([sb.ampctl("status", "--all", cwd=wd, check=False) for _ in range(3)])
-        common.line(f"status --all, {len(names)} clusters (goal <= 1.5 s for 20)", f"{status:6.2f} s   {common.cpu(sb)}")
+        common.line(
+            f"status --all, {len(names)} clusters (goal <= 1.5 s for 20)", f"{status:6.2f} s   {common.cpu(sb)}"
+        )
     with common.sandbox([PRIMARY, "sandbox-east"], latency_ms=0) as sb:
         wd = common.workdir()
         sb.ampctl("bootstrap", "--federated", "--yes", "--context", sb.context(PRIMARY), cwd=wd)

@@ -59,7 +59,7 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     releases: list[Release | None] = []
     leftovers: list[dict[str, Any]] = []
     read_leftovers = (lambda: None) if r.pod_identity else (lambda: leftovers.extend(run.leftover_associations()))
-    together([lambda: releases.append(run.helm.release(r.release, r.namespace)), read_leftovers])
+    together([lambda: releases.append(run.release(r.release, r.namespace)), read_leftovers])
     release = releases[0]
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]

@@ -14,6 +14,7 @@ from ampctl.provision.request import ProvisionRequest
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
+    from ampctl.helm import Release
     from ampctl.spec import ClusterSpec
     from ampctl.target import Target
 
@@ -46,6 +47,8 @@ class ClusterRun(ClusterClients):
         self._leftovers: dict[str, list[dict[str, Any]]] = {}  # by namespace
         self._leftovers_lock = threading.Lock()
         self._workspace_ready: Future[None] | None = None
+        self._releases: dict[tuple[str, str], Release | None] = {}  # by (namespace, name)
+        self._releases_lock = threading.Lock()
         self._issuer_lock = threading.Lock()
 
     def hold_lease(self) -> None:
@@ -98,6 +101,13 @@ class ClusterRun(ClusterClients):
                     a for a in found if a.get("serviceAccount") in ours and eksapi.is_managed(a.get("tags"))
                 ]
             return self._leftovers[namespace]
+
+    def release(self, name: str, namespace: str) -> Release | None:
+        """The helm release as deployed when the plan is made (a helm process), read once per name and namespace."""
+        with self._releases_lock:
+            if (namespace, name) not in self._releases:
+                self._releases[(namespace, name)] = self.helm.release(name, namespace)
+            return self._releases[(namespace, name)]
 
     def spec(self) -> ClusterSpec:
         return self.request.cluster_spec(

@@ -17,6 +17,7 @@ from ampctl.target import Target
 
 
 def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+    from ampctl import warm
     from ampctl.pool import together
     from ampctl.provision.follow import find_workspace, fleet_request
     from ampctl.target import check_account
@@ -48,7 +49,14 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
         except Exception as exc:  # noqa: BLE001 - raised once the account is known to be the right one
             lookup.append(exc)
 
-    together([aws.account, issuer, leftovers, find])
+    def release() -> None:
+        # The release as asked for, read with the identity too (a helm process). When following the fleet's
+        # shape changes its name or namespace, the plan reads that one instead; a failure is left to the plan.
+        warm.after_first_request()
+        with contextlib.suppress(Exception):
+            run.release(request.release, request.namespace)
+
+    together([aws.account, issuer, leftovers, find, release])
     check_account(target, aws.account())
     if lookup:
         raise lookup[0]

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 FIELDS = {f.name for f in dataclasses.fields(ProvisionRequest)}
 
 
-def read_product_key(path: Path | None) -> str | None:
+def read_product_key(path: str | Path | None) -> str | None:
     if path is None:
         return None
     import json
 
     try:
-        text = path.read_text().strip()
+        text = Path(path).read_text().strip()
     except OSError as exc:
         raise AmpctlError(f"cannot read --product-key-file {path}: {exc.strerror}", "check the path") from exc
     if text.startswith("{"):

@@ -8,11 +8,13 @@ same account share one state.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
 from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, AwsMiddleware
@@ -21,6 +23,8 @@ from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faul
 # SHA-1 of the root CA that signs oidc.eks.*.amazonaws.com, as EKS documents for IRSA.
 EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
 EKS_VERSION = "1.30"
+
+T = TypeVar("T")
 
 
 def _mark_internal(request: Any, **_: Any) -> None:
@@ -59,6 +63,8 @@ class AwsEmulator:
         self._clients_lock = threading.Lock()
         self._reset_lock = threading.Lock()
         self._session: Any = None
+        self._iam_reads: tuple[int, dict[str, Any]] = (-1, {})
+        self._iam_reads_lock = threading.Lock()
 
     # lifecycle
 
@@ -81,6 +87,9 @@ class AwsEmulator:
                 return None
 
         app = DomainDispatcherApplication(create_backend_app)
+        # moto lists its package directory and tries every service's URL patterns on each request, under one lock;
+        # the answer for a host never changes.
+        app.get_backend_for_host = functools.lru_cache(maxsize=1024)(app.get_backend_for_host)  # type: ignore[method-assign]
         self._middleware = AwsMiddleware(
             app,
             self.config,
@@ -118,6 +127,20 @@ class AwsEmulator:
             if self._middleware is not None:
                 self._middleware.clear_state()
             self._seed()
+
+    def iam_read(self, key: str, read: Callable[[], T]) -> T:
+        """`read()` (of IAM state: a role's policy documents, say), remembered until IAM next changes."""
+        generation = self._middleware.iam_generation if self._middleware is not None else -1
+        with self._iam_reads_lock:
+            seen, reads = self._iam_reads
+            if seen == generation and key in reads:
+                return reads[key]
+        value = read()
+        with self._iam_reads_lock:
+            if self._iam_reads[0] != generation:
+                self._iam_reads = (generation, {})
+            self._iam_reads[1][key] = value
+        return value
 
     # clients and the world they see
 

@@ -74,7 +74,11 @@ def role_name(role_arn: str) -> str:
 
 def role_policies(aws: AwsEmulator, role_arn: str) -> list[dict[str, Any]]:
     """Documents of the role's attached managed policies (default versions) and inline policies, read in the
-    role's own account."""
+    role's own account (once until IAM changes: every AMP request is judged by them)."""
+    return aws.iam_read(f"role-policies:{role_arn}", lambda: _role_policies(aws, role_arn))
+
+
+def _role_policies(aws: AwsEmulator, role_arn: str) -> list[dict[str, Any]]:
     fields = role_arn.split(":")
     iam = aws.client("iam", account=fields[4] if len(fields) > 5 and fields[4] else None)
     name = role_name(role_arn)

@@ -77,6 +77,8 @@ class AwsMiddleware:
         self._tokens: dict[tuple[str, str, str], tuple[float, int, dict[str, Any]]] = {}
         self._token_lock = threading.Lock()
         self.pod_identity = PodIdentityState()
+        self.iam_generation = 0  # bumped by every change to IAM: what was read from IAM before is stale
+        self._generation_lock = threading.Lock()
 
     # state kept outside moto
 
@@ -91,7 +93,12 @@ class AwsMiddleware:
     def set_faults(self, faults: Faults) -> None:
         self.faults = FaultInjector(faults)
 
+    def _iam_changed(self) -> None:
+        with self._generation_lock:
+            self.iam_generation += 1
+
     def clear_state(self) -> None:
+        self._iam_changed()
         with self._token_lock:
             self._tokens.clear()
         self.pod_identity.clear(self.config.account)
@@ -174,6 +181,13 @@ class AwsMiddleware:
         return int(str(captured["status"]).split()[0]), captured["headers"], b"".join(chunks)
 
     def _dispatch(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
+        try:
+            return self._route(environ, info, body)
+        finally:
+            if info.service == "iam" and info.mutating:  # before the answer leaves: its caller reads anew
+                self._iam_changed()
+
+    def _route(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         if info.service == "sts" and info.action == "AssumeRole" and self.assume_role_refusal is not None:
             refused = self.assume_role_refusal(info.access_key, body)
             if refused is not None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 from ampctl.sandbox.config import SandboxConfig
+
+T = TypeVar("T")
 
 
 class AwsWorld(Protocol):
     config: SandboxConfig
 
     def client(self, service: str, region: str | None = None, account: str | None = None) -> Any: ...
+
+    def iam_read(self, key: str, read: Callable[[], T]) -> T: ...
