@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ampctl import yamltext
 from ampctl.errors import AmpctlError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def is_fleet_file(path: str) -> bool:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text())
+        data = yamltext.load(Path(path).read_text())
     except (OSError, yaml.YAMLError):
         return False
     return isinstance(data, dict) and data.get("kind") == KIND

@@ -37,19 +37,32 @@ def kubeconfig_files(kubeconfig: str | None) -> list[Path]:
     return [Path("~/.kube/config").expanduser()]
 
 
-def load_kubeconfig(kubeconfig: str | None) -> dict[str, Any]:
-    """Merge kubeconfig files the way kubectl does (first file wins for each name)."""
+_read: dict[tuple[Path, int], dict[str, Any]] = {}
+
+
+def _kubeconfig_file(path: Path) -> dict[str, Any]:
+    """One kubeconfig file, parsed once per command (each of a fleet's targets is resolved in it) and as edited."""
     import yaml
 
+    from ampctl import yamltext
+
+    try:
+        key = (path, path.stat().st_mtime_ns)
+        if key not in _read:
+            _read[key] = yamltext.load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise AmpctlError(f"cannot read kubeconfig {path}: {exc}", "check the file or pass --kubeconfig") from exc
+    return _read[key]
+
+
+def load_kubeconfig(kubeconfig: str | None) -> dict[str, Any]:
+    """Merge kubeconfig files the way kubectl does (first file wins for each name)."""
     merged: dict[str, Any] = {"contexts": [], "current-context": None}
     seen: set[str] = set()
     for path in kubeconfig_files(kubeconfig):
         if not path.exists():
             continue
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise AmpctlError(f"cannot read kubeconfig {path}: {exc}", "check the file or pass --kubeconfig") from exc
+        data = _kubeconfig_file(path)
         for ctx in data.get("contexts") or []:
             if ctx.get("name") not in seen:
                 seen.add(ctx.get("name"))

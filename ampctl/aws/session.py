@@ -9,6 +9,7 @@ remote-write endpoints) from AMPCTL_AMP_ENDPOINT.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,10 @@ from ampctl.errors import AmpctlError
 if TYPE_CHECKING:
     import boto3
     from botocore.credentials import ReadOnlyCredentials
+
+
+# The services ampctl pages through: their pagination models are loaded with the client.
+PAGED = frozenset({"amp", "eks", "iam", "s3"})
 
 
 def _trace_call(model: Any, **_: Any) -> None:
@@ -83,6 +88,9 @@ class AwsSession:
                 client = self._session.client(service, config=config)
                 client.meta.events.register("before-call", _trace_call)
                 client.meta.events.register("before-send", warm.request_sent)
+                if service in PAGED:  # loaded once here: on first use, every cluster of a fleet would load it
+                    with contextlib.suppress(Exception):
+                        client.can_paginate(next(iter(client.meta.method_to_api_mapping)))
                 self._clients[service] = client
             return self._clients[service]
 

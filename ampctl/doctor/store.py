@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampctl import yamltext
+
 STORE_KEY = "federated-store.yaml"
 
 
@@ -20,7 +22,7 @@ def parse_store_secret(secret: dict[str, Any] | None, name: str) -> tuple[dict[s
     if STORE_KEY not in data:
         return None, f"secret {name} has no key {STORE_KEY} (keys: {', '.join(sorted(data)) or 'none'})"
     try:
-        parsed = yaml.safe_load(base64.b64decode(data[STORE_KEY]).decode())
+        parsed = yamltext.load(base64.b64decode(data[STORE_KEY]).decode())
     except (ValueError, yaml.YAMLError):
         return None, f"{STORE_KEY} in secret {name} is not valid YAML"
     if not isinstance(parsed, dict) or str(parsed.get("type", "")).upper() != "S3":

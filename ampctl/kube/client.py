@@ -2,18 +2,55 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Any
 
 from ampctl.errors import AmpctlError
 
+_kubeconfigs: dict[str, Any] = {}
+_kubeconfigs_lock = threading.Lock()
+
+
+def _kubeconfig(path: str | None) -> Any:
+    """The kubeconfig (`path`, else KUBECONFIG's files merged, else ~/.kube/config) as the official client reads
+    it, read once per command: a fleet's clusters share one file, and parsing it per cluster costs its size times
+    the number of clusters."""
+    from kubernetes.config.kube_config import KUBE_CONFIG_DEFAULT_LOCATION, KubeConfigMerger
+
+    paths = path or KUBE_CONFIG_DEFAULT_LOCATION
+    files = [os.path.expanduser(p) for p in paths.split(os.pathsep)]
+    key = paths + "".join(f"|{os.stat(f).st_mtime_ns}" if os.path.exists(f) else "|-" for f in files)  # as edited
+    with _kubeconfigs_lock:
+        if key not in _kubeconfigs:
+            _kubeconfigs[key] = KubeConfigMerger(paths)
+        return _kubeconfigs[key]
+
+
+def api_client(kubeconfig: str | None, context: str) -> Any:
+    """An ApiClient for one context, as `kubernetes.config.new_client_from_config` makes it."""
+    from kubernetes.client import ApiClient, Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader
+
+    merged = _kubeconfig(kubeconfig)
+    if merged.config is None:
+        raise ConfigException("Invalid kube-config file. No configuration found.")
+    configuration = type.__call__(Configuration)  # not a copy of the process-wide default
+    loader = KubeConfigLoader(
+        config_dict=merged.config, config_base_path=None, active_context=context, config_persister=merged.save_changes
+    )
+    loader.load_and_set(configuration)
+    return ApiClient(configuration=configuration)
+
 
 class Kube:
     def __init__(self, kubeconfig: str | None, context: str) -> None:
-        from kubernetes import client, config
+        from kubernetes import client
         from kubernetes.config.config_exception import ConfigException
 
         try:
-            self.api = config.new_client_from_config(config_file=kubeconfig, context=context)
+            self.api = api_client(kubeconfig, context)
         except ConfigException as exc:
             raise AmpctlError(f"cannot use kube context {context}: {exc}", "check --context / KUBECONFIG") from exc
         self.core = client.CoreV1Api(self.api)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ampctl import yamltext
 from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, mode_of
@@ -24,7 +25,7 @@ def _secret_bucket(primary: Target, namespace: str, name: str) -> str | None:
     secret = Kube(primary.kubeconfig, primary.context).read("secret", namespace, name)
     data = (secret or {}).get("data") or {}
     try:
-        store = yaml.safe_load(base64.b64decode(data.get("federated-store.yaml", "")).decode()) or {}
+        store = yamltext.load(base64.b64decode(data.get("federated-store.yaml", "")).decode()) or {}
     except (ValueError, yaml.YAMLError):
         return None
     bucket = (store.get("config") or {}).get("bucket") if isinstance(store, dict) else None

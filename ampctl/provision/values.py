@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ampctl import yamltext
 from ampctl.errors import AmpctlError
 
 
@@ -62,7 +63,7 @@ def load_values_file(path: str) -> dict[str, Any]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text())
+        data = yamltext.load(Path(path).read_text())
     except OSError as exc:
         raise AmpctlError(f"cannot read values file {path}: {exc.strerror}", "check the --values path") from exc
     except yaml.YAMLError as exc:
@@ -77,11 +78,10 @@ def load_values_file(path: str) -> dict[str, Any]:
 
 
 def merged(rendered: list[str], extra_files: tuple[str, ...], set_values: tuple[str, ...]) -> dict[str, Any]:
-    import yaml
 
     values: dict[str, Any] = {}
     for text in rendered:
-        values = deep_merge(values, yaml.safe_load(text) or {})
+        values = deep_merge(values, yamltext.load(text) or {})
     for path in extra_files:
         values = deep_merge(values, load_values_file(path))
     for expression in set_values:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ampctl import chartkeys, endpoints, validate
+from ampctl import chartkeys, endpoints, validate, yamltext
 from ampctl.render.templating import RenderedFile, dump_values, render
 from ampctl.spec import ClusterSpec
 
@@ -51,11 +51,10 @@ def values_files(spec: ClusterSpec) -> list[RenderedFile]:
 
 
 def _federation(spec: ClusterSpec, line: str, family: str) -> str:
-    import yaml
 
     tuning: dict[str, Any] = {}
     if family == "1.x":
-        tuning = yaml.safe_load(render(f"federation-1.x-{_role(spec)}.yaml.j2")) or {}
+        tuning = yamltext.load(render(f"federation-1.x-{_role(spec)}.yaml.j2")) or {}
     tree = chartkeys.nest(chartkeys.federation_values(spec), into=tuning)
     header = [
         f"Federated ETL, chart {line}, {'primary' if spec.primary else 'additional'} cluster:",
