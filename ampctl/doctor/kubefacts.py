@@ -42,20 +42,9 @@ class KubeReads:
         return self.clients.kube
 
     def deployment(self, name: str) -> dict[str, Any] | None:
-        def read() -> dict[str, Any] | None:
-            from kubernetes.client.exceptions import ApiException
-
-            from ampctl.kube.client import translate
-
-            try:
-                obj = self.kube.apps.read_namespaced_deployment(name, self.namespace)
-            except ApiException as exc:
-                if exc.status == 404:
-                    return None
-                raise translate(exc, f"read deployment {name}") from exc
-            return self.kube.to_dict(obj)
-
-        found: dict[str, Any] | None = self.once(f"deploy:{name}", read)
+        found: dict[str, Any] | None = self.once(
+            f"deploy:{name}", lambda: self.kube.read("deployment", self.namespace, name, group="apps")
+        )
         return found
 
     def pods(self, deployment: dict[str, Any]) -> list[dict[str, Any]]:

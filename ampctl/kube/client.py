@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from typing import Any
@@ -59,28 +60,33 @@ class Kube:
     def to_dict(self, obj: Any) -> dict[str, Any]:
         return dict(self.api.sanitize_for_serialization(obj))
 
-    def read(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
-        """Read a core object (namespace, serviceaccount, secret, configmap, service, pvc)."""
+    # Reads come back as the API server's JSON: the client's models would build, per object and per field, a
+    # Configuration (which resets every logger's cache) only to be turned back into the same dict.
+
+    def read(self, kind: str, namespace: str | None, name: str, *, group: str = "core") -> dict[str, Any] | None:
+        """Read an object (core: namespace, service_account, secret, config_map, ...; apps: deployment)."""
         from kubernetes.client.exceptions import ApiException
 
-        reader = getattr(self.core, f"read_namespaced_{kind}" if namespace else f"read_{kind}")
+        api = self.apps if group == "apps" else self.core
+        reader = getattr(api, f"read_namespaced_{kind}" if namespace else f"read_{kind}")
+        args = (name, namespace) if namespace else (name,)
         try:
-            obj = reader(name, namespace) if namespace else reader(name)
+            found: dict[str, Any] = json.loads(reader(*args, _preload_content=False).data)
         except ApiException as exc:
             if exc.status == 404:
                 return None
             raise translate(exc, f"read {kind} {name}") from exc
-        return self.to_dict(obj)
+        return found
 
     def list(self, kind: str, namespace: str, label_selector: str | None = None) -> list[dict[str, Any]]:
         from kubernetes.client.exceptions import ApiException
 
         lister = getattr(self.core, f"list_namespaced_{kind}")
         try:
-            result = lister(namespace, label_selector=label_selector or "")
+            result = json.loads(lister(namespace, label_selector=label_selector or "", _preload_content=False).data)
         except ApiException as exc:
             raise translate(exc, f"list {kind}") from exc
-        return [self.to_dict(item) for item in result.items]
+        return list(result.get("items") or [])
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         from kubernetes.client.exceptions import ApiException
