@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
-    from ampctl.helm import Helm
+    from ampctl.helm import Helm, Release
     from ampctl.kube.client import Kube
     from ampctl.kube.lease import Lock
     from ampctl.target import Target
@@ -90,6 +90,26 @@ class ClusterClients:
                 target = self._target()
                 self._helm = Helm(target.kubeconfig, target.context, self.helm_executable)
             return self._helm
+
+    def read_release(self, name: str, namespace: str) -> Release | None:
+        """The release as deployed: status, chart version, revision and user-supplied values. Read from helm's
+        storage (one Kubernetes read) under helm's default driver, else by helm itself."""
+        from ampctl.helm import Release
+        from ampctl.kube import helmstore
+
+        if not helmstore.readable():
+            return self.helm.release(name, namespace)
+        found = helmstore.newest(self.kube, name, namespace)
+        if found is None:
+            return None
+        return Release(
+            name=name,
+            namespace=namespace,
+            status=str((found.get("info") or {}).get("status") or "unknown"),
+            chart_version=str(((found.get("chart") or {}).get("metadata") or {}).get("version") or ""),
+            revision=int(found.get("version") or 0),
+            values=dict(found.get("config") or {}),
+        )
 
     def hold_lease_for(self, namespace: str) -> None:
         """Hold the cluster's Lease for this run: a second run on the same cluster is refused."""

@@ -36,7 +36,7 @@ def doctor(selection: Selection, given: dict[str, object], parallel: int) -> int
     from ampctl.doctor.options import build
     from ampctl.selection import choose, load_fleet
 
-    warm.start(warm.KUBERNETES, warm.HELM)
+    warm.start(warm.KUBERNETES)
     fleet = load_fleet(selection)
     options = build(given, fleet)
     chosen = choose(selection, "fleet", fleet)

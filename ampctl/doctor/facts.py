@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from ampctl.aws.session import AwsSession
     from ampctl.fleetshape import FleetShape
-    from ampctl.helm import Helm, Release
+    from ampctl.helm import Release
     from ampctl.target import Target
 
 _UNSET = object()
@@ -121,10 +121,6 @@ class Facts(KubeReads):
 
     # Helm
 
-    @property
-    def helm(self) -> Helm:
-        return self.clients.helm
-
     def release(self) -> Release | None:
         """The release, or None when it is missing or helm cannot read it (then `release_error` says why)."""
 
@@ -132,7 +128,7 @@ class Facts(KubeReads):
             from ampctl.errors import AmpctlError
 
             try:
-                return self.helm.release(self.options.release, self.namespace)
+                return self.clients.read_release(self.options.release, self.namespace)
             except AmpctlError as exc:
                 self.release_error = exc
                 return None

@@ -116,7 +116,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
                 status.identity = "irsa" if annotation else status.identity
 
     def release() -> None:
-        found = clients.helm.release(scope.release, scope.namespace)
+        found = clients.read_release(scope.release, scope.namespace)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
         if found is not None:
@@ -155,7 +155,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
     from ampctl import warm
     from ampctl.aws.ampquery import last_samples
 
-    warm.start(warm.KUBERNETES, warm.HELM)
+    warm.start(warm.KUBERNETES)
     aws = aws_for(region)
     ws, shape = workspace(aws, scope)
     if shape is not None and shape.bucket and not scope.bucket:

@@ -103,10 +103,10 @@ class ClusterRun(ClusterClients):
             return self._leftovers[namespace]
 
     def release(self, name: str, namespace: str) -> Release | None:
-        """The helm release as deployed when the plan is made (a helm process), read once per name and namespace."""
+        """The helm release as deployed when the plan is made, read once per name and namespace."""
         with self._releases_lock:
             if (namespace, name) not in self._releases:
-                self._releases[(namespace, name)] = self.helm.release(name, namespace)
+                self._releases[(namespace, name)] = self.read_release(name, namespace)
             return self._releases[(namespace, name)]
 
     def spec(self) -> ClusterSpec:

@@ -29,7 +29,7 @@ class RecoverRelease(Step[ClusterRun]):
         from ampctl.helm import PENDING, last_deployed
 
         r = run.request
-        release = run.helm.release(r.release, r.namespace)
+        release = run.read_release(r.release, r.namespace)
         if release is None or release.status not in PENDING:
             return Change.unchanged("nothing pending")
         revision = last_deployed(run.helm, r.release, r.namespace)
@@ -39,7 +39,7 @@ class RecoverRelease(Step[ClusterRun]):
         from ampctl.helm import PENDING, recover
 
         r = run.request
-        release = run.helm.release(r.release, r.namespace)
+        release = run.read_release(r.release, r.namespace)
         if release is not None and release.status in PENDING:
             recover(run.helm, r.release, r.namespace, r.timeout)
 

@@ -20,7 +20,7 @@ class UninstallKubecost(Step[TeardownRun]):
     def check(self, run: TeardownRun) -> Change:
         from ampctl.spec import SA_COST_ANALYZER
 
-        release = run.helm.release(run.release, run.namespace)
+        release = run.read_release(run.release, run.namespace)
         if release is None:
             return Change.unchanged("not installed")
         if (release.values.get("serviceAccount") or {}).get("name") != SA_COST_ANALYZER:
@@ -32,7 +32,7 @@ class UninstallKubecost(Step[TeardownRun]):
         from ampctl.helm import uninstall
 
         # A release already gone (an earlier, interrupted teardown) counts as done.
-        if run.helm.release(run.release, run.namespace) is not None:
+        if run.read_release(run.release, run.namespace) is not None:
             uninstall(run.helm, run.release, run.namespace)
 
 

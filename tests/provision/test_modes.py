@@ -207,10 +207,10 @@ def test_interactive_run_asks_and_a_no_changes_nothing(sandbox: Sandbox, tmp_pat
 
 def test_verbose_names_each_aws_call_and_helm_command(sandbox: Sandbox, tmp_path: Path) -> None:
     sandbox.reset()
-    proc = sandbox.ampctl("-v", "bootstrap", "--dry-run", "--context", sandbox.context(PRIMARY), cwd=tmp_path)
+    proc = sandbox.ampctl("-v", "bootstrap", "--yes", "--context", sandbox.context(PRIMARY), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stderr.splitlines()
     assert "aws sts GetCallerIdentity" in lines and "aws amp ListWorkspaces" in lines
-    assert any(line.startswith("running command: ") and " list " in line for line in lines)
+    assert any(line.startswith("running command: ") and " upgrade " in line for line in lines)
     quiet = sandbox.ampctl("bootstrap", "--dry-run", "--context", sandbox.context(PRIMARY), cwd=tmp_path)
     assert "aws sts GetCallerIdentity" not in quiet.stderr
