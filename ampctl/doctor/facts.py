@@ -82,9 +82,9 @@ class Facts(KubeReads):
             client = self.clients.workspace_client("amp")
             if self.options.workspace_id:
                 return amp.describe(client, self.options.workspace_id), "--workspace-id"
-            found = amp.one_by_alias(client, self.options.alias, self.region)
+            found = amp.one_by_alias(client, self.options.alias, self.region)  # id, ARN, status and tags
             if found is not None:
-                return amp.describe(client, str(found["workspaceId"])) or found, f"alias {self.options.alias}"
+                return found, f"alias {self.options.alias}"
             named = self.values_workspace_id()
             if named:
                 return amp.describe(client, named), "the release's values"
@@ -117,6 +117,23 @@ class Facts(KubeReads):
         from ampctl.aws.iam import get_role
 
         found: dict[str, Any] | None = self.once(f"role:{name}", lambda: get_role(self.client("iam"), name))
+        return found
+
+    def attached(self, role: str) -> set[str]:
+        """The managed policies attached to a role in the cluster's account."""
+        from ampctl.aws.iam import attached_policy_arns
+
+        found: set[str] = self.once(f"attached:{role}", lambda: attached_policy_arns(self.client("iam"), role))
+        return found
+
+    def oidc_providers(self) -> set[str]:
+        """The ARNs of the account's IAM OIDC providers."""
+
+        def read() -> set[str]:
+            listed = self.client("iam").list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
+            return {str(p["Arn"]) for p in listed}
+
+        found: set[str] = self.once("oidc-providers", read)
         return found
 
     # Helm

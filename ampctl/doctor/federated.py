@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from functools import partial
+from typing import Any
 
 from ampctl.doctor.checkspec import CheckSpec
 from ampctl.doctor.facts import Facts
@@ -25,6 +28,47 @@ def _location(facts: Facts, name: str) -> str | None:
     return found
 
 
+def _head(facts: Facts, name: str) -> str | None:
+    """None when the bucket answers HEAD, else the error code."""
+
+    def read() -> str | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            facts.client("s3").head_bucket(Bucket=name)
+        except ClientError as exc:
+            return str(exc.response["Error"]["Code"])
+        return None
+
+    found: str | None = facts.once(f"head:{name}", read)
+    return found
+
+
+def _prefix(facts: Facts) -> str:
+    return f"federated/{facts.value('prometheus.server.global.external_labels.cluster_id')}/"
+
+
+def _listing(facts: Facts, name: str) -> tuple[list[dict[str, Any]], bool]:
+    """The cluster's ETL objects in the bucket (the first 1,000), and whether there are more."""
+    prefix = _prefix(facts)
+
+    def read() -> tuple[list[dict[str, Any]], bool]:
+        listing = facts.client("s3").list_objects_v2(Bucket=name, Prefix=prefix, MaxKeys=1000)
+        return list(listing.get("Contents") or []), bool(listing.get("IsTruncated"))
+
+    found: tuple[list[dict[str, Any]], bool] = facts.once(f"objects:{name}:{prefix}", read)
+    return found
+
+
+def prefetch(facts: Facts) -> list[Callable[[], object]]:
+    """The reads of the bucket the object-store Secret names, for the checks below to find made."""
+    config, _ = facts.store_config()
+    if config is None or not facts.federated:
+        return []
+    name = str(config["bucket"])
+    return [partial(_location, facts, name), partial(_head, facts, name), partial(_listing, facts, name)]
+
+
 def secret(facts: Facts, findings: Findings) -> Result:
     if not facts.federated:
         return skip("not federated (the values name no object-store Secret)")
@@ -45,17 +89,14 @@ def secret(facts: Facts, findings: Findings) -> Result:
 
 
 def reachable(facts: Facts, findings: Findings) -> Result:
-    from botocore.exceptions import ClientError
 
     if not facts.federated:
         return skip("not federated")
     name, source = facts.bucket(lambda: findings.fleet_shape(facts))
-    try:
-        facts.client("s3").head_bucket(Bucket=name)
-    except ClientError as exc:
-        code = exc.response["Error"]["Code"]
-        if code in {"404", "NoSuchBucket", "NotFound"}:
-            return fail(f"bucket {name} ({source}) does not exist", "`ampctl bootstrap --federated` creates it")
+    code = _head(facts, name)
+    if code in {"404", "NoSuchBucket", "NotFound"}:
+        return fail(f"bucket {name} ({source}) does not exist", "`ampctl bootstrap --federated` creates it")
+    if code is not None:
         return fail(f"bucket {name} ({source}): {code}", "check the bucket's owner and policy")
     return ok(f"{name} reachable ({_location(facts, name) or 'unknown region'})")
 
@@ -74,10 +115,8 @@ def objects(facts: Facts, findings: Findings) -> Result:
     if not facts.federated:
         return skip("not federated")
     name, _ = facts.bucket(lambda: findings.fleet_shape(facts))
-    cluster_id = str(facts.value("prometheus.server.global.external_labels.cluster_id"))
-    prefix = f"federated/{cluster_id}/"
-    listing = facts.client("s3").list_objects_v2(Bucket=name, Prefix=prefix, MaxKeys=1000)
-    found = listing.get("Contents") or []
+    prefix = _prefix(facts)
+    found, truncated = _listing(facts, name)
     failures = _save_failures(facts)
     fix = (
         "cost-model cannot write to the bucket: check the cost-analyzer role's S3 policy, the bucket policy "
@@ -94,7 +133,7 @@ def objects(facts: Facts, findings: Findings) -> Result:
             f"nothing under s3://{name}/{prefix} yet",
             "the first ETL build comes some minutes after install; if it stays empty, see logs.cost-model",
         )
-    more = "+" if listing.get("IsTruncated") else ""
+    more = "+" if truncated else ""
     return ok(f"{len(found)}{more} object(s) under s3://{name}/{prefix}, newest {format_age(_age(newest))} old")
 
 

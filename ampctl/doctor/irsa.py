@@ -27,7 +27,6 @@ AMP_POLICY = {
 
 
 def provider(facts: Facts, findings: Findings) -> Result:
-    from ampctl.aws.iam import oidc_provider_exists
     from ampctl.endpoints import oidc_provider_arn
 
     if uses_pod_identity(facts):
@@ -35,7 +34,7 @@ def provider(facts: Facts, findings: Findings) -> Result:
     issuer = facts.issuer()
     assert issuer
     arn = oidc_provider_arn(facts.account, issuer, region=facts.region)
-    if not oidc_provider_exists(facts.client("iam"), arn):
+    if arn not in facts.oidc_providers():
         return fail(
             f"no IAM OIDC provider for {issuer}: pods get 'InvalidIdentityToken: No OpenIDConnect provider found'",
             f"`eksctl utils associate-iam-oidc-provider --cluster {facts.cluster} --region {facts.region} --approve` "
@@ -141,14 +140,13 @@ def role(facts: Facts, findings: Findings, component: str) -> Result:
 
 
 def policies(facts: Facts, findings: Findings, component: str) -> Result:
-    from ampctl.aws.iam import attached_policy_arns
     from ampctl.naming import policy_arn, s3_policy_name
 
     name = role_in_use(facts, findings, component)
     if facts.role(name) is None:
         return skip(f"IAM role {name} does not exist")
     iam = facts.client("iam")
-    attached = attached_policy_arns(iam, name)
+    attached = facts.attached(name)
     amp_policy, amp_action = AMP_POLICY[component]
     amp_arn = aws_policy_arn(amp_policy, region=facts.region)
     # (policy that grants it, action, a resource the action must be allowed on)

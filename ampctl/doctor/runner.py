@@ -15,6 +15,7 @@ from ampctl.doctor import (
     chartline,
     federated,
     identity,
+    identitymode,
     irsa,
     logs,
     podidentity,
@@ -168,11 +169,18 @@ def prefetch(facts: Facts) -> None:
 
         return run
 
+    roles = [role_name(facts.cluster, component) for component in COMPONENTS]
     first: list[Callable[[], object]] = [facts.caller, facts.eks_cluster, facts.release, facts.workspace]
-    first += [partial(facts.role, role_name(facts.cluster, component)) for component in COMPONENTS]
+    first += [partial(facts.role, name) for name in roles] + [partial(facts.attached, name) for name in roles]
     first += [partial(facts.service_account, name) for name in COMPONENTS.values()]
+    first += [facts.oidc_providers, partial(identitymode.associations, facts), facts.store_config]
     together([quietly(read) for read in first])
-    together([quietly(partial(facts.deployment, name)) for name in (facts.fullname, facts.prometheus_name)])
+    then: list[Callable[[], object]] = [
+        partial(facts.deployment, name) for name in (facts.fullname, facts.prometheus_name)
+    ]
+    with contextlib.suppress(Exception):
+        then += federated.prefetch(facts)
+    together([quietly(read) for read in then])
 
 
 def check_cluster(
