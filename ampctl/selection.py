@@ -106,8 +106,11 @@ def _all(selection: Selection, sessions: Sessions) -> Chosen:
     )
     if home is None:
         raise AmpctlError("no region for --all", "pass --region or export AWS_REGION")
+    from ampctl.pool import together
+
     aws = sessions.for_region(home)
-    clusters = managed_clusters(aws.client("iam"))
+    clusters: set[str] = set()
+    together([lambda: clusters.update(managed_clusters(aws.client("iam"))), aws.account])  # neither waits
     account = aws.account()
     if not clusters:
         raise AmpctlError(
