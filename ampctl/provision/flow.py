@@ -126,7 +126,7 @@ def provision(
     from ampctl.provision.builder import steps_for
 
     check_requests([request for _, request in jobs])
-    warm.start(warm.KUBERNETES, warm.HELM, warm.TEMPLATES)
+    warm.start(warm.KUBERNETES, warm.TEMPLATES)  # pyhelm3 once a helm change is planned (the release is read without)
     runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
     try:
@@ -154,8 +154,11 @@ def _plan_and_apply(
     elif dry_run:
         output.info(f"dry run: {changes} change(s) planned, nothing applied")
     elif confirm(changes, yes):
+        from ampctl import warm
         from ampctl.kube.lease import hold_all
 
+        if any(change.action.mutates and "release" in step.gives for p in plans for step, change in p.steps):
+            warm.start(warm.HELM)  # loaded while the steps before the install run
         hold_all(plans)
         executor.apply(plans, parallel)
     else:
