@@ -61,6 +61,9 @@ def _helm_command(executable: str, kubeconfig: Path | None, context: str) -> Any
 
 class Helm:
     def __init__(self, kubeconfig: str | None, context: str, executable: str | None = None) -> None:
+        from ampctl import warm
+
+        warm.loaded(warm.HELM)
         from pyhelm3 import Client
 
         exe = helm_executable(executable)

@@ -22,6 +22,7 @@ from ampctl.doctor.text import tidy
 METRICS = {"memory": "container_memory_working_set_bytes", "node-cost": "node_total_hourly_cost"}
 TIMEOUT = 30.0
 _SHOWN_VALUES = 4
+_STAT = "ampctl_stat"  # the label that tells measure()'s two answers apart
 
 
 class QueryError(Exception):
@@ -36,15 +37,19 @@ def selector(facts: Facts, metric: str) -> str:
 
 
 def measure(run: Runner, query: str) -> Outcome:
+    """How many series match and how old the newest sample is, asked in one query (two, each labelled)."""
+    both = (
+        f'label_replace(count({query}), "{_STAT}", "series", "", "") or '
+        f'label_replace(max(timestamp({query})), "{_STAT}", "newest", "", "")'
+    )
     try:
-        counted = run(f"count({query})")
-        if not counted:
-            return Outcome(query)
-        newest = run(f"max(timestamp({query}))")
-        evaluated, stamp = (float(v) for v in newest[0]["value"]) if newest else (0.0, 0.0)
-        return Outcome(query, series=int(float(counted[0]["value"][1])), age=max(0.0, evaluated - stamp))
+        found = {str(r["metric"].get(_STAT)): r["value"] for r in run(both)}
     except QueryError as exc:
         return Outcome(query, error=str(exc))
+    if "series" not in found:
+        return Outcome(query)
+    evaluated, stamp = (float(v) for v in found["newest"]) if "newest" in found else (0.0, 0.0)
+    return Outcome(query, series=int(float(found["series"][1])), age=max(0.0, evaluated - stamp))
 
 
 def _parse(status: int, body: bytes) -> list[dict]:

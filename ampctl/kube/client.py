@@ -47,6 +47,9 @@ def api_client(kubeconfig: str | None, context: str) -> Any:
 
 class Kube:
     def __init__(self, kubeconfig: str | None, context: str) -> None:
+        from ampctl import warm
+
+        warm.loaded(warm.KUBERNETES)
         from kubernetes import client
         from kubernetes.config.config_exception import ConfigException
 

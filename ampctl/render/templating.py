@@ -23,6 +23,9 @@ class RenderedFile:
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
+    from ampctl import warm
+
+    warm.loaded(warm.TEMPLATES)
     import jinja2
 
     from ampctl.resources import templates_dir

@@ -75,7 +75,7 @@ class AmpEmulator:
         self.endpoint = ""
         self._server: Any = None
         self._thread: threading.Thread | None = None
-        self._cache: dict[tuple[str, str, str], tuple[float, dict[str, Any] | None]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[float, dict[str, Any] | None, int]] = {}
         self._cache_lock = threading.Lock()
 
     def start(self) -> str:
@@ -116,10 +116,10 @@ class AmpEmulator:
         account, so another account's credentials do not find it)."""
         account = account or self.aws.config.account
         key = (account, region, workspace_id)
-        now = time.monotonic()
+        now, generation = time.monotonic(), self.aws.generation("aps")  # a workspace changed since is read again
         with self._cache_lock:
             cached = self._cache.get(key)
-            if cached is not None and now - cached[0] < self.workspace_cache_seconds:
+            if cached is not None and now - cached[0] < self.workspace_cache_seconds and cached[2] == generation:
                 return cached[1]
         found: dict[str, Any] | None
         try:
@@ -130,7 +130,7 @@ class AmpEmulator:
                 raise
             found = None
         with self._cache_lock:
-            self._cache[key] = (now, found)
+            self._cache[key] = (now, found, generation)
         return found
 
     def authorized(self, principal: Principal, action: str, resource: str) -> bool:

@@ -128,9 +128,13 @@ class AwsEmulator:
                 self._middleware.clear_state()
             self._seed()
 
+    def generation(self, service: str) -> int:
+        """How many changes have been made through `service` (its signing name: iam, aps, ...) since start."""
+        return self._middleware.generations[service] if self._middleware is not None else -1
+
     def iam_read(self, key: str, read: Callable[[], T]) -> T:
         """`read()` (of IAM state: a role's policy documents, say), remembered until IAM next changes."""
-        generation = self._middleware.iam_generation if self._middleware is not None else -1
+        generation = self.generation("iam")
         with self._iam_reads_lock:
             seen, reads = self._iam_reads
             if seen == generation and key in reads:

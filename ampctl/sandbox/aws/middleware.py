@@ -77,7 +77,8 @@ class AwsMiddleware:
         self._tokens: dict[tuple[str, str, str], tuple[float, int, dict[str, Any]]] = {}
         self._token_lock = threading.Lock()
         self.pod_identity = PodIdentityState()
-        self.iam_generation = 0  # bumped by every change to IAM: what was read from IAM before is stale
+        # Per service, bumped by every change made through it: what was read from that service before is stale.
+        self.generations: collections.Counter[str] = collections.Counter()
         self._generation_lock = threading.Lock()
 
     # state kept outside moto
@@ -93,12 +94,12 @@ class AwsMiddleware:
     def set_faults(self, faults: Faults) -> None:
         self.faults = FaultInjector(faults)
 
-    def _iam_changed(self) -> None:
+    def _changed(self, *services: str) -> None:
         with self._generation_lock:
-            self.iam_generation += 1
+            self.generations.update(services)
 
     def clear_state(self) -> None:
-        self._iam_changed()
+        self._changed("iam", "aps")
         with self._token_lock:
             self._tokens.clear()
         self.pod_identity.clear(self.config.account)
@@ -184,8 +185,8 @@ class AwsMiddleware:
         try:
             return self._route(environ, info, body)
         finally:
-            if info.service == "iam" and info.mutating:  # before the answer leaves: its caller reads anew
-                self._iam_changed()
+            if info.mutating:  # before the answer leaves: its caller reads anew
+                self._changed(info.service)
 
     def _route(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
         if info.service == "sts" and info.action == "AssumeRole" and self.assume_role_refusal is not None:
