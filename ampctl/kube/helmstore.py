@@ -13,6 +13,8 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
+from ampctl.errors import AmpctlError
+
 if TYPE_CHECKING:
     from ampctl.kube.client import Kube
 
@@ -31,7 +33,14 @@ def newest(kube: Kube, name: str, namespace: str) -> dict[str, Any] | None:
     if not stored:
         return None
     latest = max(stored, key=lambda s: int(((s.get("metadata") or {}).get("labels") or {}).get("version") or 0))
-    return decode(latest["data"]["release"])
+    try:
+        return decode(latest["data"]["release"])
+    except (ValueError, OSError) as exc:  # not base64, not gzip, not JSON
+        secret = (latest.get("metadata") or {}).get("name")
+        raise AmpctlError(
+            f"helm's record of release {namespace}/{name} (Secret {secret}) cannot be read: {exc}",
+            f"check it with `helm status {name} -n {namespace}`",
+        ) from exc
 
 
 def decode(data: str) -> dict[str, Any]:

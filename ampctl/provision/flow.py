@@ -50,8 +50,8 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
             lookup.append(exc)
 
     def release() -> None:
-        # The release as asked for, read with the identity too (a helm process). When following the fleet's
-        # shape changes its name or namespace, the plan reads that one instead; a failure is left to the plan.
+        # The release as asked for, read with the identity too. When following the fleet's shape changes its
+        # name or namespace, the plan reads that one instead; a failure is left to the plan, which reads again.
         warm.after_first_request()
         with contextlib.suppress(Exception):
             run.release(request.release, request.namespace)

@@ -50,3 +50,24 @@ def test_another_storage_driver_is_read_through_helm(sandbox: Sandbox, monkeypat
     assert helmstore.newest(clients.kube, "kubecost", "kubecost") is None  # no Secret: helm kept it elsewhere
     found = clients.read_release("kubecost", "kubecost")
     assert found is not None and found.status == "deployed" and found.revision == 1
+
+
+def test_an_unreadable_record_is_one_error_naming_its_secret(sandbox: Sandbox) -> None:
+    import base64
+
+    from ampctl.errors import AmpctlError
+
+    sandbox.reset()
+    core = sandbox.kube(PRIMARY)
+    core.create_namespace({"metadata": {"name": "broken-helm"}})
+    secret = {
+        "metadata": {
+            "name": "sh.helm.release.v1.broken.v1",
+            "labels": {"owner": "helm", "name": "broken", "version": "1"},
+        },
+        "type": "helm.sh/release.v1",
+        "data": {"release": base64.b64encode(b"not helm's encoding").decode()},
+    }
+    core.create_namespaced_secret("broken-helm", secret)
+    with pytest.raises(AmpctlError, match=r"broken-helm/broken \(Secret sh\.helm\.release\.v1\.broken\.v1\)"):
+        helmstore.newest(Kube(sandbox.state.kubeconfig, sandbox.context(PRIMARY)), "broken", "broken-helm")
