@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ampctl.doctor.model import Check, Result
+from ampctl.doctor.model import Check, Result, Status
 
 if TYPE_CHECKING:
     from ampctl.doctor.facts import Facts
@@ -18,7 +18,8 @@ CheckFn = Callable[["Facts", "Findings"], Result]
 @dataclass(frozen=True)
 class CheckSpec:
     """A check: `needs` must pass for it to run (else it is skipped); a failure of one of
-    `explained_by` explains its own failure, which is then shown as a warning pointing there."""
+    `explained_by` explains its own failure, which is then shown as a warning pointing there. A check
+    of data still arriving is asked again by --wait while its status is one of `waits_while`."""
 
     id: str
     area: str
@@ -26,6 +27,7 @@ class CheckSpec:
     run: CheckFn
     needs: tuple[str, ...] = ()
     explained_by: tuple[str, ...] = ()
+    waits_while: tuple[Status, ...] = ()
 
     def outcome(self, result: Result) -> Check:
         """The check's entry in the report for what it found."""

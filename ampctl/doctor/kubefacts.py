@@ -33,6 +33,12 @@ class KubeReads:
                 self._cache[key] = read()
             return self._cache[key]
 
+    def forget(self, prefix: str) -> None:
+        """Read again, next time, what was read under keys starting with `prefix`."""
+        with self._lock:
+            for key in [k for k in self._cache if k.startswith(prefix)]:
+                del self._cache[key]
+
     @property
     def namespace(self) -> str:
         return self.options.namespace

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ampctl.doctor.checkspec import CheckFn, CheckSpec
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings, LabelValues, Outcome
-from ampctl.doctor.model import Result, fail, ok, skip
+from ampctl.doctor.model import Result, Status, fail, ok, skip
 from ampctl.doctor.options import format_age
 from ampctl.doctor.text import tidy
 
@@ -206,20 +206,23 @@ READ_SIDE = (
 )  # fmt: skip
 
 
+MISSING = (Status.FAIL, Status.WARN)  # no data (yet), or too old: what --wait waits out
+
+
 def _specs() -> list[CheckSpec]:
     specs = []
     for metric, name in METRICS.items():
         specs.append(
             CheckSpec(
                 f"promql.amp.{metric}", "promql", f"{name} in AMP (direct, SigV4)", _bind(amp, metric),
-                ("identity.workspace",), WRITE_SIDE,
+                ("identity.workspace",), WRITE_SIDE, MISSING,
             )
         )  # fmt: skip
     for metric, name in METRICS.items():
         specs.append(
             CheckSpec(
                 f"promql.kubecost.{metric}", "promql", f"{name} through Kubecost", _bind(kubecost, metric),
-                ("release.status", "workloads.cost-analyzer"), (*READ_SIDE, f"promql.amp.{metric}"),
+                ("release.status", "workloads.cost-analyzer"), (*READ_SIDE, f"promql.amp.{metric}"), MISSING,
             )
         )  # fmt: skip
     return specs

@@ -4,7 +4,6 @@ settle and diagnose."""
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from ampctl.doctor import (
     promql,
     release,
     shape,
+    waiting,
     workloads,
 )
 from ampctl.doctor.checkspec import CheckSpec
@@ -29,7 +29,7 @@ from ampctl.doctor.diagnosis import diagnose, settle
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.model import Check, ClusterReport, Result, Status, fail, skip
-from ampctl.doctor.options import DoctorOptions, format_age
+from ampctl.doctor.options import DoctorOptions
 from ampctl.errors import AmpctlError
 from ampctl.plan.graph import Graph
 
@@ -50,9 +50,9 @@ STATIC: list[CheckSpec] = [
     *shape.SPECS,
 ]
 LIVE: list[CheckSpec] = list(promql.SPECS)
+WAITED: list[CheckSpec] = [spec for spec in (*STATIC, *LIVE) if spec.waits_while]  # what --wait asks again
 AFTER: list[CheckSpec] = list(logs.SPECS)
 ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]
-PROGRESS_EVERY = 10.0
 
 Progress = Callable[[str], None]
 
@@ -72,11 +72,17 @@ def _failure(exc: Exception) -> Result:
     raise exc
 
 
-def live(facts: Facts, findings: Findings) -> None:
-    """The PromQL checks, at once: each needs only static checks, and each makes its own query."""
+def live(facts: Facts, findings: Findings, specs: Sequence[CheckSpec] = LIVE) -> None:
+    """The PromQL checks (or `specs`), at once: each needs only static checks, and each makes its own query."""
     from ampctl.pool import together
 
-    together([partial(run_check, facts, findings, spec) for spec in LIVE])
+    together([partial(run_check, facts, findings, spec) for spec in specs])
+
+
+def recheck(facts: Facts, findings: Findings) -> None:
+    """What --wait asks again (the PromQL checks, the ETL objects), the bucket listed anew."""
+    facts.forget("objects:")
+    live(facts, findings, WAITED)
 
 
 def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
@@ -100,60 +106,6 @@ def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
     check = spec.outcome(result)
     findings.results[spec.id] = check
     return check
-
-
-def _pending(findings: Findings) -> list[tuple[CheckSpec, Check]]:
-    """Live checks worth waiting for: not passing, and not already explained by a failed static check."""
-    out = []
-    for spec in LIVE:
-        check = findings.results[spec.id]
-        if check.status in (Status.PASS, Status.SKIP):
-            continue
-        static = [i for i in spec.explained_by if not i.startswith("promql.")]
-        if any((c := findings.results.get(i)) is not None and c.status is Status.FAIL for i in static):
-            continue
-        out.append((spec, check))
-    return out
-
-
-def _describe(facts: Facts, findings: Findings, spec: CheckSpec) -> str:
-    _, way, metric = spec.id.split(".")
-    outcome = findings.queries.get((way, metric))
-    how = "directly" if way == "amp" else "through Kubecost"
-    if outcome is None:
-        return f"{spec.id}: {findings.results[spec.id].evidence}"
-    return f"{outcome.query} {how} ({outcome.describe(facts.options.max_sample_age)})"
-
-
-def wait_for_data(
-    facts: Facts, findings: Findings, progress: Progress, sleep: Callable[[float], None] = time.sleep
-) -> None:
-    """Re-run the PromQL checks until they pass or --wait runs out, saying which query is still empty."""
-    started = time.monotonic()
-    deadline = started + facts.options.wait
-    shown: list[str] = []
-    last_shown = 0.0
-    while True:
-        pending = _pending(findings)
-        now = time.monotonic()
-        if not pending:
-            return
-        text = "; ".join(_describe(facts, findings, spec) for spec, _ in pending)
-        if now >= deadline:
-            progress(f"{facts.cluster}: gave up waiting after {format_age(now - started)}, still empty: {text}")
-            return
-        if [spec.id for spec, _ in pending] != shown or now - last_shown >= PROGRESS_EVERY:
-            progress(f"{facts.cluster}: waiting for data ({format_age(now - started)} of "
-                     f"{format_age(facts.options.wait)}), still empty: {text}")  # fmt: skip
-            shown, last_shown = [spec.id for spec, _ in pending], now
-        sleep(max(0.1, min(facts.options.poll_interval, deadline - now)))
-        before = {spec.id: findings.results[spec.id].status for spec, _ in pending}
-        live(facts, findings)
-        for spec_id, status in before.items():
-            check = findings.results[spec_id]
-            if check.status is Status.PASS and status is not Status.PASS:
-                progress(f"{facts.cluster}: {spec_id} passes after {format_age(time.monotonic() - started)}: "
-                         f"{check.evidence}")  # fmt: skip
 
 
 def prefetch(facts: Facts) -> None:
@@ -193,7 +145,7 @@ def check_cluster(
             run_check(facts, findings, spec)
     live(facts, findings)
     if options.wait > 0:
-        wait_for_data(facts, findings, progress)
+        waiting.wait_for_data(facts, findings, progress, WAITED, recheck)
     for spec in AFTER:
         run_check(facts, findings, spec)
     return facts, findings
