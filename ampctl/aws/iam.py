@@ -58,9 +58,13 @@ def tags_of_policy(iam: Any, policy: dict[str, Any]) -> list[dict[str, str]]:
     return list(policy["Tags"]) if "Tags" in policy else policy_tags(iam, str(policy["Arn"]))
 
 
+def oidc_provider_arns(iam: Any) -> set[str]:
+    """The ARNs of the account's IAM OIDC providers."""
+    return {str(p["Arn"]) for p in iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])}
+
+
 def oidc_provider_exists(iam: Any, arn: str) -> bool:
-    providers = iam.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
-    return any(p["Arn"] == arn for p in providers)
+    return arn in oidc_provider_arns(iam)
 
 
 def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:

@@ -128,12 +128,9 @@ class Facts(KubeReads):
 
     def oidc_providers(self) -> set[str]:
         """The ARNs of the account's IAM OIDC providers."""
+        from ampctl.aws.iam import oidc_provider_arns
 
-        def read() -> set[str]:
-            listed = self.client("iam").list_open_id_connect_providers().get("OpenIDConnectProviderList", [])
-            return {str(p["Arn"]) for p in listed}
-
-        found: set[str] = self.once("oidc-providers", read)
+        found: set[str] = self.once("oidc-providers", lambda: oidc_provider_arns(self.client("iam")))
         return found
 
     # Helm

@@ -89,7 +89,6 @@ def secret(facts: Facts, findings: Findings) -> Result:
 
 
 def reachable(facts: Facts, findings: Findings) -> Result:
-
     if not facts.federated:
         return skip("not federated")
     name, source = facts.bucket(lambda: findings.fleet_shape(facts))
