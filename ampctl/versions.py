@@ -42,11 +42,26 @@ _RELEASED: dict[tuple[int, int], tuple[int, ...]] = {
     (2, 6): (0, 1, 2, 3, 4, 5),
     (2, 7): (0, 1, 2),
     (2, 8): (0, 1, 2, 3, 4, 5, 6, 7),
-    (2, 9): (0, 1, 2, 3, 5, 6, 7),
+    (2, 9): (0, 1, 2, 3, 5, 6, 7),  # 0 and 1 released, refused: see REFUSED
 }
 RELEASED: tuple[Version, ...] = tuple(
     sorted((major, minor, patch) for (major, minor), patches in _RELEASED.items() for patch in patches)
 )
+
+
+# Released versions whose chart refuses a correct AMP install, with the reason. Refused for every command and
+# every version change; doctor names the reason on a cluster that runs one.
+# cost-analyzer 2.9.0 and 2.9.1: `kc29FailConditions` (templates/_helpers.tpl, rendered from NOTES.txt) fails
+# unless prometheus.server.global.external_labels.cluster_id is the chart default `cluster-one` ("In kubecost
+# 2.9, the location of the cluster_id configuration has changed"), measured with `helm template` at those tags.
+# On AMP that label is what keeps one cluster's samples apart from another's in the shared workspace, so the
+# chart either fails or writes every cluster under one id. The chart at 2.9.7 (../shared/charts) has no such
+# condition in kc29FailConditions; 2.9.2 through 2.9.7 render with per-cluster ids.
+_CLUSTER_ID_REFUSED = (
+    "its chart fails unless prometheus.server.global.external_labels.cluster_id is the default cluster-one, "
+    "and on AMP every cluster needs its own id there"
+)
+REFUSED: dict[Version, str] = {(2, 9, 0): _CLUSTER_ID_REFUSED, (2, 9, 1): _CLUSTER_ID_REFUSED}
 
 
 class ChartLine(Enum):
@@ -89,6 +104,19 @@ def chart_line(version: str) -> ChartLine:
     return ChartLine.FEDERATOR_1X if parsed[0] == 1 else ChartLine.AGGREGATOR_2X
 
 
+def check_usable(version: str) -> ChartLine:
+    """The chart line of a version ampctl installs: released, supported, and not refused for a broken chart."""
+    line = chart_line(version)
+    parsed = parse_version(version)
+    if parsed in REFUSED:
+        working = next(show(v) for v in RELEASED if v > parsed and v not in REFUSED)
+        raise AmpctlError(
+            f"Kubecost {version} cannot run on AMP: {REFUSED[parsed]}",
+            f"pass {FLAG} {working} or later (for example {show(RELEASED[-1])})",
+        )
+    return line
+
+
 def nearest(version: Version) -> list[str]:
     """The released versions just below and just above `version` (one of them at the ends)."""
     below = [v for v in RELEASED if v < version]
@@ -98,7 +126,7 @@ def nearest(version: Version) -> list[str]:
 
 def check_mode(version: str, federated: bool) -> ChartLine:
     """The chart line, after refusing a mode the version cannot run (quick-start or federated)."""
-    line = chart_line(version)
+    line = check_usable(version)
     parsed = parse_version(version)
     if parsed[:2] == (2, 9) and not federated:
         raise AmpctlError(

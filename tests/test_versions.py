@@ -7,11 +7,13 @@ import pytest
 from ampctl.errors import AmpctlError
 from ampctl.versions import (
     DEFAULT_VERSION,
+    REFUSED,
     RELEASED,
     SUPPORTED_RANGE,
     ChartLine,
     chart_line,
     check_mode,
+    check_usable,
     show,
 )
 
@@ -80,7 +82,7 @@ def test_kubecost_3_is_refused_with_the_way_forward(version: str) -> None:
     assert "--kubecost-version 2.9.7" in (info.value.hint or "")
 
 
-@pytest.mark.parametrize("version", ["2.9.0", "2.9.7"])
+@pytest.mark.parametrize("version", ["2.9.2", "2.9.7"])
 def test_2_9_runs_federated_only(version: str) -> None:
     """Defect: 2.9 was refused outright; it is the last AMP line and runs federated."""
     assert check_mode(version, federated=True) is ChartLine.AGGREGATOR_2X
@@ -111,3 +113,25 @@ def test_1_97_refuses_federated() -> None:
 def test_default_version_is_the_newest_2x_that_runs_quick_start() -> None:
     assert DEFAULT_VERSION == "2.8.7"
     assert check_mode(DEFAULT_VERSION, federated=False) is ChartLine.AGGREGATOR_2X
+
+
+@pytest.mark.parametrize("version", ["2.9.0", "2.9.1"])
+@pytest.mark.parametrize("federated", [True, False])
+def test_2_9_0_and_2_9_1_are_refused_naming_the_first_that_works(version: str, federated: bool) -> None:
+    """Defect: their chart fails unless every cluster keeps the cluster_id label cluster-one."""
+    assert chart_line(version) is ChartLine.AGGREGATOR_2X  # released, and still of the 2.x line
+    for check in (lambda: check_mode(version, federated), lambda: check_usable(version)):
+        with pytest.raises(AmpctlError) as info:
+            check()
+        assert info.value.message.startswith(f"Kubecost {version} cannot run on AMP: its chart fails unless")
+        assert "external_labels.cluster_id is the default cluster-one" in info.value.message
+        assert "\n" not in info.value.message
+        assert info.value.hint == "pass --kubecost-version 2.9.2 or later (for example 2.9.7)"
+
+
+def test_only_2_9_0_and_2_9_1_are_refused() -> None:
+    assert sorted(REFUSED) == [(2, 9, 0), (2, 9, 1)]
+    usable = [show(v) for v in RELEASED if v not in REFUSED]
+    for version in usable:
+        assert check_usable(version) is chart_line(version)
+    assert check_mode("2.9.2", federated=True) is ChartLine.AGGREGATOR_2X

@@ -65,12 +65,14 @@ def _problems(facts: Facts, version: str) -> list[str]:
 def contract(facts: Facts, findings: Findings) -> Result:
     from ampctl.chartkeys import line_keys
     from ampctl.errors import AmpctlError
-    from ampctl.versions import check_mode
+    from ampctl.versions import FLAG, REFUSED, RELEASED, check_mode, parse_version, show
 
     version = _version(facts)
     try:
         check_mode(version, facts.federated)
     except AmpctlError as exc:
+        if parse_version(version) in REFUSED:  # installed before ampctl refused it: the upgrade is the fix
+            return fail(exc.message, f"upgrade: {facts.repair(FLAG, show(RELEASED[-1]))}")
         return fail(exc.message, exc.hint or "install a supported version and mode")
     problems = _problems(facts, version)
     if problems:

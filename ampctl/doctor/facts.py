@@ -199,11 +199,12 @@ class Facts(KubeReads):
     def id_label(self) -> str:
         return str(self.value("kubecostModel.promClusterIDLabel", None) or "cluster_id")
 
-    def repair(self) -> str:
+    def repair(self, *extra: str) -> str:
         """The ampctl command that puts this cluster's IAM, service accounts, Secret and values right."""
         command = "bootstrap" if self.primary and self.federated else "add-cluster"
         federated = " --federated" if self.federated else ""
-        return f"`ampctl {command}{federated} --context {self.target.context} --yes`"
+        more = "".join(f" {arg}" for arg in extra)
+        return f"`ampctl {command}{federated} --context {self.target.context}{more} --yes`"
 
     @property
     def fullname(self) -> str:

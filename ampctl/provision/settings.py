@@ -50,7 +50,7 @@ def values_files(paths: tuple[str, ...]) -> tuple[str, ...]:
 def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> ProvisionRequest:
     """Flags win over the fleet file, which wins over the defaults; names and the version are validated first."""
     from ampctl import validate
-    from ampctl.versions import ChartLine, chart_line, check_identity, check_mode
+    from ampctl.versions import ChartLine, check_identity, check_mode, check_usable
 
     chosen = {k: v for k, v in given.items() if v is not None}
     from_file = fleet.given() if fleet is not None else {}
@@ -66,7 +66,7 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     request = dataclasses.replace(request, extra_values=values_files(tuple(request.extra_values)))
     # An agent's mode may still come from the fleet's recorded shape; the spec checks it again then.
     mode_known = primary or "federated" in request.given
-    line = check_mode(request.chart_version, request.federated) if mode_known else chart_line(request.chart_version)
+    line = check_mode(request.chart_version, request.federated) if mode_known else check_usable(request.chart_version)
     check_identity(request.chart_version, request.identity)
     validate.workspace_alias(request.alias)
     validate.namespace(request.namespace)

@@ -46,8 +46,8 @@ def doctor(sandbox: Sandbox, cwd: Path) -> dict:
     return {c["id"]: c for c in report["clusters"][0]["checks"]}
 
 
-def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
-    """helm upgrade the release to the real chart `version` with ampctl's values for it."""
+def install(sandbox: Sandbox, work: Path, version: str, *sets: str, chart: Path | None = None) -> None:
+    """helm upgrade the release to the real chart `version` (or a chart directory) with ampctl's values for it."""
     out = work / f"render-{version}"
     shutil.rmtree(out, ignore_errors=True)
     context = sandbox.context(PRIMARY)
@@ -55,8 +55,9 @@ def install(sandbox: Sandbox, work: Path, version: str, *sets: str) -> None:
         "render", "--federated", "--context", context, "--kubecost-version", version, "--out-dir", str(out), cwd=work
     )
     assert proc.returncode == 0, proc.stderr
-    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost", "cost-analyzer", "--repo", sandbox.state.chart_repo]
-    argv += ["--version", version, "-n", "kubecost"]
+    argv = [str(TOOLS / "helm3"), "upgrade", "kubecost"]
+    argv += [str(chart)] if chart else ["cost-analyzer", "--repo", sandbox.state.chart_repo, "--version", version]
+    argv += ["-n", "kubecost"]
     argv += ["--kubeconfig", sandbox.state.kubeconfig, "--kube-context", context]
     for path in sorted(out.glob("0*.yaml")):
         argv += ["-f", str(path)]
@@ -121,3 +122,28 @@ def test_doctor_fails_2_9_values_that_break_the_line_contract(sandbox: Sandbox, 
     finops = checks["federated.finops-agent"]
     assert finops["status"] == "fail"
     assert "serviceaccount kubecost/kubecost-finops, which does not exist" in finops["evidence"]
+
+
+def test_doctor_names_a_refused_2_9_release_and_the_upgrade(sandbox: Sandbox, primary: Path) -> None:
+    """A cluster installed at 2.9.0 before ampctl refused it: doctor names why and the upgrade. The release is the
+    real 2.9.7 chart recorded as 2.9.0 (the packages at 2.9.0 fail on a per-cluster id: there is no such install)."""
+    import re
+    import tarfile
+
+    from tests.sandbox.real_charts import REAL_CHARTS
+
+    unpacked = primary / "chart-2.9.0"
+    with tarfile.open(REAL_CHARTS / "cost-analyzer-2.9.7.tgz") as tar:
+        tar.extractall(unpacked, filter="data")
+    meta = unpacked / "cost-analyzer" / "Chart.yaml"
+    meta.write_text(re.sub(r"^version: 2\.9\.7$", "version: 2.9.0", meta.read_text(), flags=re.M))
+    install(sandbox, primary, "2.9.7", chart=unpacked / "cost-analyzer")
+    checks = doctor(sandbox, primary)
+    release = checks["release.status"]
+    assert release["status"] == "pass" and "cost-analyzer 2.9.0" in release["evidence"], release
+    contract = checks["values.line-contract"]
+    assert contract["status"] == "fail", contract
+    assert contract["evidence"].startswith("Kubecost 2.9.0 cannot run on AMP: its chart fails unless")
+    context = sandbox.context(PRIMARY)
+    upgrade = f"`ampctl bootstrap --federated --context {context} --kubecost-version 2.9.7 --yes`"
+    assert contract["fix"] == f"upgrade: {upgrade}"

@@ -651,3 +651,19 @@ def test_render_under_pod_identity_writes_no_annotation_and_the_associations(tmp
     assert values["sigV4Proxy"]["image"] == "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
     refused = subprocess.run([*argv, "--kubecost-version", "1.108.1"], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "does not support EKS Pod Identity" in refused.stderr
+
+
+@pytest.mark.parametrize("version", ["2.9.0", "2.9.1"])
+@pytest.mark.parametrize("role", [[], ["--agent"]])
+def test_render_refuses_2_9_0_and_2_9_1_in_at_most_three_lines(tmp_path: Path, version: str, role: list[str]) -> None:
+    """Defect: the chart at these tags fails on the per-cluster cluster_id label ampctl renders."""
+    argv = [sys.executable, "-m", "ampctl", "render", "--federated", "--out-dir", str(tmp_path), "--cluster", "c1",
+            "--region", "us-east-2", "--account", ACCOUNT, "--oidc-issuer", issuer("us-east-2"), "--workspace-id", WS,
+            "--bucket", BUCKET, "--kubecost-version", version, *role]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert 1 <= len(lines) <= 3 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"Kubecost {version} cannot run on AMP" in lines[0]
+    assert "--kubecost-version 2.9.2 or later" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
