@@ -33,7 +33,7 @@ class ClusterClients:
         self._helm_lock = threading.Lock()
         self._kube: Kube | None = None
         self._helm: Helm | None = None
-        self._lease: Lock | None = None
+        self._leases: dict[str, Lock] = {}  # by namespace
 
     @property
     def cluster(self) -> str:
@@ -111,15 +111,17 @@ class ClusterClients:
             values=dict(found.get("config") or {}),
         )
 
-    def hold_lease_for(self, namespace: str) -> None:
-        """Hold the cluster's Lease for this run: a second run on the same cluster is refused."""
+    def hold_lease_for(self, namespace: str, wait: float = 0.0) -> None:
+        """Hold the cluster's Lease for this run (once per namespace): a second run on the same cluster is refused,
+        or waits up to `wait` seconds for it."""
         from ampctl.kube.lease import Lock
 
-        if self.target is not None:
-            self._lease = Lock(self.kube, self.cluster, namespace)
-            self._lease.acquire()
+        if self.target is not None and namespace not in self._leases:
+            lease = Lock(self.kube, self.cluster, namespace)
+            lease.acquire(wait)
+            self._leases[namespace] = lease
 
     def release_lease(self) -> None:
-        if self._lease is not None:
-            self._lease.release()
-            self._lease = None
+        while self._leases:
+            _, lease = self._leases.popitem()
+            lease.release()

@@ -28,6 +28,16 @@ def duration(text: str, what: str) -> str:
     return text
 
 
+_PARTS = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def seconds(text: str, what: str) -> float:
+    """A duration written as helm writes --timeout (300s, 10m, 1h30m), in seconds."""
+    duration(text, what)
+    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _PARTS.findall(text))
+
+
 def check_request(request: ProvisionRequest) -> None:
     """Raise the first problem in the request's files and expressions; reads nothing remote."""
     from ampctl import validate

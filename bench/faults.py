@@ -8,10 +8,14 @@ Prints
     and nothing of ampctl's left after teardown;
   - crash-resume rounds clean: `bootstrap -F` killed (-9, with its helm) at a random moment, then
     run again once; clean when the re-run exits 0 and the primary is complete;
+  - concurrency rounds clean: two runs at once, the second started a random 0–2 s after the first, for each
+    pair of tests/reliability/pairs.py; clean when each run succeeds or refuses cleanly (exit 1, no
+    traceback) and one re-run of the fleet then passes doctor on every cluster;
   - bad inputs rejected with zero AWS and Kubernetes calls;
   - retries spent: AWS answers that were faults (each one cost the client a retry).
 
-    .venv/bin/python bench/faults.py [--rounds 20] [--crash-rounds 20] [--throttle 0.2 --error 0.05 --lost 0.03]
+    .venv/bin/python bench/faults.py [--rounds 20] [--crash-rounds 20] [--pair-rounds 20]
+                                     [--throttle 0.2 --error 0.05 --lost 0.03]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ampctl.sandbox import manager  # noqa: E402
 from ampctl.sandbox.config import SandboxConfig  # noqa: E402
 from tests.conftest import Sandbox  # noqa: E402
+from tests.reliability import pairs  # noqa: E402
 from tests.reliability import world as w  # noqa: E402
 from tests.reliability.test_bad_input import CORPUS, FILES  # noqa: E402
 
@@ -79,6 +84,22 @@ def crash_round(sandbox: Sandbox, work: Path, rng: random.Random, span: float) -
     return not problems, "; ".join(problems), delay
 
 
+def concurrency(sandbox: Sandbox, work: Path, rounds: int, rng: random.Random) -> dict[str, int]:
+    """Rounds of every pair of runs at once; how many of each were clean."""
+    clean: dict[str, int] = {}
+    for pair in pairs.PAIRS:
+        print(f"concurrency rounds: {pair}:")
+        clean[pair] = 0
+        for n in range(rounds):
+            started = time.monotonic()
+            why, ends, offset = pairs.round_of(sandbox, work, pair, rng)
+            clean[pair] += not why
+            result = "clean" if not why else "FAILED " + why
+            took = time.monotonic() - started
+            print(f"  round {n + 1:2d}: second run {offset:.1f}s later, {', '.join(ends)}: {result} ({took:.0f}s)")
+    return clean
+
+
 def bad_inputs(sandbox: Sandbox, work: Path) -> tuple[int, int]:
     for name, text in FILES.items():
         (work / name).write_text(text)
@@ -100,6 +121,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--crash-rounds", type=int, default=20)
+    parser.add_argument("--pair-rounds", type=int, default=20, help="rounds of each pair of runs at once")
     parser.add_argument("--throttle", type=float, default=0.2)
     parser.add_argument("--error", type=float, default=0.05)
     parser.add_argument("--lost", type=float, default=0.03)
@@ -138,14 +160,18 @@ def main() -> int:
             crash_clean += ok
             print(f"  round {n + 1:2d}: killed at {delay:4.1f}s of ~{span:.0f}s: {'clean' if ok else 'FAILED ' + why}",
                   flush=True)  # fmt: skip
+        pair_clean = concurrency(sandbox, work, args.pair_rounds, random.Random(args.seed))
         sandbox.reset()
         rejected, total = bad_inputs(sandbox, work)
         print()
         print(f"rounds clean under faults ({rates_text}): {clean}/{args.rounds}")
         print(f"crash-resume rounds clean: {crash_clean}/{args.crash_rounds}")
+        for pair, count in pair_clean.items():
+            print(f"concurrency rounds clean, {pair}: {count}/{args.pair_rounds}")
         print(f"bad inputs rejected with zero AWS and Kubernetes calls: {rejected}/{total}")
         print(f"retries spent under faults: {retries} ({retries / max(args.rounds, 1):.0f} per round)")
-        return 0 if (clean, crash_clean, rejected) == (args.rounds, args.crash_rounds, total) else 1
+        pairs_ok = all(count == args.pair_rounds for count in pair_clean.values())
+        return 0 if (clean, crash_clean, rejected) == (args.rounds, args.crash_rounds, total) and pairs_ok else 1
     finally:
         manager.down(state_dir)
         shutil.rmtree(state_dir, ignore_errors=True)

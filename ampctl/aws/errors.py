@@ -36,6 +36,15 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
             )
         if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
+        if code in GONE | RACED:
+            # What the plan saw changed under the run: something vanished (a teardown), appeared, or was being
+            # changed by another call. A re-run plans from the new state.
+            what = "vanished" if code in GONE else "was changed by another caller"
+            return AmpctlError(
+                f"{op}: {error.get('Message') or code} ({code}): it {what} while ampctl was using it; "
+                "another ampctl run (or a teardown) is the likely cause",
+                "wait for the other run to finish, then re-run: the re-run plans from what is there now",
+            )
     return None
 
 
@@ -46,6 +55,20 @@ def error_code(exc: BaseException) -> str:
 
 
 GONE = frozenset({"NoSuchEntity", "ResourceNotFoundException", "NoSuchBucket", "NoSuchKey", "NoSuchUpload"})
+# Another caller's change at the same time: IAM's ConcurrentModification and EntityAlreadyExists (IAM API
+# reference, "Common Errors" and each Create* action's errors), S3's OperationAborted ("A conflicting
+# conditional operation is currently in progress against this resource", S3 API reference, "Error
+# responses"), AMP's and EKS's ConflictException / ResourceInUseException (their API references).
+RACED = frozenset(
+    {
+        "ConcurrentModification",
+        "ConcurrentModificationException",
+        "EntityAlreadyExists",
+        "OperationAborted",
+        "ConflictException",
+        "ResourceInUseException",
+    }
+)
 
 
 def done_if_gone(call: Any, /, *args: Any, **kwargs: Any) -> bool:

@@ -47,6 +47,7 @@ def add_cluster(
     parallel: int = opt.Parallel,
     yes: bool = opt.Yes,
     dry_run: bool = opt.DryRun,
+    wait_lock: Optional[str] = opt.WaitLock,
 ) -> None:
     """Add clusters to the fleet (in parallel): IAM, service accounts, \\[Secret], values and Helm.
 
@@ -56,5 +57,6 @@ def add_cluster(
 
     given = opt.given(ctx.params, *SETTINGS)
     given["recording_rules"] = False
-    order = ProvisionOrder(opt.selection(ctx.params), False, given, yes=yes, dry_run=dry_run, parallel=parallel)
+    selection = opt.selection(ctx.params)
+    order = ProvisionOrder(selection, False, given, yes=yes, dry_run=dry_run, parallel=parallel, wait_lock=wait_lock)
     run(order)

@@ -50,6 +50,7 @@ def bootstrap(
     helm: Optional[str] = opt.Helm,
     yes: bool = opt.Yes,
     dry_run: bool = opt.DryRun,
+    wait_lock: Optional[str] = opt.WaitLock,
 ) -> None:
     """Set up the primary cluster: AMP workspace, recording rules, \\[bucket], IAM, service accounts, values, Helm.
 
@@ -59,4 +60,5 @@ def bootstrap(
 
     given = opt.given(ctx.params, *SETTINGS)
     given["recording_rules"] = not no_rules
-    run(ProvisionOrder(opt.selection(ctx.params), primary=True, given=given, yes=yes, dry_run=dry_run))
+    order = ProvisionOrder(opt.selection(ctx.params), True, given, yes=yes, dry_run=dry_run, wait_lock=wait_lock)
+    run(order)

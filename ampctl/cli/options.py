@@ -61,6 +61,11 @@ Values = _opt("--values", "-f", default=[], help="Helm values file, applied afte
 Set = _opt("--set", default=[], help="Extra helm --set, applied last (repeatable).")
 Timeout = _opt("--timeout", help="helm --timeout.", show_default=DEFAULT_TIMEOUT)
 Yes = _opt("--yes", "-y", default=False, help="Apply without asking.")
+WaitLock = _opt(
+    "--wait-lock",
+    metavar="DURATION",
+    help="Wait up to DURATION (e.g. 5m) for another ampctl run on the same cluster to finish, instead of refusing.",
+)
 DryRun = _opt("--dry-run", default=False, help="Show the plan and stop.")
 NoRules = _opt("--no-recording-rules", default=False, help="Do not upload recording rules.")
 SeedRules = _opt("--seed-recording-rules", default=False, help="Upload the guide's rules verbatim (old labels).")

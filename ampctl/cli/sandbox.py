@@ -63,7 +63,7 @@ def up(
         region=region,
         clusters=tuple(names),
         oidc_providers=not no_oidc_providers,
-        faults=Faults(latency_ms, throttle_rate, error_rate, lost_rate, fault_seed),
+        faults=Faults(latency_ms, throttle_rate, error_rate, lost_rate, seed=fault_seed),
         feeder_interval=feeder_interval,
         charts_dir=charts.resolve() if charts else None,
         workspace_account=WORKSPACE_ACCOUNT_ID if workspace_account else None,

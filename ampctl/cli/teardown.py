@@ -34,6 +34,7 @@ def teardown(
     parallel: int = opt.Parallel,
     yes: bool = opt.Yes,
     dry_run: bool = opt.DryRun,
+    wait_lock: Optional[str] = opt.WaitLock,
 ) -> None:
     """Delete ampctl's release, Secrets, ServiceAccounts, namespace and IAM roles; workspace and bucket on request.
 
@@ -42,4 +43,4 @@ def teardown(
     from ampctl.teardown.command import teardown as run
 
     given = opt.given(ctx.params, *SETTINGS)
-    run(opt.selection(ctx.params), given, yes=yes, dry_run=dry_run, parallel=parallel)
+    run(opt.selection(ctx.params), given, yes=yes, dry_run=dry_run, parallel=parallel, wait_lock=wait_lock)

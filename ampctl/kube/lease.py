@@ -12,8 +12,9 @@ import os
 import socket
 import sys
 import threading
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 LEASE_NAMESPACE = "kube-system"
 DURATION_SECONDS = 30
 RENEW_SECONDS = 10.0
+POLL_SECONDS = 1.0  # --wait-lock: how often a waiting run looks at the Lease again
+
+
+class Held(AmpctlError):
+    """The Lease is held by another live run."""
 
 
 def lease_name(namespace: str) -> str:
@@ -121,8 +127,29 @@ class Lock:
                 return None
             raise
 
-    def acquire(self) -> None:
-        """Take the Lease, or refuse naming the run that holds it."""
+    def acquire(self, wait: float = 0.0, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Take the Lease, or refuse naming the run that holds it; with `wait`, poll for it up to that many seconds
+        first (as `helm --wait` and `terraform -lock-timeout` do)."""
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                self._take()
+                return
+            except Held as held:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    waited = f" (waited {wait:g}s)" if wait else ""
+                    hint = f"{held.hint}; or pass --wait-lock DURATION to wait for it" if not wait else held.hint
+                    raise AmpctlError(held.message + waited, hint) from None
+                if not told:
+                    from ampctl import output
+
+                    output.info(f"{self.cluster}: waiting for Lease {LEASE_NAMESPACE}/{self.name}: {held.message}")
+                    told = True
+                sleep(min(POLL_SECONDS, left))
+
+    def _take(self) -> None:
         from kubernetes.client.exceptions import ApiException
 
         from ampctl.kube.client import translate
@@ -137,7 +164,7 @@ class Lock:
                     spec = current.get("spec") or {}
                     if not _stale(spec):
                         since = spec.get("acquireTime") or spec.get("renewTime") or "?"
-                        raise AmpctlError(
+                        raise Held(
                             f"cluster {self.cluster} is being changed by another ampctl run: "
                             f"{spec.get('holderIdentity')} since {since}",
                             f"wait for it to finish and re-run; a killed run's Lease {LEASE_NAMESPACE}/{self.name} "
@@ -151,7 +178,7 @@ class Lock:
                 raise translate(exc, what) from exc
             self._start_renewing()
             return
-        raise AmpctlError(f"cluster {self.cluster}: could not {what}", "another ampctl run is starting; re-run")
+        raise Held(f"cluster {self.cluster}: could not {what}: another ampctl run is starting", "re-run")
 
     def renew(self) -> None:
         """Move renewTime to now, unless another run has taken the Lease over."""
@@ -194,8 +221,8 @@ class Lock:
 
 
 def hold_all(plans: Sequence[Any]) -> None:
-    """Before applying: each cluster plan with changes takes its run's Lease; one held by another run
-    gets that as its error (and is not applied), the others go on."""
+    """Before applying: each cluster plan with changes holds its run's Lease (taken before its plan, or now); one
+    held by another run gets that as its error (and is not applied), the others go on."""
     for p in plans:
         if p.error is None and p.changes and p.run is not None:
             try:

@@ -21,13 +21,16 @@ class ProvisionOrder:
     yes: bool = False
     dry_run: bool = False
     parallel: int = 4
+    wait_lock: str | None = None  # --wait-lock DURATION
 
 
 def run(order: ProvisionOrder) -> None:
+    from ampctl.inputs import seconds
     from ampctl.provision.flow import provision
     from ampctl.provision.settings import build_request
     from ampctl.selection import choose, load_fleet
 
+    wait_lock = seconds(order.wait_lock, "--wait-lock") if order.wait_lock else 0.0
     fleet = load_fleet(order.selection)
     request = build_request(order.primary, order.given, fleet)
     chosen = choose(order.selection, "primary" if order.primary else "additional", fleet)
@@ -43,7 +46,7 @@ def run(order: ProvisionOrder) -> None:
     title = f"bootstrap (primary {names})" if order.primary else f"add-cluster ({names})"
     provision(
         jobs, sessions=chosen.sessions, yes=order.yes, dry_run=order.dry_run,
-        parallel=1 if order.primary else order.parallel, title=title,
+        parallel=1 if order.primary else order.parallel, title=title, wait_lock=wait_lock,
     )  # fmt: skip
 
 

@@ -51,8 +51,8 @@ class ClusterRun(ClusterClients):
         self._releases_lock = threading.Lock()
         self._issuer_lock = threading.Lock()
 
-    def hold_lease(self) -> None:
-        self.hold_lease_for(self.request.namespace)
+    def hold_lease(self, wait: float = 0.0) -> None:
+        self.hold_lease_for(self.request.namespace, wait)
 
     def oidc_issuer(self) -> str:
         with self._issuer_lock:

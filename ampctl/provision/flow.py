@@ -16,7 +16,9 @@ from ampctl.provision.request import ProvisionRequest
 from ampctl.target import Target
 
 
-def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> ClusterRun:
+def make_run(target: Target, sessions: Sessions, request: ProvisionRequest, lock: float | None) -> ClusterRun:
+    """The cluster's run, with what the plan needs read at once. With `lock` (seconds to wait for it), the
+    cluster's Lease is taken before the cluster's own state is read: a run that plans to change it plans alone."""
     from ampctl import warm
     from ampctl.pool import together
     from ampctl.provision.follow import find_workspace, fleet_request
@@ -56,13 +58,33 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest) -> C
         with contextlib.suppress(Exception):
             run.release(request.release, request.namespace)
 
-    together([aws.account, issuer, leftovers, find, release])
-    check_account(target, aws.account())
-    if lookup:
-        raise lookup[0]
-    run.found_workspace = workspace[0]
-    run.request, _ = fleet_request(aws, request, target.cluster, workspace[0])
-    check_identity(run.request.chart_version, run.request.identity)  # the version may be the fleet's
+    held: list[BaseException] = []
+
+    def cluster_state() -> None:
+        # The cluster's own state (its release, its associations) is read under its Lease.
+        if lock is not None:
+            try:
+                run.hold_lease(lock)
+            except Exception as exc:  # noqa: BLE001 - raised below, after the identity check
+                held.append(exc)
+                return
+        together([leftovers, release])
+
+    try:
+        together([aws.account, issuer, find, cluster_state])
+        check_account(target, aws.account())
+        if held:
+            raise held[0]
+        if lookup:
+            raise lookup[0]
+        run.found_workspace = workspace[0]
+        run.request, _ = fleet_request(aws, request, target.cluster, workspace[0])
+        if lock is not None:
+            run.hold_lease(lock)  # the fleet's namespace, when following its shape moved it
+        check_identity(run.request.chart_version, run.request.identity)  # the version may be the fleet's
+    except BaseException:
+        run.release_lease()  # the run is not handed on: nothing else would release it
+        raise
     return run
 
 
@@ -116,10 +138,12 @@ def provision(
     dry_run: bool,
     parallel: int,
     title: str,
+    wait_lock: float = 0.0,
 ) -> None:
     """Plan every (cluster, request), show the plan, confirm, apply, and summarise.
 
-    Each cluster with changes to apply holds its Lease while they are applied.
+    Each cluster holds its Lease from before its plan's reads to the end (a dry run takes none: it changes
+    nothing), waiting up to `wait_lock` seconds for another run's.
     """
     from ampctl import warm
     from ampctl.inputs import check_requests
@@ -127,7 +151,8 @@ def provision(
 
     check_requests([request for _, request in jobs])
     warm.start(warm.KUBERNETES, warm.TEMPLATES)  # pyhelm3 once a helm change is planned (the release is read without)
-    runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r))) for t, r in jobs]
+    lock = None if dry_run else wait_lock
+    runs = [(t.cluster, (lambda t=t, r=r: make_run(t, sessions, r, lock))) for t, r in jobs]
     plans = executor.plan(runs, steps_for, parallel)
     try:
         _plan_and_apply(plans, yes=yes, dry_run=dry_run, parallel=parallel, title=title)

@@ -71,6 +71,11 @@ class EnsureS3Policy(Step[ClusterRun]):
         return s3_access_policy(run.request.bucket, region=run.region)
 
     def check(self, run: ClusterRun) -> Change:
+        from ampctl.aws.races import reread_once
+
+        return reread_once(lambda: self._read(run), f"IAM policy {self.name}")
+
+    def _read(self, run: ClusterRun) -> Change:
         from ampctl.documents import documents_equal
 
         iam = run.client("iam")

@@ -54,10 +54,15 @@ class EnsureRole(Step[ClusterRun]):
     # the same for every role
 
     def check(self, run: ClusterRun) -> Change:
+        from ampctl.aws.races import reread_once
+
+        run.outputs.setdefault("roles", {})[self.output] = self.arn
+        return reread_once(partial(self._read, run), f"IAM role {self.name}")
+
+    def _read(self, run: ClusterRun) -> Change:
         from ampctl.documents import documents_equal
 
         iam = self.iam(run)
-        run.outputs.setdefault("roles", {})[self.output] = self.arn
         # The role and its attachments at once: the attachments of a role that turns out missing are not looked at.
         reads: list[Callable[[], Any]] = [
             partial(iamapi.get_role, iam, self.name),

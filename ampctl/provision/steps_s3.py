@@ -31,10 +31,15 @@ class EnsureBucket(Step[ClusterRun]):
         return bucket_tls_policy(self.bucket, region=self.region)
 
     def check(self, run: ClusterRun) -> Change:
+        from ampctl.aws.races import reread_once
+
+        run.outputs["bucket"] = self.bucket
+        return reread_once(partial(self._read, run), f"S3 bucket {self.bucket}")
+
+    def _read(self, run: ClusterRun) -> Change:
         from ampctl.naming import MANAGED_BY_TAG
 
         s3 = run.client("s3")
-        run.outputs["bucket"] = self.bucket
         # Every read at once: the tags and settings of a bucket that turns out missing are not looked at.
         reads: list[Callable[[], Any]] = [
             partial(s3api.bucket_state, s3, self.bucket),

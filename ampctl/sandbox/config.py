@@ -35,10 +35,14 @@ class Faults:
     # Only requests whose "<account>/<service>:<action>" matches this glob are faulted ("" = every request),
     # e.g. "210987654321/iam:CreateRole" for the roles made in the workspace account.
     only: str = ""
+    # The resource is answered as missing, as when another run deleted it a moment ago (nothing changed): what a
+    # read racing with a teardown sees.
+    vanish_rate: float = 0.0
+    count: int = 0  # at most this many faults are injected (0: no limit), e.g. 1 for "once"
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.throttle_rate or self.error_rate or self.lost_rate)
+        return bool(self.latency_ms or self.throttle_rate or self.error_rate or self.lost_rate or self.vanish_rate)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,15 @@ if TYPE_CHECKING:
 KEYS = ("alias", "workspace_id", "workspace_role_arn", "namespace", "release", "bucket")
 
 
-def teardown(selection: Selection, given: dict[str, Any], *, yes: bool, dry_run: bool, parallel: int) -> None:
+def teardown(
+    selection: Selection, given: dict[str, Any], *, yes: bool, dry_run: bool, parallel: int, wait_lock: str | None
+) -> None:
+    from ampctl.inputs import seconds
     from ampctl.selection import choose, load_fleet
     from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
     from ampctl.teardown import flow
 
+    waiting = seconds(wait_lock, "--wait-lock") if wait_lock else 0.0
     fleet = load_fleet(selection)
     chosen = choose(selection, "fleet", fleet)
     delete_workspace, delete_bucket = bool(given.get("delete_workspace")), bool(given.get("delete_bucket"))
@@ -34,4 +38,5 @@ def teardown(selection: Selection, given: dict[str, Any], *, yes: bool, dry_run:
         force=bool(given.get("force")), helm=given.get("helm"), workspace_role_arn=s.get("workspace_role_arn"),
     )  # fmt: skip
     names = ", ".join(t.cluster for t in chosen.targets) or "no clusters"
-    flow.teardown(chosen, request, yes=yes, dry_run=dry_run, parallel=parallel, title=f"teardown ({names})")
+    title = f"teardown ({names})"
+    flow.teardown(chosen, request, yes=yes, dry_run=dry_run, parallel=parallel, title=title, wait_lock=waiting)

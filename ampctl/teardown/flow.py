@@ -96,8 +96,13 @@ def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> di
     return {"clusters": items}
 
 
-def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str) -> None:
-    """Plan, confirm and apply; each cluster with deletions to apply holds its Lease meanwhile."""
+def teardown(
+    chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, parallel: int, title: str, wait_lock: float = 0.0
+) -> None:
+    """Plan, confirm and apply. Each cluster holds its Lease from before its plan's reads (a dry run takes none),
+    so a teardown and a provisioning run of one cluster exclude each other, and the shared workspace and bucket
+    (which need every cluster of the fleet planned without error) are not deleted while a cluster is being set up.
+    """
     check_request(request)
     sessions = chosen.sessions
 
@@ -106,7 +111,10 @@ def teardown(chosen: Chosen, request: Request, *, yes: bool, dry_run: bool, para
 
         aws = sessions.for_region(target.region)
         check_account(target, aws.account())
-        return TeardownRun(target, aws, request.namespace, request.release, request.helm, request.workspace_role_arn)
+        run = TeardownRun(target, aws, request.namespace, request.release, request.helm, request.workspace_role_arn)
+        if not dry_run:
+            run.hold_lease(wait_lock)
+        return run
 
     jobs = [(t.cluster, (lambda t=t: make(t))) for t in chosen.targets]
     plans = executor.plan(jobs, cluster_steps, parallel)

@@ -27,8 +27,8 @@ class TeardownRun(ClusterClients):
         self.left_alone: list[str] = []
         self.out_of_reach: list[str] = []  # made by ampctl in an account this run has no role in
 
-    def hold_lease(self) -> None:
-        self.hold_lease_for(self.namespace)
+    def hold_lease(self, wait: float = 0.0) -> None:
+        self.hold_lease_for(self.namespace, wait)
 
     def leave(self, what: str) -> None:
         self.left_alone.append(what)

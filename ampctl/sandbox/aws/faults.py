@@ -14,6 +14,7 @@ from ampctl.sandbox.config import Faults
 THROTTLE = "throttle"
 ERROR = "error"
 LOST = "lost"
+VANISH = "vanish"
 
 _QUERY_NAMESPACES = {
     "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
@@ -37,10 +38,12 @@ class FaultInjector:
         self.faults = faults
         self._lock = threading.Lock()
         self._rng = random.Random(faults.seed)
+        self._injected = 0
 
     def reseed(self) -> None:
         with self._lock:
             self._rng = random.Random(self.faults.seed)
+            self._injected = 0
 
     @property
     def latency_seconds(self) -> float:
@@ -51,20 +54,28 @@ class FaultInjector:
         import fnmatch
 
         faults = self.faults
-        if not (faults.throttle_rate or faults.error_rate or faults.lost_rate):
+        if not (faults.throttle_rate or faults.error_rate or faults.lost_rate or faults.vanish_rate):
             return None
         if faults.only and not fnmatch.fnmatchcase(request, faults.only):
             return None
         with self._lock:
-            roll = self._rng.random()
-        if roll < faults.throttle_rate:
-            return THROTTLE
-        roll -= faults.throttle_rate
-        if roll < faults.error_rate:
-            return ERROR
-        roll -= faults.error_rate
-        if roll < faults.lost_rate:
-            return LOST
+            if faults.count and self._injected >= faults.count:
+                return None
+            fault = self._band(self._rng.random())
+            self._injected += fault is not None
+        return fault
+
+    def _band(self, roll: float) -> str | None:
+        faults = self.faults
+        for rate, fault in (
+            (faults.throttle_rate, THROTTLE),
+            (faults.error_rate, ERROR),
+            (faults.lost_rate, LOST),
+            (faults.vanish_rate, VANISH),
+        ):
+            if roll < rate:
+                return fault
+            roll -= rate
         return None
 
 
@@ -125,3 +136,22 @@ def internal_error(info: RequestInfo) -> FaultResponse:
         return _query_error(info, 500, "Receiver", "InternalFailure", "An internal error occurred.")
     code = _REST_INTERNAL.get(info.service, "InternalFailure")
     return _json_error(info, 500, code, "An internal error occurred.")
+
+
+# The "not found" each service gives for a resource that does not exist (a read racing with a delete):
+# S3: 404 NoSuchBucket, "The specified bucket does not exist" (S3 API Reference, "Error responses", list of error
+# codes); IAM: 404 NoSuchEntity (IAM API Reference, e.g. GetPolicyVersion and GetRole, "Errors"); AMP and EKS:
+# 404 ResourceNotFoundException (the AMP and EKS API References, "Common errors" / each action's "Errors").
+def not_found(info: RequestInfo) -> FaultResponse:
+    if info.service == "s3":
+        return _s3_error(404, "NoSuchBucket", "The specified bucket does not exist")
+    if info.protocol == "query":
+        return _query_error(info, 404, "Sender", "NoSuchEntity", "The requested entity cannot be found.")
+    return _json_error(info, 404, "ResourceNotFoundException", "The requested resource was not found.")
+
+
+def answer(fault: str, info: RequestInfo) -> FaultResponse:
+    """What the client gets for an injected fault (LOST: after the change was made)."""
+    if fault == THROTTLE:
+        return throttling(info)
+    return not_found(info) if fault == VANISH else internal_error(info)

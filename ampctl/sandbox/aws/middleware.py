@@ -15,7 +15,7 @@ from typing import Any
 
 from ampctl.sandbox.aws.eks_pod_identity import OPERATIONS as POD_IDENTITY_OPERATIONS
 from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
-from ampctl.sandbox.aws.faults import ERROR, LOST, THROTTLE, FaultInjector, internal_error, throttling
+from ampctl.sandbox.aws.faults import LOST, FaultInjector, answer
 from ampctl.sandbox.aws.ops import RequestInfo, identify
 from ampctl.sandbox.config import Faults, SandboxConfig
 
@@ -130,17 +130,11 @@ class AwsMiddleware:
         if self.faults.latency_seconds:
             time.sleep(self.faults.latency_seconds)
         fault = self.faults.draw(f"{environ['HTTP_X_MOTO_ACCOUNT_ID']}/{info.service}:{info.action}")
-        if fault == THROTTLE:
-            injected = throttling(info)
-            status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
-        elif fault == ERROR:
-            injected = internal_error(info)
-            status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
-        else:
+        if fault == LOST or fault is None:
             status, headers, out = self._dispatch(environ, info, body)
-            if fault == LOST:
-                injected = internal_error(info)
-                status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
+        if fault is not None:  # answered in the change's place, or after it (LOST)
+            injected = answer(fault, info)
+            status, headers, out = injected.status, with_body(injected.headers, injected.body), injected.body
         self._record(environ, info, status, fault, started)
         return respond(start_response, status, headers, out)
 

@@ -14,6 +14,9 @@ from ampctl.sandbox.kubeapi.store import ObjectStore
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
+COORDINATION = "/apis/coordination.k8s.io/"
+
+
 class RequestCounter:
     """Requests served, by HTTP verb, and the last RECENT of them (bounded memory)."""
 
@@ -26,6 +29,8 @@ class RequestCounter:
 
     def add(self, verb: str, path: str = "", content_type: str = "", status: int = 0) -> None:
         key = verb if verb in VERBS else "OTHER"
+        if path.startswith(COORDINATION):  # a run's Lease: coordination, not a change of the cluster's state
+            key = "LEASE " + key
         with self._lock:
             self._counts[key] = self._counts.get(key, 0) + 1
             self._recent.append({"method": key, "path": path, "contentType": content_type, "status": status})
