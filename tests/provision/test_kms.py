@@ -147,6 +147,10 @@ def test_bootstrap_refuses_another_key_for_the_fleets_bucket(sandbox: Sandbox, f
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert f"--kms-key asks for {other}, and bucket" in proc.stderr and "--override-fleet-shape" in proc.stderr
     assert sandbox.aws_mutations() == []
+    # Without --kms-key, a re-run follows the key the bucket names: nothing to change, the key stays granted.
+    rerun = sandbox.ampctl("bootstrap", "--federated", "--yes", "--context", sandbox.context(PRIMARY), cwd=work)
+    assert rerun.returncode == 0 and "nothing to change" in rerun.stderr, rerun.stderr
+    assert sandbox.aws_mutations() == []
 
 
 @pytest.mark.parametrize(
