@@ -105,26 +105,40 @@ def bucket_arn(bucket: str, *, region: str | None = None) -> str:
     return arn("s3", bucket, region=region)
 
 
-def s3_access_policy(bucket: str, *, region: str | None = None) -> dict[str, Any]:
-    """Read and write Kubecost's federated ETL in one bucket, and nothing else."""
-    resource = bucket_arn(bucket, region=region)
+# With SSE-KMS under a customer managed key, S3 calls KMS for its caller: PutObject needs kms:GenerateDataKey on the
+# key, GetObject kms:Decrypt (S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)"), and so does
+# completing a multipart upload, which decrypts the parts (AWS Knowledge Center, "s3-multipart-kms-decrypt").
+KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def kms_via_s3(key_arn: str) -> str:
+    """The kms:ViaService value of S3 in the key's region (KMS Developer Guide, "kms:ViaService": s3.<region>.
+    amazonaws.com, with the .amazonaws.com suffix in every partition); the key is in the bucket's region."""
+    return f"s3.{key_arn.split(':')[3]}.amazonaws.com"
+
+
+def kms_statement(key_arn: str) -> dict[str, Any]:
+    """Use of exactly one key (named by its key ARN: KMS Developer Guide, "Specifying KMS keys in IAM policy
+    statements"), and only through S3 (kms:ViaService)."""
     return {
-        "Version": VERSION,
-        "Statement": [
-            {
-                "Sid": "KubecostEtlBucket",
-                "Effect": "Allow",
-                "Action": list(BUCKET_ACTIONS),
-                "Resource": resource,
-            },
-            {
-                "Sid": "KubecostEtlObjects",
-                "Effect": "Allow",
-                "Action": list(OBJECT_ACTIONS),
-                "Resource": f"{resource}/*",
-            },
-        ],
+        "Sid": "KubecostEtlKey",
+        "Effect": "Allow",
+        "Action": list(KMS_ACTIONS),
+        "Resource": key_arn,
+        "Condition": {"StringEquals": {"kms:ViaService": kms_via_s3(key_arn)}},
     }
+
+
+def s3_access_policy(bucket: str, *, region: str | None = None, kms_key: str | None = None) -> dict[str, Any]:
+    """Read and write Kubecost's federated ETL in one bucket (and with the bucket's KMS key), and nothing else."""
+    resource = bucket_arn(bucket, region=region)
+    statements = [
+        {"Sid": "KubecostEtlBucket", "Effect": "Allow", "Action": list(BUCKET_ACTIONS), "Resource": resource},
+        {"Sid": "KubecostEtlObjects", "Effect": "Allow", "Action": list(OBJECT_ACTIONS), "Resource": f"{resource}/*"},
+    ]
+    if kms_key:
+        statements.append(kms_statement(kms_key))
+    return {"Version": VERSION, "Statement": statements}
 
 
 def bucket_tls_policy(bucket: str, *, region: str | None = None) -> dict[str, Any]:

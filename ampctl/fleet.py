@@ -28,6 +28,7 @@ TOP_KEYS: dict[str, tuple[type, str]] = {
     "alias": (str, "a string"),
     "workspace_id": (str, "a string"),
     "bucket": (str, "a string"),
+    "kms_key": (str, "a KMS key ARN"),
     "federated": (bool, "true or false"),
     "chart": (str, "a string"),
     "chart_repo": (str, "a string"),
@@ -44,7 +45,7 @@ WORKSPACE_KEYS: dict[str, tuple[type, str]] = {"role_arn": (str, "an IAM role AR
 # setting (as the requests of every command name it) -> fleet file key
 SETTINGS = {
     "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
-    "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
+    "kms_key": "kms_key", "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
     "chart_version": "kubecost_version", "workspace_role_arn": "workspace_role_arn", "identity": "identity",
 }  # fmt: skip
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
@@ -190,6 +191,7 @@ def load(path: str) -> Fleet:
     settings = {k: v for k, (v, _) in top.items() if k not in {"apiVersion", "kind", "primary", "clusters"}}
     checks = {"alias": validate.workspace_alias, "namespace": validate.namespace, "release": validate.release_name}
     checks["bucket"] = validate.bucket_name
+    checks["kms_key"] = validate.kms_key
     checks["identity"] = validate.identity
     for key, check in checks.items():
         if key in top:

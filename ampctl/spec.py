@@ -32,6 +32,7 @@ class ClusterSpec:
     primary: bool = True
     federated: bool = False
     bucket: str | None = None
+    kms_key: str | None = None  # the bucket's customer managed KMS key (its key ARN), when SSE-KMS
     chart_version: str = DEFAULT_VERSION
     product_key_secret: str | None = None  # 2.x federated only
     prom_cluster_id_label: str | None = None

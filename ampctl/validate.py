@@ -24,6 +24,12 @@ _WORKSPACE_ID = re.compile(r"^[0-9A-Za-z][-.0-9A-Z_a-z]*$")
 _ISSUER = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~%-]+)*/?$")
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _ROLE_ARN = re.compile(r"^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+# A KMS key ARN; its key id is a UUID, or mrk- and 32 hex digits for a multi-Region key (KMS Developer Guide,
+# "Key identifiers (KeyId)": key ID, key ARN).
+_KMS_KEY_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:kms:(?P<region>[a-z]{2}(-[a-z]+)+-\d{1,2}):\d{12}:"
+    r"key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
 
 
 def _show(value: object) -> str:
@@ -187,6 +193,32 @@ def role_arn(s: str, what: str = "--workspace-account-role") -> str:
             s,
             "must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>",
             "pass the ARN of the role in the workspace's account that ampctl may assume",
+        )
+    return s
+
+
+def kms_key(s: str, region: str | None = None) -> str:
+    """--kms-key: a KMS key ARN, in the bucket's region when that is known.
+
+    An IAM policy names a KMS key by its key ARN only; a key id, an alias name or an alias ARN there matches nothing
+    (KMS Developer Guide, "Specifying KMS keys in IAM policy statements"). And SSE-KMS needs the key in the bucket's
+    Region (S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)").
+    """
+    s = _string("--kms-key", s)
+    found = _KMS_KEY_ARN.match(s)
+    if not found:
+        raise _fail(
+            "--kms-key",
+            s,
+            "must be a KMS key ARN, arn:aws:kms:<region>:<account>:key/<key id> (IAM policies cannot name aliases)",
+            "find it with `aws kms describe-key --key-id <id or alias/name> --query KeyMetadata.Arn`",
+        )
+    if region is not None and found.group("region") != region:
+        raise _fail(
+            "--kms-key",
+            s,
+            f"is in {found.group('region')}, the bucket in {region} (SSE-KMS needs a key in the bucket's region)",
+            f"use a key in {region}",
         )
     return s
 

@@ -44,7 +44,34 @@ def tags(s3: Any, bucket: str) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in (got or {}).get("TagSet", [])}
 
 
+# SSEAlgorithm values that mean SSE-KMS (botocore s3 model, ServerSideEncryption: AES256 | aws:kms | aws:kms:dsse).
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+
+
+def bucket_kms_key(s3: Any, bucket: str) -> tuple[bool, str | None]:
+    """(whether the bucket exists, the customer managed KMS key of its default encryption, else None).
+
+    None also for SSE-KMS without KMSMasterKeyID: that is the AWS managed key aws/s3, whose key policy lets S3 use it
+    for every principal of the account (S3 User Guide, "Using server-side encryption with AWS KMS keys (SSE-KMS)")."""
+    from botocore.exceptions import ClientError
+
+    try:
+        got = _get(s3, "get_bucket_encryption", bucket, {"ServerSideEncryptionConfigurationNotFoundError"})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"404", "NoSuchBucket", "NotFound"}:
+            return False, None
+        raise
+    rules = (got or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    default = (rules[0] if rules else {}).get("ApplyServerSideEncryptionByDefault") or {}
+    if default.get("SSEAlgorithm") not in KMS_ALGORITHMS:
+        return True, None
+    return True, default.get("KMSMasterKeyID") or None
+
+
 def encryption_rule(kms_key: str | None) -> dict[str, Any]:
+    # S3 Bucket Keys cut S3's calls to KMS; the caller's KMS permissions stay the same, only the encryption context
+    # becomes the bucket ARN (S3 User Guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys": "Changes to
+    # note before enabling an S3 Bucket Key"), and ampctl's policies set no encryption-context condition.
     if kms_key:
         return {
             "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key},
@@ -77,8 +104,10 @@ def hardening_drift(s3: Any, bucket: str, kms_key: str | None, policy: dict[str,
     if (pab or {}).get("PublicAccessBlockConfiguration") != PUBLIC_ACCESS_BLOCK:
         drift.append("public access block")
     rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
-    want = encryption_rule(kms_key)["ApplyServerSideEncryptionByDefault"]
-    if not rules or rules[0].get("ApplyServerSideEncryptionByDefault") != want:
+    want = encryption_rule(kms_key)
+    have = rules[0] if rules else {}
+    keyed = bool(have.get("BucketKeyEnabled")) == want.get("BucketKeyEnabled", False) or not kms_key
+    if have.get("ApplyServerSideEncryptionByDefault") != want["ApplyServerSideEncryptionByDefault"] or not keyed:
         drift.append("default encryption")
     rules = (own or {}).get("OwnershipControls", {}).get("Rules", [])
     if [r.get("ObjectOwnership") for r in rules] != ["BucketOwnerEnforced"]:

@@ -49,7 +49,12 @@ WorkspaceRole = _opt(
     "in another account').",
 )
 Bucket = _opt("--bucket", help="S3 bucket for federated ETL (default: the fleet's, else per account and region).")
-KmsKey = _opt("--kms-key", help="KMS key for the bucket's default encryption (default SSE-S3).")
+KmsKey = _opt(
+    "--kms-key",
+    help="KMS key ARN for the bucket's default encryption (default SSE-S3); Kubecost's roles get kms:GenerateDataKey "
+    "and kms:Decrypt on it. A fleet follows the key its bucket names.",
+    metavar="KEY_ARN",
+)
 Namespace = _opt(
     "--namespace", "-n", help="Namespace for Kubecost.", show_default=f"the fleet's, else {DEFAULT_NAMESPACE}"
 )

@@ -12,7 +12,7 @@ from ampctl.cli import options as opt
 
 SETTINGS = (
     "federated", "alias", "workspace_id",
-    "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_version",
+    "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_version",
     "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
     "identity",
 )  # fmt: skip
@@ -32,6 +32,7 @@ def render(
     workspace_id: Optional[str] = opt.WorkspaceId,
     workspace_role_arn: Optional[str] = opt.WorkspaceRole,
     bucket: Optional[str] = opt.Bucket,
+    kms_key: Optional[str] = opt.KmsKey,
     namespace: Optional[str] = opt.Namespace,
     release: Optional[str] = opt.Release,
     chart: Optional[str] = opt.Chart,

@@ -153,6 +153,7 @@ SPECS = [
         ("federated.bucket",),
         (
             "federated.secret",
+            "federated.kms-key",
             "irsa.oidc-provider",
             "irsa.cost-analyzer.role",
             "irsa.cost-analyzer.policies",

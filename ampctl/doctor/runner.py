@@ -16,6 +16,7 @@ from ampctl.doctor import (
     identity,
     identitymode,
     irsa,
+    kms,
     logs,
     podidentity,
     promql,
@@ -46,6 +47,7 @@ STATIC: list[CheckSpec] = [
     *chartline.RELEASE_SPECS,
     *workloads.SPECS,
     *federated.SPECS,
+    *kms.SPECS,
     *chartline.FEDERATED_SPECS,
     *shape.SPECS,
 ]

@@ -27,6 +27,10 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest, lock
     from ampctl.versions import check_identity
 
     cluster_name(target.cluster)
+    if request.kms_key and request.primary:
+        from ampctl.validate import kms_key
+
+        kms_key(request.kms_key, target.region)  # the primary makes the bucket in its region
     aws = sessions.for_region(target.region)
     run = ClusterRun(target, aws, request, progress=output.info)
 

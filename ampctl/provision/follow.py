@@ -92,9 +92,46 @@ def fleet_request(
         if request.federated and not request.primary and request.workspace_role_arn and shape.primary:
             check_primary_account(aws, request, shape.primary, cluster)
     request = request.with_default_bucket(aws.account(), aws.region)
+    request = follow_bucket_key(aws, request, shape, workspace)
     if request.primary:
         request = dataclasses.replace(request, tags=request.tags | shape_of(request, cluster).tags())
     return request, shape
+
+
+def follow_bucket_key(
+    aws: AwsSession, request: ProvisionRequest, shape: FleetShape | None, workspace: dict[str, Any] | None
+) -> ProvisionRequest:
+    """The KMS key Kubecost's roles must be granted: the one the federated bucket's default encryption names (its own
+    record of it, read with GetBucketEncryption), which a cluster follows unless --kms-key chose one. A choice that
+    differs from an existing fleet's bucket is refused like the other shape settings: the objects written so far stay
+    encrypted under the old key, which the roles could then no longer decrypt."""
+    from ampctl import validate
+    from ampctl.aws import s3 as s3api
+    from ampctl.errors import AmpctlError
+
+    if not request.federated or not request.bucket:
+        return request
+    exists, key = s3api.bucket_kms_key(aws.client("s3"), request.bucket)
+    if not exists:
+        return request
+    if "kms_key" in request.given:
+        if key != request.kms_key and shape is not None and workspace is not None and not request.override_shape:
+            held = f"KMS key {key}" if key else "no customer managed KMS key"
+            clash = [f"--kms-key asks for {request.kms_key}, and bucket {request.bucket} is encrypted with {held}"]
+            command = "bootstrap" if request.primary else "add-cluster"
+            raise refusal(shape, clash, str(workspace["workspaceId"]), command)
+        return request
+    if key is None:
+        return dataclasses.replace(request, kms_key=None)
+    try:
+        validate.kms_key(key)
+    except AmpctlError as exc:
+        raise AmpctlError(
+            f"bucket {request.bucket}'s default encryption names KMS key {key!r}, not a key ARN: IAM policies name a "
+            "KMS key by its ARN only, so ampctl cannot grant it to Kubecost's roles",
+            "put the key's ARN in the bucket's default encryption (bootstrap --kms-key <key ARN> on the primary)",
+        ) from exc
+    return dataclasses.replace(request, kms_key=key)
 
 
 def check_primary_account(aws: AwsSession, request: ProvisionRequest, primary: str, cluster: str) -> None:

@@ -53,6 +53,8 @@ def render_cluster(
 
     validate.cluster_name(target.cluster)
     validate.region(target.region)
+    if request.kms_key and request.primary:
+        validate.kms_key(request.kms_key, target.region)  # the primary's bucket is in its region
     account = account or target.account
     workspace_id = request.workspace_id
     session = None

@@ -86,6 +86,7 @@ class ProvisionRequest:
             primary=self.primary,
             federated=self.federated,
             bucket=self.bucket,
+            kms_key=self.kms_key if self.federated else None,
             chart_version=self.chart_version,
             product_key_secret=None if self.product_key is None else PRODUCT_KEY_SECRET,
             prom_cluster_id_label=self.prom_cluster_id_label,

@@ -76,6 +76,10 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     if request.workspace_role_arn:
         validate.role_arn(request.workspace_role_arn)
     refused = not request.federated and "federated" in request.given
+    if request.kms_key is not None:
+        validate.kms_key(request.kms_key)
+        if not request.federated and mode_known:
+            raise AmpctlError("--kms-key applies to the federated ETL bucket only", "add --federated or drop --kms-key")
     if product_key and (line is not ChartLine.AGGREGATOR_2X or refused):
         raise AmpctlError("--product-key-file applies to 2.x federated installs only", "drop it or add --federated")
     return request

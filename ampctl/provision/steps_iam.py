@@ -62,13 +62,14 @@ class EnsureS3Policy(Step[ClusterRun]):
 
         self.name = s3_policy_name(run.cluster)
         self.arn = policy_arn(run.account, self.name, region=run.region)
-        self.title = f"IAM policy {self.name} (bucket {run.request.bucket})"
+        key = f", KMS key {run.request.kms_key}" if run.request.kms_key else ""
+        self.title = f"IAM policy {self.name} (bucket {run.request.bucket}{key})"
 
     def _desired(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import s3_access_policy
 
         assert run.request.bucket
-        return s3_access_policy(run.request.bucket, region=run.region)
+        return s3_access_policy(run.request.bucket, region=run.region, kms_key=run.request.kms_key)
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.aws.races import reread_once

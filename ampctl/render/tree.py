@@ -52,7 +52,7 @@ def render_all(
     if spec.pod_identity:
         files.append(RenderedFile("pod-identity-associations.md", pod_identity_note(spec)))
     if spec.federated and spec.bucket:
-        policy = documents.s3_access_policy(spec.bucket, region=spec.region)
+        policy = documents.s3_access_policy(spec.bucket, region=spec.region, kms_key=spec.kms_key)
         files.append(RenderedFile(f"iam/{naming.s3_policy_name(spec.cluster)}.json", documents.to_json(policy)))
         files.append(
             RenderedFile(

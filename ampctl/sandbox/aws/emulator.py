@@ -96,6 +96,7 @@ class AwsEmulator:
             on_reset=self.reset,
             set_workspace_status=self.set_workspace_status,
             assume_role_refusal=self._assume_role_refusal,
+            s3_refusal=self._s3_refusal,
         )
         self._server = make_server("127.0.0.1", 0, self._middleware, threaded=True, request_handler=QuietHandler)
         port = self._server.server_address[1]
@@ -189,6 +190,11 @@ class AwsEmulator:
         from ampctl.sandbox.aws.assume import refusal
 
         return refusal(self, access_key, body)
+
+    def _s3_refusal(self, access_key: str, operation: str, environ: dict[str, Any]) -> tuple[int, bytes] | None:
+        from ampctl.sandbox.aws.kms_policy import s3_refusal
+
+        return s3_refusal(self, access_key, operation, environ)
 
     @property
     def pod_identity(self) -> PodIdentityState:

@@ -65,8 +65,9 @@ class AwsMiddleware:
         set_workspace_status: Callable[[str, str, str | None], bool],
         max_calls: int = 5000,
         assume_role_refusal: Callable[[str, bytes], tuple[int, bytes] | None] | None = None,
+        s3_refusal: Callable[[str, str, dict[str, Any]], tuple[int, bytes] | None] | None = None,
     ) -> None:
-        self.assume_role_refusal = assume_role_refusal
+        self.assume_role_refusal, self.s3_refusal = assume_role_refusal, s3_refusal
         self.app = app
         self.config = config
         self.on_reset = on_reset
@@ -193,6 +194,10 @@ class AwsMiddleware:
         if info.service == "eks" and info.action in POD_IDENTITY_OPERATIONS:
             account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", self.config.account))
             return self.pod_identity.handle(environ, info, body, account)
+        gate = self.s3_refusal if info.service == "s3" else None
+        refused = gate(info.access_key, info.action, environ) if gate else None
+        if refused is not None:  # KMS's part in S3's answer (ampctl.sandbox.aws.kms_policy)
+            return refused[0], with_body([("Content-Type", "application/xml")], refused[1]), refused[1]
         if info.service == "s3" and info.action == "CreateBucket" and b"<Tags>" in body:
             return self._create_bucket_with_tags(environ, body)
         return self._call_app(environ)

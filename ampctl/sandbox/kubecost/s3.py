@@ -1,5 +1,5 @@
 """How Kubecost's pods use the bucket: the object-store file they read, and S3's decision on their
-requests (the role's policies and the bucket policy, judged by IAM as S3 would)."""
+requests (the role's policies and the bucket policy, judged by IAM as S3 would, and KMS's under SSE-KMS)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import yaml
 
 from ampctl.sandbox.aws.iam_eval import role_policies
 from ampctl.sandbox.aws.iam_policy import evaluate
+from ampctl.sandbox.aws.kms_policy import object_denial
 from ampctl.sandbox.kubecost import objects as ko
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def s3_denial(aws: AwsEmulator, role_arn: str, action: str, bucket: str, key: st
     """Why S3 would refuse the role's `action` on the bucket (key None) or one object, or None."""
     resource = f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
     context = {"aws:SecureTransport": str(secure).lower(), "aws:PrincipalArn": role_arn}
-    identity = evaluate(role_policies(aws, role_arn), action, resource, context)
+    documents = role_policies(aws, role_arn)
+    identity = evaluate(documents, action, resource, context)
     try:
         policy = [json.loads(aws.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])]
     except Exception as exc:
@@ -61,7 +63,9 @@ def s3_denial(aws: AwsEmulator, role_arn: str, action: str, bucket: str, key: st
             f"AccessDenied: User: {user} is not authorized to perform: {action} on resource: "
             f'"{resource}" because no identity-based policy allows the {action} action'
         )
-    return None
+    # S3 allows it; under SSE-KMS, KMS must allow it too (ampctl.sandbox.aws.kms_policy).
+    account, region = aws.config.account, aws.config.region
+    return object_denial(account, role_arn, user, documents, action, bucket, key or "", region=region)
 
 
 def store_object(aws: AwsEmulator, bucket: str, key: str, body: bytes) -> None:
