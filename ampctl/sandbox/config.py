@@ -35,6 +35,9 @@ class Faults:
     # Only requests whose "<account>/<service>:<action>" matches this glob are faulted ("" = every request),
     # e.g. "210987654321/iam:CreateRole" for the roles made in the workspace account.
     only: str = ""
+    # For this long after a CreateRole, a trust policy naming that role is refused as IAM does while the new role
+    # propagates ("Invalid principal in policy"; see ampctl.sandbox.aws.iam_principals). 0: off.
+    iam_propagation_seconds: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -53,12 +56,14 @@ class SandboxConfig:
     feeder_interval: float = 5.0
     charts_dir: Path | None = None  # real chart packages to serve; None: the stand-in charts
     workspace_account: str | None = None  # a second AWS account (the AMP workspace's), off by default
+    auto_mode_clusters: tuple[str, ...] = ()  # clusters created with EKS Auto Mode (Pod Identity built in)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["state_dir"] = str(self.state_dir)
         data["charts_dir"] = str(self.charts_dir) if self.charts_dir else None
         data["clusters"] = list(self.clusters)
+        data["auto_mode_clusters"] = list(self.auto_mode_clusters)
         return data
 
     @classmethod
@@ -67,6 +72,7 @@ class SandboxConfig:
         data["state_dir"] = Path(data["state_dir"])
         data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
+        data["auto_mode_clusters"] = tuple(data.get("auto_mode_clusters", ()))
         faults = dict(data.get("faults", {}))
         data["faults"] = Faults(**faults)
         return cls(**data)
