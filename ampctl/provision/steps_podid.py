@@ -47,8 +47,9 @@ class CheckPodIdentityAgent(Step[ClusterRun]):
                 )
             if not run.request.install_pod_identity_agent:
                 raise AmpctlError(
-                    f"EKS add-on {eksapi.AGENT_ADDON} is not installed on cluster {run.cluster}: "
-                    "EKS Pod Identity cannot hand credentials to the pods",
+                    f"EKS add-on {eksapi.AGENT_ADDON} is not installed on cluster {run.cluster}, no self-managed "
+                    f"DaemonSet {eksapi.AGENT_NAMESPACE}/{eksapi.AGENT_DAEMONSET} is ready and the cluster is not "
+                    "EKS Auto Mode: EKS Pod Identity cannot hand credentials to the pods",
                     _agent_fix(run),
                 )
             return Change.create("and wait until ACTIVE")
