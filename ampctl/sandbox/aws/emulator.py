@@ -205,7 +205,10 @@ class AwsEmulator:
         if info.service == "iam" and info.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             from ampctl.sandbox.aws.iam_principals import judge_trust
 
-            return judge_trust(self, info.action, account, body, self.config.faults.iam_propagation_seconds, forward)
+            faults = (
+                self._middleware.faults.faults if self._middleware else self.config.faults
+            )  # /_sandbox/faults sets it
+            return judge_trust(self, info.action, account, body, faults.iam_propagation_seconds, forward)
         return None
 
     @property
