@@ -10,10 +10,13 @@ from typing import Any
 from ampctl.spec import OBJECT_STORE_SECRET, SA_COST_ANALYZER, SA_PROMETHEUS, ClusterSpec
 from ampctl.versions import parse_version
 
-# Under EKS Pod Identity the sigv4 proxy must be an image whose AWS SDK has the Pod Identity credential provider
-# (aws-sdk-go past v1.47.11, awslabs/aws-sigv4-proxy PR #231): the chart's default tag `latest` is unpinned.
+# Under EKS Pod Identity the sigv4 proxy must be an image whose AWS SDK has the Pod Identity credential provider:
+# aws-sigv4-proxy 1.9 and later (its vendored aws-sdk-go v1.54.19 reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE in
+# aws/defaults/defaults.go; v1.8 vendors v1.44.233, which does not). The chart's default tag `latest` is unpinned,
+# so ampctl pins the newest release checked, 1.11.1 (2026-02-11), above that floor.
 SIGV4_PROXY_IMAGE_KEY = "sigV4Proxy.image"
 SIGV4_PROXY_POD_IDENTITY_IMAGE = "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
+PROXY_POD_IDENTITY_FROM = (1, 9)
 CLUSTER = "<cluster>"  # placeholder in the table for the cluster's own id
 Role = str  # "primary" | "agent"
 

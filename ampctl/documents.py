@@ -51,34 +51,68 @@ def trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
     }
 
 
-def role_trust_policy(role_arn: str) -> dict[str, Any]:
-    """Let exactly one IAM role (a cluster's role, in another account) assume this one: role chaining."""
+def role_trust_policy(role_arn: str, *, tag_session: bool = False) -> dict[str, Any]:
+    """Let exactly one IAM role (a cluster's role, in another account) assume this one: role chaining.
+
+    `tag_session` when that role's sessions carry transitive session tags (EKS Pod Identity's): the next AssumeRole
+    passes them on, and STS then also needs sts:TagSession in this trust (IAM User Guide, "Passing session tags in
+    AWS STS", "Permissions required to add session tags" and "Chaining roles with session tags")."""
     return {
         "Version": VERSION,
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": "sts:AssumeRole"}],
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": role_arn}, "Action": _chain_actions(tag_session)}],
     }
 
 
-def assume_role_policy(role_arn: str) -> dict[str, Any]:
-    """Allow sts:AssumeRole on exactly one role, and nothing else."""
+def assume_role_policy(role_arn: str, *, tag_session: bool = False) -> dict[str, Any]:
+    """Allow sts:AssumeRole on exactly one role (and sts:TagSession there, for a session with transitive tags)."""
     return {
         "Version": VERSION,
         "Statement": [
-            {"Sid": "AssumeWorkspaceRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn}
+            {
+                "Sid": "AssumeWorkspaceRole",
+                "Effect": "Allow",
+                "Action": _chain_actions(tag_session),
+                "Resource": role_arn,
+            }
         ],
     }
 
 
+def _chain_actions(tag_session: bool) -> str | list[str]:
+    return ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
+
+
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
+# The session tags EKS Pod Identity puts on its AssumeRole (EKS User Guide, "Define permissions for EKS Pod
+# Identities to assume roles based on tags", "List of session tags added by EKS Pod Identity"). The trust conditions
+# on three of them, as the guide's "Create IAM role with trust policy required by EKS Pod Identity" shows.
+TAG_CLUSTER_ARN = "eks-cluster-arn"
+TAG_NAMESPACE = "kubernetes-namespace"
+TAG_SERVICE_ACCOUNT = "kubernetes-service-account"
 
 
 def cluster_arn(spec: ClusterSpec) -> str:
     return arn("eks", f"cluster/{spec.cluster}", region=spec.region, account=spec.account, regional=True)
 
 
-def pod_identity_trust_policy(spec: ClusterSpec) -> dict[str, Any]:
-    """Let EKS Pod Identity hand the role to this cluster's pods (the associations say which ServiceAccount)."""
+def pod_identity_conditions(spec: ClusterSpec, service_account: str) -> dict[str, str]:
+    """`aws:RequestTag/<tag>` -> the value EKS Pod Identity tags the session with for this cluster's ServiceAccount."""
+    return {
+        f"aws:RequestTag/{TAG_CLUSTER_ARN}": cluster_arn(spec),
+        f"aws:RequestTag/{TAG_NAMESPACE}": spec.namespace,
+        f"aws:RequestTag/{TAG_SERVICE_ACCOUNT}": service_account,
+    }
+
+
+def pod_identity_trust_policy(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
+    """Let EKS Pod Identity hand the role to one ServiceAccount of this cluster.
+
+    The conditions are on the session tags EKS documents, not on aws:SourceArn/aws:SourceAccount: AWS's EKS guide
+    documents neither key for pods.eks.amazonaws.com, and the source ARN, where sent, is the pod identity
+    association's (arn:aws:eks:REGION:ACCOUNT:podidentityassociation/CLUSTER/a-ID), never the cluster's. The tags
+    pin the cluster (its ARN holds account and region), the namespace and the ServiceAccount, whatever the
+    association's id: one role per component, so one ServiceAccount per role."""
     return {
         "Version": VERSION,
         "Statement": [
@@ -86,10 +120,7 @@ def pod_identity_trust_policy(spec: ClusterSpec) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Principal": {"Service": POD_IDENTITY_SERVICE},
                 "Action": list(POD_IDENTITY_ACTIONS),
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": spec.account},
-                    "ArnEquals": {"aws:SourceArn": cluster_arn(spec)},
-                },
+                "Condition": {"StringEquals": pod_identity_conditions(spec, service_account)},
             }
         ],
     }
@@ -97,7 +128,9 @@ def pod_identity_trust_policy(spec: ClusterSpec) -> dict[str, Any]:
 
 def role_trust(spec: ClusterSpec, service_account: str) -> dict[str, Any]:
     """The trust policy of a component's role under the cluster's identity (IRSA or EKS Pod Identity)."""
-    return pod_identity_trust_policy(spec) if spec.pod_identity else trust_policy(spec, service_account)
+    if spec.pod_identity:
+        return pod_identity_trust_policy(spec, service_account)
+    return trust_policy(spec, service_account)
 
 
 def bucket_arn(bucket: str, *, region: str | None = None) -> str:

@@ -164,7 +164,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> It
     charts = REAL_CHARTS if REAL_CHARTS.is_dir() else None
     config = SandboxConfig(
         state_dir=state_dir, feeder_interval=0.5, prometheus_bin=prometheus_bin, charts_dir=charts,
-        workspace_account=WORKSPACE_ACCOUNT_ID,
+        workspace_account=WORKSPACE_ACCOUNT_ID, auto_mode_clusters=("sandbox-west",),
     )  # fmt: skip
     manager.up(config)
     try:

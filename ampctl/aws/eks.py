@@ -61,3 +61,23 @@ def describe(eks: Any, cluster: str, association_id: str) -> dict[str, Any] | No
 def describe_association(association: dict[str, Any]) -> str:
     """namespace/serviceAccount -> role, for plans, doctor and render."""
     return f"{association['namespace']}/{association['serviceAccount']} -> {association['roleArn']}"
+
+
+# Where the Pod Identity agent comes from: EKS Auto Mode has it built in and offers no eks-pod-identity-agent add-on
+# (EKS User Guide, "Automate cluster infrastructure with EKS Auto Mode": Pod Identity agent among the capabilities it
+# runs; DescribeCluster's Cluster.computeConfig.enabled, EKS API Reference, marks an Auto Mode cluster). Otherwise the
+# add-on, or the same agent run by the user as DaemonSet kube-system/eks-pod-identity-agent ("Set up the Amazon EKS
+# Pod Identity Agent"). botocore before the Auto Mode API (botocore 1.34.0's eks model has no computeConfig) drops
+# the field: such a cluster then reads as not Auto Mode.
+AGENT_NAMESPACE = "kube-system"
+AGENT_DAEMONSET = "eks-pod-identity-agent"
+
+
+def is_auto_mode(cluster: dict[str, Any] | None) -> bool:
+    """Whether a DescribeCluster answer is an EKS Auto Mode cluster (compute managed by EKS)."""
+    return bool(((cluster or {}).get("computeConfig") or {}).get("enabled"))
+
+
+def agent_daemonset_ready(daemonset: dict[str, Any] | None) -> int:
+    """How many pods of a self-managed agent DaemonSet are ready (0 when there is none)."""
+    return int(((daemonset or {}).get("status") or {}).get("numberReady") or 0)

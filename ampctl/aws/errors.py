@@ -36,6 +36,12 @@ def translate_aws_error(exc: BaseException) -> AmpctlError | None:
             )
         if code in {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch"}:
             return AmpctlError(f"AWS rejected the credentials ({code})", "refresh your credentials and retry")
+        if code == "MalformedPolicyDocument" and "Invalid principal" in str(error.get("Message", "")):
+            # A trust naming a role that IAM does not know (deleted, or still propagating after ampctl's retries).
+            return AmpctlError(
+                f"AWS refused {op}: {error.get('Message')}: the trusted role does not exist (yet)",
+                "if another run is deleting or creating it, wait for that run to finish, then re-run",
+            )
         if code in GONE | RACED:
             # What the plan saw changed under the run: something vanished (a teardown), appeared, or was being
             # changed by another call. A re-run plans from the new state.

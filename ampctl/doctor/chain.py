@@ -4,6 +4,11 @@ cluster role in B --(its policy allows sts:AssumeRole on the A role)--> A role -
 role)--> AMP policy on the A role --> the values that make the sigv4 proxy and remote write assume it. Each hop
 is read, not guessed: the B role's policies in B, the A role through the role ampctl assumes in A. The live PromQL
 checks then prove the whole chain through Kubecost's pod. Run only when the workspace is in another account.
+
+Under EKS Pod Identity the B role's session carries EKS's transitive session tags ("Define permissions for EKS Pod
+Identities to assume roles based on tags", "Cross-account tags"), so the AssumeRole into A is also sts:TagSession:
+both the B role's policy and the A role's trust must allow it (IAM User Guide, "Passing session tags in AWS STS",
+"Permissions required to add session tags"), else "not authorized to perform: sts:TagSession".
 """
 
 from __future__ import annotations
@@ -49,7 +54,23 @@ def may_assume(facts: Facts, findings: Findings, component: str) -> Result:
             "there, so the pods' AssumeRole is AccessDenied",
             f"{_fix(facts)} puts the assume policy back on {name}",
         )
-    return ok(f"{name} (account {facts.account}) may assume {target}")
+    if _tagged(facts) and not role_grants(facts, name, "sts:TagSession", target):
+        return fail(
+            f"role {name} (account {facts.account}) may not pass its session tags to {target}: {TAGS_NEED}, and no "
+            f"policy of it allows sts:TagSession there (AccessDenied: not authorized to perform: sts:TagSession)",
+            f"{_fix(facts)} puts the assume policy with sts:TagSession on {name}",
+        )
+    return ok(f"{name} (account {facts.account}) may assume {target}" + (" with its session tags" * _tagged(facts)))
+
+
+TAGS_NEED = "EKS Pod Identity's session tags are transitive, so the AssumeRole also needs sts:TagSession"
+
+
+def _tagged(facts: Facts) -> bool:
+    """The cluster role's sessions carry transitive tags: it gets its credentials from EKS Pod Identity."""
+    from ampctl.doctor.identitymode import uses_pod_identity
+
+    return uses_pod_identity(facts)
 
 
 def _workspace_role(facts: Facts, arn: str) -> dict[str, Any] | None:
@@ -72,21 +93,27 @@ def trusted(facts: Facts, findings: Findings, component: str) -> Result:
         return fail(f"role {target} does not exist in workspace account {account}", f"{_fix(facts)} creates it")
     document = parse_document(role.get("AssumeRolePolicyDocument") or {})
     statements = document.get("Statement") or []
-    named: list[str] = []
+    named: dict[str, list[str]] = {"sts:AssumeRole": [], "sts:TagSession": []}
     for st in [statements] if isinstance(statements, dict) else statements:
         actions = st.get("Action") or []
-        if st.get("Effect") != "Allow" or "sts:AssumeRole" not in ([actions] if isinstance(actions, str) else actions):
-            continue
         principals = (st.get("Principal") or {}).get("AWS", []) if isinstance(st.get("Principal"), dict) else []
-        named += [principals] if isinstance(principals, str) else list(principals)
-    if named != [source]:
-        found = ", ".join(named) or "no role"
+        for action, names in named.items():
+            if st.get("Effect") == "Allow" and action in ([actions] if isinstance(actions, str) else actions):
+                names += [principals] if isinstance(principals, str) else list(principals)
+    if named["sts:AssumeRole"] != [source]:
+        found = ", ".join(named["sts:AssumeRole"]) or "no role"
         return fail(
             f"role {name_of(target)} in workspace account {account} does not trust {source}: its trust "
             f"policy names {found}, so {component}'s sts:AssumeRole into account {account} is refused",
             f"{_fix(facts)} rewrites the trust policy in account {account}",
         )
-    return ok(f"{name_of(target)} (account {account}) trusts exactly {source}")
+    if _tagged(facts) and source not in named["sts:TagSession"]:
+        return fail(
+            f"role {name_of(target)} in workspace account {account} trusts {source} for sts:AssumeRole only: "
+            f"{TAGS_NEED} (AccessDenied: not authorized to perform: sts:TagSession)",
+            f"{_fix(facts)} rewrites the trust policy in account {account}",
+        )
+    return ok(f"{name_of(target)} (account {account}) trusts exactly {source}" + (" with its tags" * _tagged(facts)))
 
 
 def amp_policy(facts: Facts, findings: Findings, component: str) -> Result:

@@ -23,7 +23,13 @@ TAIL_LINES = 2000
 _STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)\s")
 _APP_PREFIX = re.compile(r'^(time="[^"]*"\s+|ts=\S+\s+|\d{4}-\d\d-\d\dT\S+\s+)')
 _FIELD = re.compile(r'(\w+)=("[^"]*"|\S+)')
-_SIGV4_START = ("Stripping headers", "Listening on")
+# aws-sigv4-proxy logs through logrus' text formatter (`time=... level=info msg=...`), cmd/aws-sigv4-proxy/main.go and
+# handler/ at v1.8 to v1.11.1: at start-up "Custom headers, values are redacted: ..." (v1.9+), "Stripping headers
+# ...", "Duplicating headers ..." (v1.8+), "Listening on ..." (info) and "Peer SSL Certificate validation is
+# DISABLED" or "Invalid header format: ..." (warning); failures are level=error ("unable to proxy request", "error
+# proxying request") or level=fatal. A line without a logrus level (a Go panic, the SDK's own output) is an error.
+_LOGRUS_LEVEL = re.compile(r'(?:^|\s)level=("?)(\w+)\1(?:\s|$)')
+_SIGV4_FAILURE_LEVELS = ("error", "fatal", "panic")
 _COST_MODEL_ERROR = re.compile(r"(^|\s)(ERR|ERROR|FTL)\s|level=(error|fatal)|Prometheus communication error")
 _PROMETHEUS_ERROR = re.compile(
     r"level=(error|fatal)|level=warn.*component=remote|component=remote.*level=warn|out of order|"
@@ -34,9 +40,14 @@ HINTS = (
     (
         "NoCredentialProviders",
         "the pod has no AWS credentials: its ServiceAccount lacks the role annotation (IRSA), or its pod identity "
-        "association, the eks-pod-identity-agent add-on or a sigv4 proxy image of 1.11+ (EKS Pod Identity)",
+        "association, a Pod Identity agent or a sigv4 proxy image of 1.9+ (EKS Pod Identity)",
     ),
     ("CredentialsEndpointError", "EKS Pod Identity cannot assume the role: its trust policy refuses the pods"),
+    (
+        "perform: sts:TagSession",
+        "the role chain to the workspace account does not allow sts:TagSession, which EKS Pod Identity's transitive "
+        "session tags need: see the chain.* checks",
+    ),
     ("No OpenIDConnect provider", "the cluster's IAM OIDC provider is missing"),
     ("InvalidIdentityToken", "the cluster's IAM OIDC provider is missing or wrong"),
     ("AssumeRoleWithWebIdentity", "the role's trust policy does not admit the ServiceAccount"),
@@ -68,13 +79,16 @@ class Source:
 
 
 def _sigv4_error(line: str) -> bool:
-    return bool(line.strip()) and not any(marker in line for marker in _SIGV4_START)
+    level = _LOGRUS_LEVEL.search(line)
+    if level is not None:
+        return level.group(2).lower() in _SIGV4_FAILURE_LEVELS
+    return bool(line.strip())
 
 
 SOURCES = {
     "sigv4proxy": Source(
         "cost-analyzer", "sigv4proxy", _sigv4_error, ("promql.kubecost.memory", "promql.kubecost.node-cost"),
-        "only the start-up lines (Stripping headers, Listening on :8005)",
+        "only the start-up lines (headers, Listening on :8005)",
     ),
     "cost-model": Source(
         "cost-analyzer", "cost-model", lambda line: bool(_COST_MODEL_ERROR.search(line)),

@@ -1,6 +1,12 @@
-"""A workspace in another account (A): per cluster and IRSA component, a role in A with AMP's managed policy that
+"""A workspace in another account (A): per cluster and component, a role in A with AMP's managed policy that
 trusts exactly the component's role in the cluster's account (B), and on that B role one inline policy allowing
-sts:AssumeRole on exactly that A role. The A role is made through the role ampctl assumes in A."""
+sts:AssumeRole on exactly that A role. The A role is made through the role ampctl assumes in A.
+
+Under EKS Pod Identity both also allow sts:TagSession: EKS's session tags are transitive ("Define permissions for
+EKS Pod Identities to assume roles based on tags", "Cross-account tags"), so the B role's session passes them on
+to the AssumeRole of the A role, which STS then judges as tagging the session. The association's targetRoleArn
+(EKS assuming the A role itself) is not used: CreatePodIdentityAssociation gained it in June 2025 and the botocore
+that ampctl's boto3>=1.34 allows lacks it (botocore 1.34.0's eks model), and disableSessionTags likewise."""
 
 from __future__ import annotations
 
@@ -36,7 +42,8 @@ class EnsureWorkspaceRole(EnsureRole):
     def trust(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import role_trust_policy
 
-        return role_trust_policy(self.trusted)
+        # Under EKS Pod Identity the cluster role's session carries EKS's transitive tags into this AssumeRole.
+        return role_trust_policy(self.trusted, tag_session=run.request.pod_identity)
 
     def description(self, run: ClusterRun) -> str:
         return f"Kubecost {self.component} on {run.cluster} (account {run.account}) to AMP (ampctl)"
@@ -61,10 +68,10 @@ class EnsureAssumePolicy(Step[ClusterRun]):
         self.policy = ASSUME_POLICY
         self.title = f"IAM policy {ASSUME_POLICY} on role {self.role}: may assume {name_of(self.target)}"
 
-    def _desired(self) -> dict[str, object]:
+    def _desired(self, run: ClusterRun) -> dict[str, object]:
         from ampctl.documents import assume_role_policy
 
-        return assume_role_policy(self.target)
+        return assume_role_policy(self.target, tag_session=run.request.pod_identity)
 
     def check(self, run: ClusterRun) -> Change:
         from ampctl.documents import documents_equal
@@ -76,10 +83,10 @@ class EnsureAssumePolicy(Step[ClusterRun]):
             current = iam.get_role_policy(RoleName=self.role, PolicyName=self.policy)["PolicyDocument"]
         except iam.exceptions.NoSuchEntityException:
             return Change.create()
-        return Change.unchanged() if documents_equal(current, self._desired()) else Change.update("document drifted")
+        return Change.unchanged() if documents_equal(current, self._desired(run)) else Change.update("document drifted")
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         # PutRolePolicy replaces the document: safe to repeat after a lost answer.
         run.client("iam").put_role_policy(
-            RoleName=self.role, PolicyName=self.policy, PolicyDocument=json.dumps(self._desired())
+            RoleName=self.role, PolicyName=self.policy, PolicyDocument=json.dumps(self._desired(run))
         )

@@ -24,7 +24,8 @@ def _agent_fix(run: ClusterRun) -> str:
 
 
 class CheckPodIdentityAgent(Step[ClusterRun]):
-    """The add-on must be ACTIVE; with --install-pod-identity-agent it is created and waited for."""
+    """An agent must run: built into EKS Auto Mode, a self-managed DaemonSet, or the add-on ACTIVE; with
+    --install-pod-identity-agent the add-on is created and waited for (never on Auto Mode, which has none)."""
 
     needs: tuple[str, ...] | None = ()
     gives: tuple[str, ...] = ("pod-identity-agent",)
@@ -33,12 +34,22 @@ class CheckPodIdentityAgent(Step[ClusterRun]):
         self.title = f"EKS add-on {eksapi.AGENT_ADDON} on cluster {run.cluster}"
 
     def check(self, run: ClusterRun) -> Change:
+        if eksapi.is_auto_mode(run.client("eks").describe_cluster(name=run.cluster)["cluster"]):
+            return Change.unchanged("built into EKS Auto Mode")
         found = eksapi.addon(run.client("eks"), run.cluster)
         if found is None:
+            ready = eksapi.agent_daemonset_ready(
+                run.kube.read("daemon_set", eksapi.AGENT_NAMESPACE, eksapi.AGENT_DAEMONSET, group="apps")
+            )
+            if ready:
+                return Change.unchanged(
+                    f"self-managed DaemonSet {eksapi.AGENT_NAMESPACE}/{eksapi.AGENT_DAEMONSET}, {ready} ready"
+                )
             if not run.request.install_pod_identity_agent:
                 raise AmpctlError(
-                    f"EKS add-on {eksapi.AGENT_ADDON} is not installed on cluster {run.cluster}: "
-                    "EKS Pod Identity cannot hand credentials to the pods",
+                    f"EKS add-on {eksapi.AGENT_ADDON} is not installed on cluster {run.cluster}, no self-managed "
+                    f"DaemonSet {eksapi.AGENT_NAMESPACE}/{eksapi.AGENT_DAEMONSET} is ready and the cluster is not "
+                    "EKS Auto Mode: EKS Pod Identity cannot hand credentials to the pods",
                     _agent_fix(run),
                 )
             return Change.create("and wait until ACTIVE")

@@ -5,6 +5,7 @@ account are both this step, each with its own trust, IAM client and words."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -16,6 +17,31 @@ from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
 from ampctl.pool import known, outcome, together
 from ampctl.provision.context import ClusterRun
+
+# A role created moments ago is not yet valid as a principal everywhere in IAM (IAM User Guide, "Troubleshoot general
+# issues", "Changes that I make are not always immediately visible"): a trust naming it is refused meanwhile with
+# MalformedPolicyDocument "Invalid principal in policy" (public reports; the sandbox emulates it). ampctl creates each
+# cluster role and names it in the workspace account's trust right away, so such a write is retried for a while.
+PRINCIPAL_WAIT_SECONDS = 60.0
+PRINCIPAL_POLL_SECONDS = 2.0
+
+
+def _while_propagating(run: ClusterRun, call: Callable[..., Any], **kwargs: Any) -> Any:
+    from botocore.exceptions import ClientError
+
+    deadline = time.monotonic() + PRINCIPAL_WAIT_SECONDS
+    while True:
+        try:
+            return call(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            propagating = error.get("Code") == "MalformedPolicyDocument" and "Invalid principal" in str(
+                error.get("Message", "")
+            )
+            if not propagating or time.monotonic() >= deadline:
+                raise
+            run.progress(f"{run.cluster}: IAM does not know the trusted role yet (just created?): retrying")
+            run.sleep(PRINCIPAL_POLL_SECONDS)
 
 
 def require_managed(tags: list[dict[str, str]], kind: str, name: str) -> None:
@@ -89,7 +115,9 @@ class EnsureRole(Step[ClusterRun]):
         attached: set[str] | None = None
         if change.action is Action.CREATE:
             try:
-                iam.create_role(
+                _while_propagating(
+                    run,
+                    iam.create_role,
                     RoleName=self.name,
                     AssumeRolePolicyDocument=trust,
                     Description=self.description(run),
@@ -102,7 +130,7 @@ class EnsureRole(Step[ClusterRun]):
         if attached is None:
             role = iamapi.get_role(iam, self.name) or {}
             if not documents_equal(role.get("AssumeRolePolicyDocument", {}), self.trust(run)):
-                iam.update_assume_role_policy(RoleName=self.name, PolicyDocument=trust)
+                _while_propagating(run, iam.update_assume_role_policy, RoleName=self.name, PolicyDocument=trust)
             attached = iamapi.attached_policy_arns(iam, self.name)
         attach = [
             partial(iam.attach_role_policy, RoleName=self.name, PolicyArn=arn)

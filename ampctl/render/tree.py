@@ -74,9 +74,9 @@ def _workspace_account_documents(spec: ClusterSpec) -> list[RenderedFile]:
         cluster_role = naming.role_arn(spec.account, naming.role_name(spec.cluster, component), region=spec.region)
         name = naming.workspace_role_name(spec.cluster, component)
         target = naming.role_arn(spec.workspace_account, name, region=spec.region)
-        trust = documents.to_json(documents.role_trust_policy(cluster_role))
+        trust = documents.to_json(documents.role_trust_policy(cluster_role, tag_session=spec.pod_identity))
         files.append(RenderedFile(f"iam/workspace-account/{name}-trust.json", trust))
-        assume = documents.to_json(documents.assume_role_policy(target))
+        assume = documents.to_json(documents.assume_role_policy(target, tag_session=spec.pod_identity))
         files.append(
             RenderedFile(f"iam/{naming.role_name(spec.cluster, component)}-{naming.ASSUME_POLICY}.json", assume)
         )

@@ -39,6 +39,9 @@ class Faults:
     # read racing with a teardown sees.
     vanish_rate: float = 0.0
     count: int = 0  # at most this many faults are injected (0: no limit), e.g. 1 for "once"
+    # For this long after a CreateRole, a trust policy naming that role is refused as IAM does while the new role
+    # propagates ("Invalid principal in policy"; see ampctl.sandbox.aws.iam_principals). 0: off.
+    iam_propagation_seconds: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -57,12 +60,14 @@ class SandboxConfig:
     feeder_interval: float = 5.0
     charts_dir: Path | None = None  # real chart packages to serve; None: the stand-in charts
     workspace_account: str | None = None  # a second AWS account (the AMP workspace's), off by default
+    auto_mode_clusters: tuple[str, ...] = ()  # clusters created with EKS Auto Mode (Pod Identity built in)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["state_dir"] = str(self.state_dir)
         data["charts_dir"] = str(self.charts_dir) if self.charts_dir else None
         data["clusters"] = list(self.clusters)
+        data["auto_mode_clusters"] = list(self.auto_mode_clusters)
         return data
 
     @classmethod
@@ -71,6 +76,7 @@ class SandboxConfig:
         data["state_dir"] = Path(data["state_dir"])
         data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
+        data["auto_mode_clusters"] = tuple(data.get("auto_mode_clusters", ()))
         faults = dict(data.get("faults", {}))
         data["faults"] = Faults(**faults)
         return cls(**data)

@@ -441,3 +441,23 @@ def test_trust_policy_judge_other_provider_and_no_web_identity() -> None:
     other = judge(_trust({}, provider=PROVIDER.replace("ABC", "XYZ")), PROVIDER, HOST, SUBJECT)
     assert any("not " + PROVIDER in p for p in other.problems)
     assert not judge({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}, PROVIDER, HOST, SUBJECT).ok
+
+
+def test_the_sigv4_proxy_start_up_lines_are_not_errors() -> None:
+    """aws-sigv4-proxy v1.9+ (cmd/aws-sigv4-proxy/main.go) logs these at start-up through logrus; only error and
+    fatal levels, or lines without a level, are failures."""
+    from ampctl.doctor.logs import SOURCES
+
+    is_error = SOURCES["sigv4proxy"].is_error
+    stamp = 'time="2026-01-01T00:00:00Z"'
+    for line in (
+        f'{stamp} level=info msg="Custom headers, values are redacted: []" CcustomHeadersParsed="[]"',
+        f'{stamp} level=info msg="Stripping headers []" StripHeaders="[]"',
+        f'{stamp} level=info msg="Duplicating headers []" DuplicateHeaders="[]"',
+        f'{stamp} level=info msg="Listening on :8005" port=":8005"',
+        f'{stamp} level=warning msg="Peer SSL Certificate validation is DISABLED"',
+    ):
+        assert not is_error(line), line
+    assert is_error(f'{stamp} level=error msg="unable to proxy request" error="NoCredentialProviders: no valid"')
+    assert is_error(f'{stamp} level=fatal msg="listen tcp :8005: bind: address already in use"')
+    assert is_error("panic: runtime error: invalid memory address")

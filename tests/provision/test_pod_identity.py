@@ -85,9 +85,18 @@ def test_clusters_get_associations_trust_and_no_annotation(sandbox: Sandbox, fle
             statement = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
             assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
             assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:TagSession"]
-            assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == sandbox.context(cluster)
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "aws:RequestTag/eks-cluster-arn": sandbox.context(cluster),
+                    "aws:RequestTag/kubernetes-namespace": NS,
+                    "aws:RequestTag/kubernetes-service-account": sa,
+                }
+            }
             account = sandbox.kube(cluster).read_namespaced_service_account(sa, NS)
             assert ANNOTATION not in (account.metadata.annotations or {})
+        if cluster == WEST:  # EKS Auto Mode: Pod Identity built in, no add-on installed
+            assert sandbox.client("eks").list_addons(clusterName=cluster)["addons"] == []
+            continue
         addon = sandbox.client("eks").describe_addon(clusterName=cluster, addonName=AGENT)["addon"]
         assert addon["status"] == "ACTIVE"
     from kubernetes import client as k8s  # the chart's sidecar runs the pinned image
@@ -169,6 +178,65 @@ def test_a_deleted_association_or_a_wrong_trust_fails_doctor_and_bootstrap_repai
     repaired(sandbox, fleet, PRIMARY)
 
 
+def test_the_cluster_arn_source_trust_fails_as_on_aws_and_bootstrap_moves_it(sandbox: Sandbox, fleet: Path) -> None:
+    """The trust ampctl wrote before (aws:SourceArn = the cluster ARN): EKS sends the association ARN, so the pods get
+    no credentials; doctor names it, and a re-run rewrites the trust in the new form."""
+    iam = sandbox.client("iam")
+    role = f"kubecost-{PRIMARY}-cost-analyzer"
+    old = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"},
+        "Action": ["sts:AssumeRole", "sts:TagSession"],
+        "Condition": {"StringEquals": {"aws:SourceAccount": sandbox.state.account},
+                      "ArnEquals": {"aws:SourceArn": sandbox.context(PRIMARY)}},
+    }]}  # fmt: skip
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(old))
+    code, clusters = doctor(sandbox, fleet, PRIMARY, wait="0s")
+    checks = clusters[PRIMARY]
+    assert code == 2
+    trust = checks["pod-identity.cost-analyzer.trust"]
+    assert trust["status"] == "fail", trust
+    assert "trust uses the cluster ARN as aws:SourceArn; EKS sends the association ARN" in trust["evidence"]
+    assert "re-run bootstrap" in trust["fix"]
+    assert checks["promql.kubecost.memory"]["status"] != "pass"  # refused, as on AWS
+    plan = sandbox.ampctl("bootstrap", "--dry-run", "--context", sandbox.context(PRIMARY), cwd=fleet)
+    assert "trust policy" in plan.stdout + plan.stderr
+    boot(sandbox, fleet)
+    statement = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert "aws:SourceArn" not in json.dumps(statement)
+    assert repaired(sandbox, fleet, PRIMARY)["pod-identity.cost-analyzer.trust"]["status"] == "pass"
+
+
+def test_auto_mode_needs_no_add_on(sandbox: Sandbox, fleet: Path) -> None:
+    """WEST is an EKS Auto Mode cluster: --install-pod-identity-agent installed nothing, doctor says why."""
+    assert sandbox.client("eks").list_addons(clusterName=WEST)["addons"] == []
+    code, clusters = doctor(sandbox, fleet, WEST)
+    agent = clusters[WEST]["pod-identity.agent"]
+    assert code == 0 and agent["status"] == "pass", [clusters[WEST][i] for i in failing(clusters[WEST])]
+    assert "EKS Auto Mode" in agent["evidence"]
+
+
+def test_a_self_managed_agent_is_accepted(sandbox: Sandbox, fleet: Path) -> None:
+    """EAST runs the agent as its own DaemonSet, without the add-on: bootstrap and doctor accept it."""
+    from kubernetes import client as k8s
+
+    sandbox.client("eks").delete_addon(clusterName=EAST, addonName=AGENT)
+    apps = k8s.AppsV1Api(sandbox.kube(EAST).api_client)
+    labels = {"app.kubernetes.io/name": AGENT}
+    apps.create_namespaced_daemon_set("kube-system", {
+        "apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": AGENT, "namespace": "kube-system"},
+        "spec": {"selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels}, "spec": {
+            "containers": [{"name": AGENT, "image": "public.ecr.aws/eks/eks-pod-identity-agent:v0.1.29"}]}}},
+    })  # fmt: skip
+    try:
+        ok(sandbox.ampctl("add-cluster", "--yes", "--context", sandbox.context(EAST), cwd=fleet))
+        checks = repaired(sandbox, fleet, EAST)
+        assert "self-managed" in checks["pod-identity.agent"]["evidence"], checks["pod-identity.agent"]
+    finally:
+        apps.delete_namespaced_daemon_set(AGENT, "kube-system")
+        ok(sandbox.ampctl("add-cluster", "--yes", "--install-pod-identity-agent", "--context", sandbox.context(EAST),
+                          cwd=fleet))  # fmt: skip
+
+
 def test_a_deleted_add_on_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox, fleet: Path) -> None:
     sandbox.client("eks").delete_addon(clusterName=PRIMARY, addonName=AGENT)
     code, clusters = doctor(sandbox, fleet, PRIMARY, wait="0s")
@@ -180,6 +248,7 @@ def test_a_deleted_add_on_fails_doctor_and_bootstrap_repairs_it(sandbox: Sandbox
     refused = sandbox.ampctl("bootstrap", "--yes", "--context", sandbox.context(PRIMARY), cwd=fleet)
     assert refused.returncode == 1
     assert f"{AGENT} is not installed" in refused.stderr and "--install-pod-identity-agent" in refused.stderr
+    assert "no Pod Identity agent" in checks["pod-identity.agent"]["evidence"]
     boot(sandbox, fleet, "--install-pod-identity-agent")
     repaired(sandbox, fleet, PRIMARY)
 

@@ -139,7 +139,8 @@ def test_a_re_run_changes_nothing(sandbox: Sandbox, fleet: Path) -> None:
 
 def test_a_removed_trust_entry_names_the_broken_hop_and_bootstrap_repairs_it(sandbox: Sandbox, fleet: Path) -> None:
     account = sandbox.state.workspace_account
-    other = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{B}:role/someone-else"}, "Action": "sts:AssumeRole"}
+    someone_else = f"arn:aws:iam::{B}:role/kubecost-{EAST}-cost-analyzer"  # IAM refuses a principal that does not exist
+    other = {"Effect": "Allow", "Principal": {"AWS": someone_else}, "Action": "sts:AssumeRole"}
     sandbox.workspace_client("iam").update_assume_role_policy(
         RoleName=f"kubecost-{PRIMARY}-amp-query",
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [other]}),

@@ -643,8 +643,11 @@ def test_render_under_pod_identity_writes_no_annotation_and_the_associations(tmp
     assert [a["metadata"].get("annotations") for a in accounts] == [None, None]
     trust = json.loads((tmp_path / "iam" / "kubecost-c1-cost-analyzer-trust.json").read_text())
     assert trust["Statement"][0]["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    assert trust["Statement"][0]["Condition"]["ArnEquals"] == {"aws:SourceArn": "arn:aws:eks:us-east-2:" + ACCOUNT
-                                                               + ":cluster/c1"}  # fmt: skip
+    assert trust["Statement"][0]["Condition"]["StringEquals"] == {
+        "aws:RequestTag/eks-cluster-arn": f"arn:aws:eks:us-east-2:{ACCOUNT}:cluster/c1",
+        "aws:RequestTag/kubernetes-namespace": "kubecost",
+        "aws:RequestTag/kubernetes-service-account": SA_COST_ANALYZER,
+    }
     note = (tmp_path / "pod-identity-associations.md").read_text()
     assert f"--service-account {SA_PROMETHEUS} --role-arn" in note and "Terraform" in note
     values = yaml.safe_load((tmp_path / "03-cluster-values.yaml").read_text())

@@ -241,9 +241,11 @@ def test_working_install_answers_with_the_fed_series(stack: Stack) -> None:
     assert cost[0]["metric"]["cluster_id"] == CLUSTER
 
     proxy_log = stack.logs("kubecost-cost-analyzer", "sigv4proxy").splitlines()
-    assert len(proxy_log) == 2, proxy_log
-    assert 'msg="Stripping headers []" StripHeaders="[]"' in proxy_log[0]
-    assert 'msg="Listening on :8005" port=":8005"' in proxy_log[1]
+    assert len(proxy_log) == 4, proxy_log  # aws-sigv4-proxy v1.9+ cmd/aws-sigv4-proxy/main.go
+    assert 'msg="Custom headers, values are redacted: []"' in proxy_log[0]
+    assert 'msg="Stripping headers []" StripHeaders="[]"' in proxy_log[1]
+    assert 'msg="Duplicating headers []" DuplicateHeaders="[]"' in proxy_log[2]
+    assert 'msg="Listening on :8005" port=":8005"' in proxy_log[3]
     assert "level=error" not in stack.logs("kubecost-prometheus-server", "prometheus-server")
     assert " ERR " not in stack.logs("kubecost-cost-analyzer", "cost-model")
 

@@ -17,7 +17,8 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
-from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, AwsMiddleware
+from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, Answer, AwsMiddleware
+from ampctl.sandbox.aws.ops import RequestInfo
 from ampctl.sandbox.config import OPERATOR_ACCESS_KEY, OPERATOR_SECRET_KEY, Faults, SandboxConfig
 
 # SHA-1 of the root CA that signs oidc.eks.*.amazonaws.com, as EKS documents for IRSA.
@@ -50,6 +51,16 @@ def reset_moto_account(account: str) -> None:
         for bucket, (_, owner) in list(s3_backends.bucket_accounts.items()):
             if owner == account:
                 s3_backends.bucket_accounts.pop(bucket, None)
+
+
+def auto_mode(cluster: Any, account: str) -> None:
+    """Make a moto cluster an EKS Auto Mode one, as DescribeCluster shows it (EKS API Reference, Cluster:
+    computeConfig, storageConfig.blockStorage, kubernetesNetworkConfig.elasticLoadBalancing; "Create an Amazon EKS
+    Auto Mode cluster" turns all three on together). moto's create_cluster takes none of them."""
+    node_role = f"arn:aws:iam::{account}:role/{cluster.name}-eks-auto-node"
+    cluster.compute_config = {"enabled": True, "nodePools": ["general-purpose", "system"], "nodeRoleArn": node_role}
+    cluster.storage_config = {"blockStorage": {"enabled": True}}
+    cluster.kubernetes_network_config = {**cluster.kubernetes_network_config, "elasticLoadBalancing": {"enabled": True}}
 
 
 class AwsEmulator:
@@ -95,7 +106,7 @@ class AwsEmulator:
             self.config,
             on_reset=self.reset,
             set_workspace_status=self.set_workspace_status,
-            assume_role_refusal=self._assume_role_refusal,
+            judge=self._judge,
             s3_refusal=self._s3_refusal,
         )
         self._server = make_server("127.0.0.1", 0, self._middleware, threaded=True, request_handler=QuietHandler)
@@ -186,10 +197,20 @@ class AwsEmulator:
     def oidc_provider_arn(self, issuer: str) -> str:
         return f"arn:aws:iam::{self.config.account}:oidc-provider/{issuer.removeprefix('https://')}"
 
-    def _assume_role_refusal(self, access_key: str, body: bytes) -> tuple[int, bytes] | None:
-        from ampctl.sandbox.aws.assume import refusal
+    def _judge(self, info: RequestInfo, body: bytes, account: str, forward: Callable[[], Answer]) -> Answer | None:
+        """The STS and IAM rules moto lacks: AssumeRole (assume.py), the principals of a trust (iam_principals.py)."""
+        if info.service == "sts" and info.action == "AssumeRole":
+            from ampctl.sandbox.aws.assume import assume_role
 
-        return refusal(self, access_key, body)
+            return assume_role(self, info.access_key, body, forward)
+        if info.service == "iam" and info.action in ("CreateRole", "UpdateAssumeRolePolicy"):
+            from ampctl.sandbox.aws.iam_principals import judge_trust
+
+            faults = (
+                self._middleware.faults.faults if self._middleware else self.config.faults
+            )  # /_sandbox/faults sets it
+            return judge_trust(self, info.action, account, body, faults.iam_propagation_seconds, forward)
+        return None
 
     def _s3_refusal(self, access_key: str, operation: str, environ: dict[str, Any]) -> tuple[int, bytes] | None:
         from ampctl.sandbox.aws.kms_policy import s3_refusal
@@ -244,6 +265,8 @@ class AwsEmulator:
             )
             issuer = self.cluster_issuer(name)
             backend.clusters[name].identity = {"oidc": {"issuer": issuer}}
+            if name in self.config.auto_mode_clusters:
+                auto_mode(backend.clusters[name], self.config.account)
             if self.config.oidc_providers:
                 iam.create_open_id_connect_provider(
                     Url=issuer,

@@ -26,6 +26,7 @@ CLIENT_TOKEN_TTL = 8 * 3600.0
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
+Answer = tuple[int, Headers, bytes]
 
 
 def read_body(environ: dict[str, Any]) -> bytes:
@@ -64,10 +65,11 @@ class AwsMiddleware:
         on_reset: Callable[[], None],
         set_workspace_status: Callable[[str, str, str | None], bool],
         max_calls: int = 5000,
-        assume_role_refusal: Callable[[str, bytes], tuple[int, bytes] | None] | None = None,
+        judge: Callable[[RequestInfo, bytes, str, Callable[[], Answer]], Answer | None] | None = None,
         s3_refusal: Callable[[str, str, dict[str, Any]], tuple[int, bytes] | None] | None = None,
     ) -> None:
-        self.assume_role_refusal, self.s3_refusal = assume_role_refusal, s3_refusal
+        self.judge = judge  # STS and IAM rules beyond moto's: an answer, or None to let moto answer
+        self.s3_refusal = s3_refusal  # SSE-KMS for S3's callers (kms_policy.py)
         self.app = app
         self.config = config
         self.on_reset = on_reset
@@ -184,11 +186,10 @@ class AwsMiddleware:
                 self._changed(info.service)
 
     def _route(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
-        if info.service == "sts" and info.action == "AssumeRole" and self.assume_role_refusal is not None:
-            refused = self.assume_role_refusal(info.access_key, body)
-            if refused is not None:
-                status, out = refused
-                return status, with_body([("Content-Type", "text/xml")], out), out
+        account = str(environ.get("HTTP_X_MOTO_ACCOUNT_ID", self.config.account))
+        judged = self.judge(info, body, account, lambda: self._call_app(environ)) if self.judge else None
+        if judged is not None:
+            return judged
         if info.service == "aps" and info.action == "CreateWorkspace":
             return self._create_workspace(environ, info, body)
         if info.service == "eks" and info.action in POD_IDENTITY_OPERATIONS:

@@ -84,9 +84,12 @@ def assumed_credentials(aws: AwsEmulator, base: Credentials, role_arn: str, sess
     return Credentials(got["AccessKeyId"], got["SecretAccessKey"], got["SessionToken"])
 
 
-# The aws-sigv4-proxy releases whose aws-sdk-go has the Pod Identity credential provider (past v1.47.11,
-# awslabs/aws-sigv4-proxy PR #231): 1.11 and later. `latest` names no known release, so it is not counted on.
-PROXY_POD_IDENTITY_FROM = (1, 11)
+# The aws-sigv4-proxy releases whose aws-sdk-go has the container credential provider EKS Pod Identity uses
+# (AWS_CONTAINER_CREDENTIALS_FULL_URI on 169.254.170.23 with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE): 1.9 and later.
+# awslabs/aws-sigv4-proxy at v1.8 vendors aws-sdk-go v1.44.233 without it; at v1.9 (go.mod: aws-sdk-go v1.54.19)
+# vendor/github.com/aws/aws-sdk-go/aws/defaults/defaults.go reads AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and allows
+# 169.254.170.23. `latest` names no known release, so it is not counted on.
+PROXY_POD_IDENTITY_FROM = (1, 9)
 
 
 def proxy_supports_pod_identity(image: str) -> bool:
@@ -95,17 +98,31 @@ def proxy_supports_pod_identity(image: str) -> bool:
     return match is not None and (int(match.group(1)), int(match.group(2))) >= PROXY_POD_IDENTITY_FROM
 
 
+@dataclass(frozen=True)
+class Pod:
+    """Who asks for credentials: the pod (its name and uid become EKS Pod Identity session tags), and whether a
+    self-managed eks-pod-identity-agent DaemonSet runs on its cluster."""
+
+    namespace: str
+    service_account: str
+    name: str = ""
+    uid: str = ""
+    agent_running: bool = False
+
+
 def pod_credentials(
-    aws: AwsEmulator, cluster: str, namespace: str, service_account: str, role_arn: str | None, proxy_image: str | None
+    aws: AwsEmulator, cluster: str, pod: Pod, role_arn: str | None, proxy_image: str | None
 ) -> Credentials:
     """The credentials the pod's SDK finds: IRSA (web identity) first when the ServiceAccount is annotated, else
     EKS Pod Identity's container credentials; `proxy_image` is the sigv4 proxy's image when it is the one asking."""
     if role_arn:
-        return irsa_credentials(aws, aws.cluster_issuer(cluster), namespace, service_account, role_arn)
+        return irsa_credentials(aws, aws.cluster_issuer(cluster), pod.namespace, pod.service_account, role_arn)
     from ampctl.sandbox.aws.pod_identity_auth import PodIdentityError, assume_role_for_pod_identity
 
     try:
-        credentials = assume_role_for_pod_identity(aws, cluster, namespace, service_account)
+        credentials = assume_role_for_pod_identity(
+            aws, cluster, pod.namespace, pod.service_account, pod.name, pod.uid, pod.agent_running
+        )
     except PodIdentityError as exc:
         if exc.code != "AccessDeniedException":
             raise CredentialError(NO_CREDENTIALS) from None

@@ -21,6 +21,7 @@ from ampctl.sandbox.kubecost.aws import (
     AMP_HOST,
     Answer,
     CredentialError,
+    Pod,
     assumed_credentials,
     pod_credentials,
     send,
@@ -50,7 +51,7 @@ def cost_analyzer_start_lines(workload: ko.Obj) -> list[tuple[str, str]]:
     """(container, line)s a cost-analyzer pod logs when it starts."""
     sidecar = ko.Sidecar.from_container(ko.container(ko.pod_spec(workload), ko.SIGV4PROXY) or {})
     version = str((workload["metadata"].get("labels") or {}).get("helm.sh/chart", "")).rpartition("-")[2]
-    lines = [(ko.SIGV4PROXY, line) for line in sigv4proxy_start(sidecar.port)]
+    lines = [(ko.SIGV4PROXY, line) for line in sigv4proxy_start(sidecar.port, sidecar.image)]
     return [(ko.COST_MODEL, zerolog("INF", f"Starting cost-model version {version or 'dev'}")), *lines]
 
 
@@ -176,7 +177,12 @@ class CostModel:
         namespace = ko.namespace_of(workload)
         account = ko.service_account_of(store, workload)
         role = ko.irsa_role(store, namespace, account)
-        base = pod_credentials(self.aws, cluster, namespace, account, role, proxy_image)
+        serving = ko.serving_pod(store, workload) or {"metadata": {}}
+        pod = Pod(
+            namespace, account, str(serving["metadata"].get("name") or ""), str(serving["metadata"].get("uid") or ""),
+            ko.pod_identity_agent_running(store),
+        )  # fmt: skip
+        base = pod_credentials(self.aws, cluster, pod, role, proxy_image)
         if not assume:
             return base
         return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{int(time.time())}")

@@ -56,8 +56,17 @@ def zerolog(level: str, msg: str) -> str:
     return f"{_now()} {level} " + msg.replace("\n", "\\n").replace("\t", "\\t")
 
 
-def sigv4proxy_start(port: int) -> list[str]:
-    return [
-        logrus("info", "Stripping headers []", StripHeaders="[]"),
-        logrus("info", f"Listening on :{port}", port=f":{port}"),
-    ]
+def sigv4proxy_start(port: int, image: str = "") -> list[str]:
+    """What aws-sigv4-proxy logs at start-up (cmd/aws-sigv4-proxy/main.go at each tag): from v1.9 a "Custom
+    headers" line first; from v1.8 "Duplicating headers" between "Stripping headers" and "Listening on"."""
+    tag = image.rpartition(":")[2] if ":" in image.rpartition("/")[2] else ""
+    found = re.match(r"^v?(\d+)\.(\d+)", tag)
+    version = (int(found.group(1)), int(found.group(2))) if found else (99, 0)  # latest: the newest lines
+    lines = []
+    if version >= (1, 9):
+        lines.append(logrus("info", "Custom headers, values are redacted: []", CcustomHeadersParsed="[]"))
+    lines.append(logrus("info", "Stripping headers []", StripHeaders="[]"))
+    if version >= (1, 8):
+        lines.append(logrus("info", "Duplicating headers []", DuplicateHeaders="[]"))
+    lines.append(logrus("info", f"Listening on :{port}", port=f":{port}"))
+    return lines

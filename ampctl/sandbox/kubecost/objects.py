@@ -74,6 +74,14 @@ def service_account_of(store: Store, workload: Obj) -> str:
     return str(spec.get("serviceAccountName") or "default")
 
 
+def pod_identity_agent_running(store: Store) -> bool:
+    """An EKS Pod Identity agent runs as DaemonSet kube-system/eks-pod-identity-agent with a ready pod, whether the
+    add-on or the user made it (EKS User Guide, "Set up the Amazon EKS Pod Identity Agent":
+    `kubectl describe daemonset eks-pod-identity-agent -n kube-system`)."""
+    ds = store.get("apps/v1", "daemonsets", "kube-system", "eks-pod-identity-agent")
+    return bool(ds and int((ds.get("status") or {}).get("numberReady") or 0) > 0)
+
+
 def irsa_role(store: Store, namespace: str, service_account: str) -> str | None:
     """The role ARN the EKS pod identity webhook would hand to pods of this service account."""
     sa = store.get("v1", "serviceaccounts", namespace, service_account)
