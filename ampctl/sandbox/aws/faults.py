@@ -58,20 +58,21 @@ class FaultInjector:
             return None
         if faults.only and not fnmatch.fnmatchcase(request, faults.only):
             return None
+        vanishing = faults.vanish_rate and not request.partition("/")[2].startswith("sts:")  # STS owns no resource
         with self._lock:
             if faults.count and self._injected >= faults.count:
                 return None
-            fault = self._band(self._rng.random())
+            fault = self._band(self._rng.random(), bool(vanishing))
             self._injected += fault is not None
         return fault
 
-    def _band(self, roll: float) -> str | None:
+    def _band(self, roll: float, vanishing: bool) -> str | None:
         faults = self.faults
         for rate, fault in (
             (faults.throttle_rate, THROTTLE),
             (faults.error_rate, ERROR),
             (faults.lost_rate, LOST),
-            (faults.vanish_rate, VANISH),
+            (faults.vanish_rate if vanishing else 0.0, VANISH),
         ):
             if roll < rate:
                 return fault
@@ -141,10 +142,13 @@ def internal_error(info: RequestInfo) -> FaultResponse:
 # The "not found" each service gives for a resource that does not exist (a read racing with a delete):
 # S3: 404 NoSuchBucket, "The specified bucket does not exist" (S3 API Reference, "Error responses", list of error
 # codes); IAM: 404 NoSuchEntity (IAM API Reference, e.g. GetPolicyVersion and GetRole, "Errors"); AMP and EKS:
-# 404 ResourceNotFoundException (the AMP and EKS API References, "Common errors" / each action's "Errors").
+# 404 ResourceNotFoundException (the AMP and EKS API References, "Common errors" / each action's "Errors"); KMS: 400
+# NotFoundException (KMS API Reference, e.g. DescribeKey, "Errors"). STS owns no resource: never answered so.
 def not_found(info: RequestInfo) -> FaultResponse:
     if info.service == "s3":
         return _s3_error(404, "NoSuchBucket", "The specified bucket does not exist")
+    if info.service == "kms":
+        return _json_error(info, 400, "NotFoundException", "The request was rejected because the key was not found.")
     if info.protocol == "query":
         return _query_error(info, 404, "Sender", "NoSuchEntity", "The requested entity cannot be found.")
     return _json_error(info, 404, "ResourceNotFoundException", "The requested resource was not found.")

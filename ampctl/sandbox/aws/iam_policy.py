@@ -110,8 +110,15 @@ def _compare(op: str, expected: str, actual: str) -> bool:
         return expected == actual
     if op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
         return expected.lower() == actual.lower()
-    if op in ("StringLike", "StringNotLike", "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"):
+    if op in ("StringLike", "StringNotLike"):
         return wildcard_match(expected, actual)
+    if op in ("ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"):
+        # "Each of the six colon-delimited components of the ARN is checked separately and each can include
+        # multi-character match wildcards (*) or single-character match wildcards (?)" (IAM User Guide, "IAM JSON
+        # policy elements: Condition operators", "Amazon Resource Name (ARN) condition operators"). The sixth
+        # component is the rest of the ARN, colons included.
+        want, have = expected.split(":", 5), actual.split(":", 5)
+        return len(want) == len(have) == 6 and all(wildcard_match(w, h) for w, h in zip(want, have, strict=True))
     if op == "Bool":
         return expected.lower() == actual.lower()
     raise UnjudgeableCondition(op)
