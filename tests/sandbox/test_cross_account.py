@@ -68,8 +68,9 @@ def test_a_chain_needs_the_callers_policy_and_the_trust(aws: AwsEmulator) -> Non
     iam_b, iam_a = aws.client("iam"), aws.client("iam", account=A)
     target = f"arn:aws:iam::{A}:role/target"
     caller = f"arn:aws:iam::{B}:role/caller"
-    iam_a.create_role(RoleName="target", AssumeRolePolicyDocument=_trust(caller))
+    # (IAM refuses a trust naming a role that does not exist yet: the caller first)
     iam_b.create_role(RoleName="caller", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{B}:root"))
+    iam_a.create_role(RoleName="target", AssumeRolePolicyDocument=_trust(caller))
     as_caller = _client(
         aws, "sts", dict(_client(aws, "sts").assume_role(RoleArn=caller, RoleSessionName="op")["Credentials"])
     )
@@ -89,12 +90,14 @@ def test_a_chain_needs_the_callers_policy_and_the_trust(aws: AwsEmulator) -> Non
     assert _client(aws, "sts", dict(got)).get_caller_identity()["Arn"] == f"arn:aws:sts::{A}:assumed-role/target/hop"
 
     # A trust that names another role refuses the hop, whatever the caller's policy says.
+    iam_b.create_role(RoleName="other", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{B}:root"))
     iam_a.update_assume_role_policy(RoleName="target", PolicyDocument=_trust(f"arn:aws:iam::{B}:role/other"))
     with pytest.raises(ClientError, match="AccessDenied"):
         as_caller.assume_role(RoleArn=target, RoleSessionName="hop")
 
 
 def test_the_operator_cannot_assume_a_role_that_trusts_one_role_only(aws: AwsEmulator) -> None:
+    aws.client("iam").create_role(RoleName="someone", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{B}:root"))
     aws.client("iam", account=A).create_role(
         RoleName="narrow", AssumeRolePolicyDocument=_trust(f"arn:aws:iam::{B}:role/someone")
     )

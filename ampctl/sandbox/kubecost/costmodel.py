@@ -158,7 +158,7 @@ class CostModel:
             )
         except OSError as exc:
             return failed(f'Get "{upstream}": {exc}')
-        if answer.status >= 400:
+        if answer.status >= 400 and sidecar.log_failed:
             line = logrus(
                 "error",
                 "error proxying request",

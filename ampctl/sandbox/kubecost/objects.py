@@ -127,6 +127,10 @@ class Sidecar:
     port: int
     role_arn: str | None
     image: str = ""
+    # An upstream answer of 400 or more is logged only with --log-failed-requests or -v (debug level):
+    # awslabs/aws-sigv4-proxy handler/proxy_client.go at v1.9, `if (p.LogFailedRequest || log.GetLevel() ==
+    # log.DebugLevel) && resp.StatusCode >= 400`. The Kubecost chart passes neither flag.
+    log_failed: bool = False
 
     @classmethod
     def from_container(cls, spec: Obj) -> Sidecar:
@@ -145,6 +149,7 @@ class Sidecar:
             port=int(port) if port.isdigit() else 8005,
             role_arn=flags.get("role-arn") or None,
             image=str(spec.get("image") or ""),
+            log_failed="log-failed-requests" in flags or "-v" in args or "verbose" in flags,
         )
 
 
