@@ -154,9 +154,10 @@ class AmpEmulator:
         host = str(environ.get("HTTP_HOST", ""))
         host_match = _HOST_REGION.match(host)
         if host_match and host_match.group("region") != auth.region:
-            return error(
-                start_response, 403, "InvalidSignatureException", "Credential should be scoped to a valid region."
-            )
+            # IAM User Guide, "Troubleshoot signed requests for AWS APIs": "Credential should be scoped to a valid
+            # Region, not region-code" (the region the credential scope names).
+            said = f"Credential should be scoped to a valid region, not '{auth.region}'."
+            return error(start_response, 403, "InvalidSignatureException", said)
         match = _PATH.match(str(environ.get("PATH_INFO", "")))
         if not match:
             return error(start_response, 404, "ResourceNotFoundException", "Not Found")

@@ -128,7 +128,8 @@ def pod_credentials(
             raise CredentialError(NO_CREDENTIALS) from None
         raise CredentialError(
             f"CredentialsEndpointError: failed to load credentials\ncaused by: {exc.code}: {exc.message}\n"
-            f"\tstatus code: 403, request id: {uuid.uuid4()}"
+            # eks-auth's AccessDeniedException is HTTP 400 (botocore eks-auth/2023-11-26), passed on by the agent
+            f"\tstatus code: 400, request id: {uuid.uuid4()}"
         ) from None
     if proxy_image is not None and not proxy_supports_pod_identity(proxy_image):
         raise CredentialError(NO_CREDENTIALS)  # its SDK has no Pod Identity provider

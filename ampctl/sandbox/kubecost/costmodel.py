@@ -185,7 +185,9 @@ class CostModel:
         base = pod_credentials(self.aws, cluster, pod, role, proxy_image)
         if not assume:
             return base
-        return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{int(time.time())}")
+        # The proxy names its session aws-sigv4-proxy-<hostname>, the pod's name (cmd/aws-sigv4-proxy/main.go at v1.9,
+        # roleSessionName; the Unix time only when the hostname is unknown).
+        return assumed_credentials(self.aws, base, assume, f"aws-sigv4-proxy-{pod.name or int(time.time())}")
 
     def role(self, cluster: str, store: ko.Store, workload: ko.Obj) -> str:
         """The role the pod's credentials are for: its IRSA annotation, else its EKS Pod Identity association's."""
