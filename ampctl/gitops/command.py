@@ -9,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ampctl.errors import AmpctlError
+from ampctl.gitops.layout import VALUES_ONLY_ISSUER
 from ampctl.selection import Selection
-
-# The values never carry the cluster's OIDC issuer (only IAM trust documents do, and bootstrap/add-cluster
-# --no-helm make those from EKS): a spec for values alone takes this stand-in, which no file written here shows.
-VALUES_ONLY_ISSUER = "https://oidc.eks.{region}.amazonaws.com/id/VALUES0NLY"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ from ampctl.errors import AmpctlError
 from ampctl.spec import ClusterSpec
 
 ENGINES = ("argocd", "flux")
+# The values never carry the cluster's OIDC issuer (only IAM trust documents do, and bootstrap/add-cluster
+# --no-helm make those from EKS): a spec for values alone takes this stand-in, which no GitOps file shows.
+VALUES_ONLY_ISSUER = "https://oidc.eks.{region}.amazonaws.com/id/VALUES0NLY"
 FLEET_LABEL = "ampctl/fleet"  # on Argo CD cluster Secrets: the ApplicationSet's cluster generator selects on it
 # The chart name of every supported line (1.x, 2.x, 2.9): cost-analyzer. Kubecost 3 renames it `kubecost`.
 CHART_NAME = "cost-analyzer"
