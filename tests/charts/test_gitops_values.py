@@ -73,3 +73,20 @@ def test_the_ci_switch_is_what_lets_a_federated_2x_render_under_argocd(helm3: st
     assert without.returncode != 0
     assert "federated storage config secret 'kubecost-object-store' does not exist" in without.stderr
     assert argocd_template(helm3, case, tmp_path, switch=True).returncode == 0
+
+
+CLUSTER_SCOPED = {
+    "ClusterRole", "ClusterRoleBinding", "PriorityClass", "PodSecurityPolicy", "CustomResourceDefinition",
+    "StorageClass", "Namespace", "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "PersistentVolume", "SecurityContextConstraints",
+}  # fmt: skip
+
+
+def test_the_appproject_allows_every_cluster_scoped_kind_the_charts_render(rendered: dict[str, Rendered]) -> None:
+    from ampctl.gitops.argocd import CLUSTER_KINDS
+
+    allowed = {kind for _, kind in CLUSTER_KINDS}
+    found = {o["kind"] for r in rendered.values() for o in r.objects if o["kind"] in CLUSTER_SCOPED}
+    assert found and found <= allowed
+    namespaces = {o["metadata"].get("namespace") for r in rendered.values() for o in r.objects} - {None}
+    assert namespaces <= {"kubecost"}  # the AppProject's one destination namespace
