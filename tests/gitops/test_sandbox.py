@@ -117,3 +117,25 @@ def checks(sandbox: Sandbox, work: Path) -> dict[str, dict[str, dict]]:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = json.loads(proc.stdout)
     return {c["cluster"]: {check["id"]: check for check in c["checks"]} for c in result["clusters"]}
+
+
+def test_doctor_says_why_an_argocd_cluster_has_no_release(sandbox: Sandbox, gitops: Path, kubectl: str) -> None:
+    """Argo CD applies `helm template`'s objects itself: no helm release, the tracking annotation on the objects."""
+    assert helm(sandbox, EAST, "uninstall", "kubecost", "-n", "kubecost").returncode == 0
+    tracking = "kubecost-sandbox-east:apps/Deployment:kubecost/kubecost-cost-analyzer"
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "kubecost-cost-analyzer", "namespace": "kubecost",
+                     "annotations": {"argocd.argoproj.io/tracking-id": tracking}},
+        "spec": {"selector": {"matchLabels": {"app": "cost-analyzer"}},
+                 "template": {"metadata": {"labels": {"app": "cost-analyzer"}},
+                              "spec": {"containers": [{"name": "cost-model", "image": "cost-model"}]}}},
+    }  # fmt: skip
+    (gitops / "argocd-deployment.yaml").write_text(yaml.safe_dump(deployment))
+    argv = [kubectl, "--kubeconfig", sandbox.state.kubeconfig, "--context", sandbox.context(EAST), "apply", "-f"]
+    applied = subprocess.run([*argv, str(gitops / "argocd-deployment.yaml")], capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    proc = sandbox.ampctl("doctor", "-F", "ampctl.yaml", "--only", EAST, "-o", "json", cwd=gitops)
+    assert proc.returncode != 0
+    status = {c["id"]: c for c in json.loads(proc.stdout)["clusters"][0]["checks"]}["release.status"]
+    assert "Argo CD application kubecost-sandbox-east applies the chart's objects without one" in status["evidence"]
