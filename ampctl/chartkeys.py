@@ -34,6 +34,9 @@ class LineKeys:
     finops_agent_sa_key: str | None = None  # the subchart's ServiceAccount, when the line has one
     # Federated mode: names for cost-analyzer's objects that a subchart renders under the chart's default.
     federated_names: dict[str, str] = field(default_factory=dict)
+    # The chart's switch that skips its lookup-based sanity checks, for engines that render with `helm template`
+    # and no cluster access (Argo CD): empty where the line has none or needs none.
+    gitops_template_values: dict[str, Any] = field(default_factory=dict)
     service_accounts: dict[str, str] = field(
         default_factory=lambda: {
             "serviceAccount.name": SA_COST_ANALYZER,
@@ -56,6 +59,15 @@ _FEDERATED_2X: dict[Role, dict[str, Any]] = {
         "federatedETL.agentOnly": True,
     },
 }
+
+# cost-analyzer 2.x templates/_helpers.tpl, `federatedStorageConfigSecretCheck` and `cloudIntegrationSecretCheck`
+# (included from NOTES.txt): when the cluster advertises v1/Secret they `lookup` the Secret and `fail` when it is
+# missing, "Skip the check if CI/CD is enabled and skipSanityChecks is set. Argo CD, for example, does not support
+# templating a chart which uses the lookup function." Argo CD passes the destination's API versions with their kinds
+# (`--api-versions v1/Secret`; argo-cd util/argo/argo.go APIResourcesToStrings), so under Argo CD the check fails on
+# every federated 2.x cluster (measured with helm template on 2.8.7). 1.x has no such check (its NOTES.txt lookups
+# only print warnings) and no global.platforms key.
+_CICD = {"global.platforms.cicd.enabled": True, "global.platforms.cicd.skipSanityChecks": True}
 
 LINES: dict[str, LineKeys] = {
     "1.x": LineKeys(
@@ -81,6 +93,7 @@ LINES: dict[str, LineKeys] = {
         forbidden_keys=("federatedETL.useExistingS3Config",),
         federation=_FEDERATED_2X,
         aws_sdk_auth=True,
+        gitops_template_values=_CICD,
     ),
     "2.9": LineKeys(
         name="2.9",
@@ -96,6 +109,7 @@ LINES: dict[str, LineKeys] = {
         # name for its own: a fresh install fails (`configmaps "pricing-configs" already exists`). Renamed,
         # cost-model is told the name (PRICING_CONFIGMAP_NAME).
         federated_names={"pricingConfigmapName": "kubecost-pricing-configs"},
+        gitops_template_values=_CICD,
     ),
 }
 

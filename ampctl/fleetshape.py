@@ -2,7 +2,8 @@
 
 Tags (all under `ampctl/`): mode (federated | quick-start), bucket (federated ETL bucket, empty in quick-start),
 chart-line (1.x | 2.x), chart-version (the primary's), namespace, release, primary (the primary's cluster name),
-identity (irsa | pod-identity; a record without it means irsa),
+identity (irsa | pod-identity; a record without it means irsa), releases (ampctl | gitops: who installs the
+helm releases; a record without it means ampctl),
 and ampctl/fleet when the fleet has a name. add-cluster follows the shape; doctor and status compare each cluster
 with it. Workspaces made before the record existed get a shape inferred from what exists.
 """
@@ -25,6 +26,9 @@ NAMESPACE_TAG = "ampctl/namespace"
 RELEASE_TAG = "ampctl/release"
 PRIMARY_TAG = "ampctl/primary"
 IDENTITY_TAG = "ampctl/identity"
+# Who installs the releases: ampctl (helm), or a GitOps engine (bootstrap/add-cluster --no-helm).
+RELEASES_TAG = "ampctl/releases"
+GITOPS = "gitops"
 FEDERATED, QUICK_START = "federated", "quick-start"
 OVERRIDE_FLAG = "--override-fleet-shape"
 
@@ -39,6 +43,7 @@ class FleetShape:
     primary: str | None = None
     fleet: str | None = None
     identity: str = IRSA  # irsa or pod-identity
+    gitops: bool = False  # the releases are a GitOps engine's (Argo CD, Flux), not ampctl's
     source: str = "recorded"  # "recorded" on the workspace, or what it was "inferred from ..."
 
     @property
@@ -58,6 +63,7 @@ class FleetShape:
             MODE_TAG: self.mode, BUCKET_TAG: self.bucket or "", LINE_TAG: self.chart_line or "",
             VERSION_TAG: self.chart_version or "", NAMESPACE_TAG: self.namespace, RELEASE_TAG: self.release,
             PRIMARY_TAG: self.primary or "", IDENTITY_TAG: self.identity,
+            RELEASES_TAG: GITOPS if self.gitops else "ampctl",
         }  # fmt: skip
         if self.fleet:
             tags[FLEET_TAG] = self.fleet
@@ -67,7 +73,8 @@ class FleetShape:
         bucket = f", bucket {self.bucket}" if self.bucket else ""
         chart = f", cost-analyzer {self.chart_version} ({self.chart_line})" if self.chart_version else ""
         identity = f", {self.identity}" if self.identity != IRSA else ""
-        return f"{self.mode}{bucket}{chart}{identity}"
+        gitops = ", GitOps-managed" if self.gitops else ""
+        return f"{self.mode}{bucket}{chart}{identity}{gitops}"
 
     def to_json(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "chart_line": self.chart_line}
@@ -90,6 +97,7 @@ def from_tags(tags: dict[str, str]) -> FleetShape | None:
         mode=mode, chart_version=tags[VERSION_TAG], bucket=tags.get(BUCKET_TAG) or None,
         namespace=tags.get(NAMESPACE_TAG) or DEFAULT_NAMESPACE, release=tags.get(RELEASE_TAG) or DEFAULT_RELEASE,
         primary=tags.get(PRIMARY_TAG) or None, fleet=tags.get(FLEET_TAG) or None,
+        gitops=tags.get(RELEASES_TAG) == GITOPS,
     )  # fmt: skip
 
 

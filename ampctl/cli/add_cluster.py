@@ -13,7 +13,7 @@ SETTINGS = (
     "federated", "alias", "workspace_id",
     "workspace_role_arn", "bucket", "namespace", "release", "chart", "chart_repo", "chart_version",
     "extra_values", "set_values", "timeout", "seed_policies", "product_key_file", "prom_cluster_id_label",
-    "identity", "install_pod_identity_agent", "values_dir", "helm", "override_shape",
+    "identity", "install_pod_identity_agent", "values_dir", "helm", "override_shape", "no_helm",
 )  # fmt: skip
 
 
@@ -47,6 +47,7 @@ def add_cluster(
     parallel: int = opt.Parallel,
     yes: bool = opt.Yes,
     dry_run: bool = opt.DryRun,
+    no_helm: bool = opt.NoHelm,
     wait_lock: Optional[str] = opt.WaitLock,
 ) -> None:
     """Add clusters to the fleet (in parallel): IAM, service accounts, \\[Secret], values and Helm.

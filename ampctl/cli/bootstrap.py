@@ -14,7 +14,7 @@ SETTINGS = (
     "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
     "chart_version", "extra_values", "set_values", "timeout", "seed_recording_rules", "create_oidc_provider",
     "seed_policies", "product_key_file", "prom_cluster_id_label", "identity", "install_pod_identity_agent",
-    "values_dir", "helm", "override_shape",
+    "values_dir", "helm", "override_shape", "no_helm",
 )  # fmt: skip
 
 
@@ -50,6 +50,7 @@ def bootstrap(
     helm: Optional[str] = opt.Helm,
     yes: bool = opt.Yes,
     dry_run: bool = opt.DryRun,
+    no_helm: bool = opt.NoHelm,
     wait_lock: Optional[str] = opt.WaitLock,
 ) -> None:
     """Set up the primary cluster: AMP workspace, recording rules, \\[bucket], IAM, service accounts, values, Helm.

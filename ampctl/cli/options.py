@@ -71,6 +71,12 @@ WaitLock = _opt(
     metavar="DURATION",
     help="Wait up to DURATION (e.g. 5m) for another ampctl run on the same cluster to finish, instead of refusing.",
 )
+NoHelm = _opt(
+    "--no-helm",
+    default=False,
+    help="Everything but the helm release (AWS side, namespace, ServiceAccounts, Secrets, associations): Argo CD or "
+    "Flux installs it from `ampctl render --gitops`. Records the fleet as GitOps-managed.",
+)
 DryRun = _opt("--dry-run", default=False, help="Show the plan and stop.")
 NoRules = _opt("--no-recording-rules", default=False, help="Do not upload recording rules.")
 SeedRules = _opt("--seed-recording-rules", default=False, help="Upload the guide's rules verbatim (old labels).")

@@ -26,6 +26,15 @@ def status(facts: Facts, findings: Findings) -> Result:
     if facts.release_error is not None:
         return fail(facts.release_error.message, facts.release_error.hint or "check helm and the kube context")
     if release is None:
+        from ampctl.gitops.owner import owner
+
+        engine = owner((facts.deployment(facts.fullname) or {}).get("metadata") or {}, facts.options.release)
+        if engine is not None:  # Argo CD applies `helm template`'s objects itself: helm stores no release
+            return fail(
+                f"no Helm release {where}: {engine} applies the chart's objects without one, so doctor cannot read "
+                "the values they came from",
+                "doctor checks releases helm stores (ampctl's, Flux's); for Argo CD compare with `argocd app diff`",
+            )
         return fail(f"no Helm release {where}", f"{facts.repair()} installs it (or pass --namespace/--release)")
     try:
         line = chart_line(release.chart_version)

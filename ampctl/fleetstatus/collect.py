@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, differences, mode_of
+from ampctl.gitops.owner import cost_analyzer_name, owner
 from ampctl.plan.graph import Graph
 from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 
@@ -44,6 +45,7 @@ class ClusterStatus:
     context: str | None = None
     in_fleet: bool = True
     release_status: str | None = None
+    owner: str | None = None  # the GitOps engine that applied the release (Argo CD, Flux), else None (helm)
     chart_version: str | None = None
     roles: dict[str, bool] = field(default_factory=dict)
     service_accounts: dict[str, bool] = field(default_factory=dict)
@@ -119,6 +121,8 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         found = clients.read_release(scope.release, scope.namespace)
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
+        deployment = clients.kube.read("deployment", scope.namespace, cost_analyzer_name(scope.release), group="apps")
+        status.owner = owner((deployment or {}).get("metadata") or {}, scope.release)
         if found is not None:
             status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)

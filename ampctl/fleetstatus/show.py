@@ -46,7 +46,7 @@ def table(result: dict[str, Any]) -> None:
         etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
         mark = " [red]≠ fleet[/red]" if c.differs else ""
         grid.add_row(
-            escape(c.cluster) + mark, _mode(c), c.chart_version or "-", c.release_status or "-", _count(c.roles),
+            escape(c.cluster) + mark, _mode(c), c.chart_version or "-", _release(c), _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
         )  # fmt: skip
     output.out().print(grid)
@@ -57,6 +57,14 @@ def table(result: dict[str, Any]) -> None:
             output.warn(f"{c.cluster}: {error}")
     for error in result["errors"]:
         output.warn(error)
+
+
+def _release(c: Any) -> str:
+    """The release's status, and the GitOps engine that owns it (Argo CD, Flux)."""
+    status = c.release_status or "-"
+    if not c.owner:
+        return status
+    return f"{status} ({c.owner.split(' application')[0].split(' HelmRelease')[0]})"
 
 
 def _mode(c: Any) -> str:

@@ -59,8 +59,9 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     releases: list[Release | None] = []
     leftovers: list[dict[str, Any]] = []
     read_leftovers = (lambda: None) if r.pod_identity else (lambda: leftovers.extend(run.leftover_associations()))
-    together([lambda: releases.append(run.release(r.release, r.namespace)), read_leftovers])
-    release = releases[0]
+    read_release = (lambda: None) if r.no_helm else (lambda: releases.append(run.release(r.release, r.namespace)))
+    together([read_release, read_leftovers])
+    release = releases[0] if releases else None
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
@@ -94,6 +95,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
         steps.append(EnsureSecret(run, product_key_secret(run.spec(), r.product_key), "product key"))
     if r.primary and r.recording_rules:
         steps.append(EnsureRecordingRules(run))
+    if r.no_helm:  # GitOps (--no-helm): Argo CD or Flux installs the release
+        return steps
     # The release is read once: a release left pending is recovered first, and the install plans from it.
     if release is not None and release.status in PENDING:
         steps.append(RecoverRelease(run, release.status))

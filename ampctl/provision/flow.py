@@ -59,6 +59,8 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest, lock
         # The release as asked for, read with the identity too. When following the fleet's shape changes its
         # name or namespace, the plan reads that one instead; a failure is left to the plan, which reads again.
         warm.after_first_request()
+        if request.no_helm:  # the GitOps engine owns the release: ampctl neither reads nor installs it
+            return
         with contextlib.suppress(Exception):
             run.release(request.release, request.namespace)
 

@@ -39,6 +39,8 @@ def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> lis
             found.append(f"--kubecost-version {request.chart_version} is on chart line {line}")
     if "identity" in request.given and request.identity != shape.identity:
         found.append(f"--identity asks for {request.identity}")
+    if shape.gitops and not request.no_helm:
+        found.append("this run would install the helm release, which the fleet's GitOps engine owns (add --no-helm)")
     if request.primary and shape.primary and shape.primary != cluster:
         found.append(f"its primary is {shape.primary}, not {cluster}")
     return found
@@ -70,6 +72,7 @@ def shape_of(request: ProvisionRequest, cluster: str) -> FleetShape:
         mode=mode_of(request.federated), chart_version=request.chart_version,
         bucket=request.bucket if request.federated else None, namespace=request.namespace,
         release=request.release, primary=cluster, fleet=request.fleet, identity=request.identity,
+        gitops=request.no_helm,
     )  # fmt: skip
 
 

@@ -57,6 +57,8 @@ class ProvisionRequest:
     # fleet's recorded shape. A chosen one that contradicts the shape is refused unless override_shape.
     given: frozenset[str] = frozenset()
     override_shape: bool = False
+    # GitOps: everything but the helm release, which Argo CD or Flux installs (`render --gitops`).
+    no_helm: bool = False
     fleet_primary: Target | None = None  # the fleet file's primary, read when the workspace has no record
 
     @property

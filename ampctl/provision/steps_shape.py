@@ -19,11 +19,13 @@ class RecordFleetShape(Step[ClusterRun]):
         self.title = f"fleet shape tags on the AMP workspace ({self.shape.describe()}){in_account(run)}"
 
     def check(self, run: ClusterRun) -> Change:
-        from ampctl.fleetshape import workspace_tags
+        from ampctl.fleetshape import RELEASES_TAG, workspace_tags
 
         if run.workspace_id is None:
             return Change.create("with the new workspace")
         current = workspace_tags(run.found_workspace or {})  # as found before planning, tags included
+        if current and RELEASES_TAG not in current:
+            current[RELEASES_TAG] = "ampctl"  # recorded before the tag existed: ampctl installed the releases
         differ = sorted(k for k, v in self.shape.tags().items() if current.get(k) != v)
         if not differ:
             return Change.unchanged()
