@@ -108,7 +108,7 @@ class InstallKubecost(Step[ClusterRun]):
         self.write_files(run)
         _, desired = self._values(run)
         chart = self.chart_name if r.chart_repo else r.chart
-        if not self.on_amp and "chart" not in r.given:
+        if not self.on_amp and not r.chart_repo and "chart" not in r.given:
             from ampctl.kubecost3.line import CHART
 
             chart = CHART  # the default chart is the line's: 3.x is the `kubecost` chart
