@@ -45,6 +45,7 @@ class ClusterStatus:
     in_fleet: bool = True
     release_status: str | None = None
     chart_version: str | None = None
+    line: str | None = None  # the chart line (1.x, 2.x, 3.x) of the release
     roles: dict[str, bool] = field(default_factory=dict)
     service_accounts: dict[str, bool] = field(default_factory=dict)
     federated: bool = False
@@ -69,11 +70,20 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
-def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> list[Callable[[], None]]:
-    """The independent reads of one cluster, each recording into `status`."""
+def _cluster(
+    scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus, shape: FleetShape | None
+) -> list[Callable[[], None]]:
+    """The independent reads of one cluster, each recording into `status`; its roles and ServiceAccounts are those of
+    the fleet's line (3.x: one per component that uses the bucket, ampctl.kubecost3.line)."""
     from ampctl.aws import iam as iamapi
     from ampctl.clients import ClusterClients
     from ampctl.naming import COMPONENTS, ROLE_ARN_ANNOTATION, default_bucket, role_name
+
+    components = COMPONENTS
+    if shape is not None and shape.chart_line == "3.x":
+        from ampctl.kubecost3.line import accounts
+
+        components = accounts(shape.primary == target.cluster, scope.release)
 
     iam = aws.client("iam")
     clients = ClusterClients(target, aws, scope.helm)
@@ -88,7 +98,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
                 return False
             return iamapi.is_managed(iamapi.tags_of_role(iam, role))
 
-        for component, found in zip(COMPONENTS, together([partial(managed, c) for c in COMPONENTS]), strict=True):
+        for component, found in zip(components, together([partial(managed, c) for c in components]), strict=True):
             status.roles[component] = found
 
     def kube() -> None:
@@ -98,7 +108,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         from ampctl.aws import eks as eksapi
         from ampctl.aws.errors import error_code
 
-        for component, sa in COMPONENTS.items():
+        for component, sa in components.items():
             role = "/" + role_name(target.cluster, component)
             obj = clients.kube.read("service_account", scope.namespace, sa)
             annotation = str(((obj or {}).get("metadata", {}).get("annotations") or {}).get(ROLE_ARN_ANNOTATION, ""))
@@ -120,6 +130,9 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         status.release_status = found.status if found else "missing"
         status.chart_version = found.chart_version if found else None
         if found is not None:
+            from ampctl.versions import chart_line
+
+            status.line = chart_line(found.chart_version).value
             status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)
 
@@ -129,6 +142,9 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             prefix = f"federated/{target.cluster}/"
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
+            if status.line == "3.x":  # no AMP: the finops-agent's newest write is the cluster's last sample
+                newest = max((o["LastModified"] for o in listed.get("Contents") or []), default=None)
+                status.last_sample_age = _age(newest) if newest is not None else None
 
     def release_then_etl() -> None:  # the release says whether the cluster is federated
         _guard(status, release)
@@ -137,8 +153,14 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
     return [partial(_guard, status, roles), partial(_guard, status, kube), release_then_etl]
 
 
+def _age(when: Any) -> float:
+    from datetime import datetime, timezone
+
+    return (datetime.now(timezone.utc) - when).total_seconds()
+
+
 def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | None]:
-    """(the workspace id, the fleet's shape recorded on it or inferred)."""
+    """(the workspace id, the fleet's shape recorded on it or inferred; a 3.x fleet's: on its bucket)."""
     from ampctl.aws import amp
     from ampctl.fleetshape import read
 
@@ -148,6 +170,13 @@ def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | N
         by_alias = amp.one_by_alias(client, scope.alias, aws.region)
         found = amp.describe(client, str(by_alias["workspaceId"])) if by_alias else None
     ws_id = scope.workspace_id or (str(found["workspaceId"]) if found else None)
+    if found is None:
+        from ampctl.kubecost3.shape import read as read_bucket
+        from ampctl.naming import default_bucket
+
+        _, _, on_bucket = read_bucket(aws, scope.bucket or default_bucket(aws.account(), aws.region))
+        if on_bucket is not None and on_bucket.chart_line == "3.x":
+            return None, on_bucket
     return ws_id, read(aws, found, bucket=scope.bucket, fleet=None)
 
 
@@ -172,7 +201,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
             problems.append(exc.message)
 
     def one(target: Target) -> None:
-        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster]):
+        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster], shape):
             graph.add(part, group=target.cluster)
 
     graph = Graph(groups=parallel)
@@ -192,7 +221,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
                 skew=True,
                 identity=status.identity,
             )
-        status.last_sample_age = ages.get(status.cluster)
+        status.last_sample_age = ages.get(status.cluster, status.last_sample_age)
         if not status.in_fleet:
             status.state = "not in fleet"
         elif status.last_sample_age is None:

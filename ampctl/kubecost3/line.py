@@ -36,11 +36,16 @@ def service_accounts(spec: ClusterSpec) -> dict[str, str]:
     bucket (rendered at 3.2.1): the finops-agent, the aggregator and cloud-cost (primary only) and the
     cluster-controller (its actions store is the same bucket config, mounted as actions-store.yaml). The local-store
     mounts it too but runs as the namespace's default account: ampctl disables it (see values)."""
-    accounts = {FINOPS_AGENT: SA_FINOPS_AGENT}
-    if spec.primary:
-        accounts[AGGREGATOR] = SA_AGGREGATOR
-    accounts[CLUSTER_CONTROLLER] = cluster_controller_account(spec.release)
-    return accounts
+    return accounts(spec.primary, spec.release)
+
+
+def accounts(primary: bool, release: str) -> dict[str, str]:
+    """component -> ServiceAccount of a primary or an agent (see `service_accounts`)."""
+    found = {FINOPS_AGENT: SA_FINOPS_AGENT}
+    if primary:
+        found[AGGREGATOR] = SA_AGGREGATOR
+    found[CLUSTER_CONTROLLER] = cluster_controller_account(release)
+    return found
 
 
 # The primary-only components an agent turns off: examples/agentOnly/helmValues-kubecost-aws.yaml at v3.2.1, and
