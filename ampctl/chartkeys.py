@@ -111,11 +111,26 @@ LINES: dict[str, LineKeys] = {
         federated_names={"pricingConfigmapName": "kubecost-pricing-configs"},
         gitops_template_values=_CICD,
     ),
+    # The `kubecost` chart: its values come from ampctl.kubecost3.line; the entry says where the contract facts are
+    # (doctor and the object-store Secret read it). The federated-store.yaml format is 2.x's ("the same S3 objstore
+    # format", examples/federatedStorage at v3.2.1; assumption: aws_sdk_auth is still read, and the SDK's default
+    # chain that it selects covers IRSA and Pod Identity alike).
+    "3.x": LineKeys(
+        name="3.x",
+        cluster_id_keys=("global.clusterId",),
+        object_store_key="global.federatedStorage.existingSecret",
+        forbidden_keys=("kubecostProductConfigs.clusterName", "prometheus", "global.amp", "sigV4Proxy"),
+        federation={"primary": {}, "agent": {}},
+        aws_sdk_auth=True,
+        service_accounts={},
+    ),
 }
 
 
 def line_keys(version: str) -> LineKeys:
     major, minor, _ = parse_version(version)
+    if major >= 3:
+        return LINES["3.x"]
     if major == 1:
         return LINES["1.x"]
     return LINES["2.9"] if minor >= 9 else LINES["2.x"]

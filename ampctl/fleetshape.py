@@ -1,7 +1,8 @@
-"""The fleet's shape: what every cluster of one fleet shares, recorded by the primary as tags on the AMP workspace.
+"""The fleet's shape: what every cluster of one fleet shares, recorded by the primary as tags on the AMP workspace
+(a 3.x fleet, which has no workspace: on its bucket, see ampctl.kubecost3.shape).
 
 Tags (all under `ampctl/`): mode (federated | quick-start), bucket (federated ETL bucket, empty in quick-start),
-chart-line (1.x | 2.x), chart-version (the primary's), namespace, release, primary (the primary's cluster name),
+chart-line (1.x | 2.x | 3.x), chart-version (the primary's), namespace, release, primary (the primary's cluster name),
 identity (irsa | pod-identity; a record without it means irsa), releases (ampctl | gitops: who installs the
 helm releases; a record without it means ampctl),
 and ampctl/fleet when the fleet has a name. add-cluster follows the shape; doctor and status compare each cluster
@@ -71,7 +72,8 @@ class FleetShape:
 
     def describe(self) -> str:
         bucket = f", bucket {self.bucket}" if self.bucket else ""
-        chart = f", cost-analyzer {self.chart_version} ({self.chart_line})" if self.chart_version else ""
+        chart_name = "kubecost" if self.chart_line == "3.x" else "cost-analyzer"
+        chart = f", {chart_name} {self.chart_version} ({self.chart_line})" if self.chart_version else ""
         identity = f", {self.identity}" if self.identity != IRSA else ""
         gitops = ", GitOps-managed" if self.gitops else ""
         return f"{self.mode}{bucket}{chart}{identity}{gitops}"

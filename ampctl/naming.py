@@ -24,6 +24,10 @@ AMP_REMOTE_WRITE_POLICY = "AmazonPrometheusRemoteWriteAccess"
 # IRSA component -> the Kubernetes service account its role is for.
 COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
 
+# Kubecost 3.x: one role per component whose pods use the bucket (ampctl.kubecost3.line names their ServiceAccounts).
+# Their own stem length, so that the 1.x/2.x role names above never change.
+COMPONENTS_3X = ("finops-agent", "aggregator", "cluster-controller")
+
 # A workspace in another account: per cluster, one role there per IRSA component (what it is for), which
 # the component's role assumes; the inline policy on the component's role that allows exactly that.
 WORKSPACE_ROLES = {"cost-analyzer": "amp-query", "prometheus-server": "amp-write"}
@@ -53,9 +57,10 @@ def role_name(cluster: str, component: str) -> str:
     Both components of a cluster share one stem, shortened with a hash of the full
     cluster name when the longer role name would not fit.
     """
-    if component not in COMPONENTS:
+    group = tuple(COMPONENTS) if component in COMPONENTS else COMPONENTS_3X
+    if component not in group:
         raise ValueError(f"unknown IRSA component {component!r}; expected one of {sorted(COMPONENTS)}")
-    room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in COMPONENTS)
+    room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in group)
     return f"{_ROLE_PREFIX}{_fit(cluster, room)}-{component}"
 
 

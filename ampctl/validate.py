@@ -251,10 +251,11 @@ def cluster_spec(spec: ClusterSpec) -> ClusterSpec:
     region(spec.region)
     account(spec.account)
     oidc_issuer(spec.oidc_issuer)
-    workspace_id(spec.workspace_id)
     namespace(spec.namespace)
     release_name(spec.release)
     line = check_mode(spec.chart_version, spec.federated)
+    if line.on_amp:  # 3.x has no workspace
+        workspace_id(spec.workspace_id)
     check_identity(spec.chart_version, spec.identity)
     if spec.bucket is not None:
         bucket_name(spec.bucket)

@@ -1,5 +1,6 @@
-"""The released cost-analyzer chart versions ampctl supports, the chart line each belongs to, and the
-install modes each version can run. Every refusal happens here, before any AWS or Kubernetes call.
+"""The released Kubecost chart versions ampctl supports (cost-analyzer 1.x/2.x on AMP, kubecost 3.x on the bucket),
+the chart line each belongs to, and the install modes each version can run. Every refusal happens here, before any
+AWS or Kubernetes call.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from enum import Enum
 from ampctl.errors import AmpctlError
 
 DEFAULT_VERSION = "2.8.7"
-SUPPORTED_RANGE = "1.97.0–1.108.1 or 2.0.0–2.9.7"
+SUPPORTED_RANGE = "1.97.0–1.108.1, 2.0.0–2.9.7 or 3.0.3–3.2.1"
 FLAG = "--kubecost-version"
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -43,6 +44,11 @@ _RELEASED: dict[tuple[int, int], tuple[int, ...]] = {
     (2, 7): (0, 1, 2),
     (2, 8): (0, 1, 2, 3, 4, 5, 6, 7),
     (2, 9): (0, 1, 2, 3, 5, 6, 7),  # 0 and 1 released, refused: see REFUSED
+    # The `kubecost` chart (3.x): the chart repository's index (https://kubecost.github.io/kubecost, branch gh-pages
+    # of kubecost/kubecost, index.yaml), release candidates left out. 3.0.0-3.0.2 released, refused: see REFUSED.
+    (3, 0): (0, 1, 2, 3, 4, 5, 6),
+    (3, 1): (0, 1, 2, 3, 4, 5, 6, 7, 8),
+    (3, 2): (0, 1),
 }
 RELEASED: tuple[Version, ...] = tuple(
     sorted((major, minor, patch) for (major, minor), patches in _RELEASED.items() for patch in patches)
@@ -61,7 +67,16 @@ _CLUSTER_ID_REFUSED = (
     "its chart fails unless prometheus.server.global.external_labels.cluster_id is the default cluster-one, "
     "and on AMP every cluster needs its own id there"
 )
-REFUSED: dict[Version, str] = {(2, 9, 0): _CLUSTER_ID_REFUSED, (2, 9, 1): _CLUSTER_ID_REFUSED}
+# kubecost 3.0.0-3.0.2 name the finops-agent subchart `finops-agent` (Chart.yaml dependencies, no alias); from 3.0.3
+# it is aliased `finopsagent` and a `finops-agent` key fails ("kubecost.finopsagentCheck" in templates/_helpers.tpl
+# at 3.2.1). ampctl sets the agent's ServiceAccount under `finopsagent`, which those three would ignore.
+_FINOPSAGENT_KEY_REFUSED = (
+    "its chart takes the finops-agent's values under `finops-agent` (from 3.0.3 on: `finopsagent`), so the agent "
+    "would not run as the ServiceAccount ampctl binds to the bucket"
+)
+REFUSED: dict[Version, str] = {(2, 9, 0): _CLUSTER_ID_REFUSED, (2, 9, 1): _CLUSTER_ID_REFUSED} | {
+    (3, 0, patch): _FINOPSAGENT_KEY_REFUSED for patch in (0, 1, 2)
+}
 
 
 class ChartLine(Enum):
@@ -69,6 +84,12 @@ class ChartLine(Enum):
 
     FEDERATOR_1X = "1.x"  # Federator combines per-cluster ETL in S3
     AGGREGATOR_2X = "2.x"  # Aggregator on the primary reads S3 (2.9 included: see chartkeys for its keys)
+    KUBECOST_3X = "3.x"  # the `kubecost` chart: no Prometheus, no AMP; the finops-agent writes to the bucket
+
+    @property
+    def on_amp(self) -> bool:
+        """The line keeps its metrics in the AMP workspace (1.x and 2.x); 3.x keeps everything in the bucket."""
+        return self is not ChartLine.KUBECOST_3X
 
 
 def parse_version(version: str) -> Version:
@@ -87,13 +108,6 @@ def show(version: Version) -> str:
 def chart_line(version: str) -> ChartLine:
     """The chart line of a released, supported version; refuse every other version with the reason."""
     parsed = parse_version(version)
-    if parsed[0] >= 3:
-        raise AmpctlError(
-            f"Kubecost {version} is not supported: Kubecost 3 removed the bundled Prometheus and the AMP "
-            "integration (global.amp, sigV4Proxy)",
-            f"stay on AMP with {FLAG} 2.9.7 (federated, the bridge to 3.x) or {DEFAULT_VERSION}; to move to "
-            "Kubecost 3, follow Kubecost's 3.0 upgrade guide without ampctl",
-        )
     if parsed < RELEASED[0]:
         raise _unsupported(version, "global.amp and sigV4Proxy first appear in 1.97.0")
     if parsed not in RELEASED:
@@ -101,7 +115,7 @@ def chart_line(version: str) -> ChartLine:
             f"Kubecost chart {version} was never released",
             f"the nearest released versions are {' and '.join(nearest(parsed))}: pass one of them with {FLAG}",
         )
-    return ChartLine.FEDERATOR_1X if parsed[0] == 1 else ChartLine.AGGREGATOR_2X
+    return {1: ChartLine.FEDERATOR_1X, 2: ChartLine.AGGREGATOR_2X}.get(parsed[0], ChartLine.KUBECOST_3X)
 
 
 def check_usable(version: str) -> ChartLine:
@@ -110,9 +124,10 @@ def check_usable(version: str) -> ChartLine:
     parsed = parse_version(version)
     if parsed in REFUSED:
         working = next(show(v) for v in RELEASED if v > parsed and v not in REFUSED)
+        newest = max(v for v in RELEASED if v[0] == parsed[0])
         raise AmpctlError(
-            f"Kubecost {version} cannot run on AMP: {REFUSED[parsed]}",
-            f"pass {FLAG} {working} or later (for example {show(RELEASED[-1])})",
+            f"Kubecost {version} cannot run {'on AMP' if line.on_amp else 'with ampctl'}: {REFUSED[parsed]}",
+            f"pass {FLAG} {working} or later (for example {show(newest)})",
         )
     return line
 
@@ -128,6 +143,12 @@ def check_mode(version: str, federated: bool) -> ChartLine:
     """The chart line, after refusing a mode the version cannot run (quick-start or federated)."""
     line = check_usable(version)
     parsed = parse_version(version)
+    if line is ChartLine.KUBECOST_3X and not federated:
+        raise AmpctlError(
+            f"Kubecost {version} keeps every cluster's data in the S3 bucket (global.federatedStorage): ampctl's 3.x "
+            "fleets are federated only",
+            f"drop --no-federated (3.x implies the bucket), or use {FLAG} {DEFAULT_VERSION} for quick-start on AMP",
+        )
     if parsed[:2] == (2, 9) and not federated:
         raise AmpctlError(
             f"Kubecost {version} runs federated only: the 2.9 chart requires federated storage "

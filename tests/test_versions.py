@@ -32,6 +32,8 @@ SHARED = ["1.103.4", "1.108.1", "2.4.2", "2.8.7", "2.9.7"]
         ("2.8.7", ChartLine.AGGREGATOR_2X),
         ("2.9.0", ChartLine.AGGREGATOR_2X),
         ("2.9.7", ChartLine.AGGREGATOR_2X),
+        ("3.0.3", ChartLine.KUBECOST_3X),
+        ("3.2.1", ChartLine.KUBECOST_3X),
     ],
 )
 def test_released_versions_have_a_line(version: str, line: ChartLine) -> None:
@@ -41,7 +43,7 @@ def test_released_versions_have_a_line(version: str, line: ChartLine) -> None:
 def test_the_table_holds_the_shared_charts_and_the_line_ends() -> None:
     shown = {show(v) for v in RELEASED}
     assert set(SHARED) <= shown
-    assert show(RELEASED[0]) == "1.97.0" and show(RELEASED[-1]) == "2.9.7"
+    assert show(RELEASED[0]) == "1.97.0" and show(RELEASED[-1]) == "3.2.1"
     assert "1.108.1" in shown and "2.0.0" in shown
     assert len(shown) == len(RELEASED)
 
@@ -73,13 +75,28 @@ def test_unsupported_versions_name_the_range(version: str) -> None:
     assert "--chart-version" not in (info.value.hint or "")
 
 
-@pytest.mark.parametrize("version", ["3.0.0", "3.2.1"])
-def test_kubecost_3_is_refused_with_the_way_forward(version: str) -> None:
-    with pytest.raises(AmpctlError) as info:
+@pytest.mark.parametrize("version", ["3.0.3", "3.1.8", "3.2.0", "3.2.1"])
+def test_kubecost_3_is_its_own_line_and_federated_only(version: str) -> None:
+    assert check_mode(version, federated=True) is ChartLine.KUBECOST_3X
+    assert not ChartLine.KUBECOST_3X.on_amp
+    with pytest.raises(AmpctlError, match="federated only") as info:
+        check_mode(version, federated=False)
+    assert "--no-federated" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize(("version", "named"), [("3.2.2", "3.2.1"), ("3.0.7", "3.0.6 and 3.1.0"), ("4.0.0", "3.2.1")])
+def test_unreleased_kubecost_3_names_the_nearest(version: str, named: str) -> None:
+    with pytest.raises(AmpctlError, match="never released") as info:
         chart_line(version)
-    assert "removed the bundled Prometheus and the AMP integration" in info.value.message
-    assert "\n" not in info.value.message
-    assert "--kubecost-version 2.9.7" in (info.value.hint or "")
+    assert named in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("version", ["3.0.0", "3.0.1", "3.0.2"])
+def test_kubecost_3_0_0_to_3_0_2_are_refused_naming_3_0_3(version: str) -> None:
+    with pytest.raises(AmpctlError) as info:
+        check_usable(version)
+    assert "finopsagent" in info.value.message and "\n" not in info.value.message
+    assert "--kubecost-version 3.0.3 or later (for example 3.2.1)" in (info.value.hint or "")
 
 
 @pytest.mark.parametrize("version", ["2.9.2", "2.9.7"])
@@ -129,8 +146,8 @@ def test_2_9_0_and_2_9_1_are_refused_naming_the_first_that_works(version: str, f
         assert info.value.hint == "pass --kubecost-version 2.9.2 or later (for example 2.9.7)"
 
 
-def test_only_2_9_0_and_2_9_1_are_refused() -> None:
-    assert sorted(REFUSED) == [(2, 9, 0), (2, 9, 1)]
+def test_only_2_9_0_2_9_1_and_3_0_0_to_3_0_2_are_refused() -> None:
+    assert sorted(REFUSED) == [(2, 9, 0), (2, 9, 1), (3, 0, 0), (3, 0, 1), (3, 0, 2)]
     usable = [show(v) for v in RELEASED if v not in REFUSED]
     for version in usable:
         assert check_usable(version) is chart_line(version)

@@ -71,8 +71,10 @@ def contract(facts: Facts, findings: Findings) -> Result:
     try:
         check_mode(version, facts.federated)
     except AmpctlError as exc:
-        if parse_version(version) in REFUSED:  # installed before ampctl refused it: the upgrade is the fix
-            return fail(exc.message, f"upgrade: {facts.repair(FLAG, show(RELEASED[-1]))}")
+        parsed = parse_version(version)
+        if parsed in REFUSED:  # installed before ampctl refused it: the upgrade is the fix, on the same major line
+            newest = max(v for v in RELEASED if v[0] == parsed[0] and v not in REFUSED)
+            return fail(exc.message, f"upgrade: {facts.repair(FLAG, show(newest))}")
         return fail(exc.message, exc.hint or "install a supported version and mode")
     problems = _problems(facts, version)
     if problems:

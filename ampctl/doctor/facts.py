@@ -188,6 +188,8 @@ class Facts(KubeReads):
     def primary(self) -> bool:
         if self.value("federatedETL.agentOnly", False) is True:
             return False
+        if self.value("aggregator.enabled", None) is False:  # a 3.x agent (ampctl.kubecost3.line)
+            return False
         return self.value("federatedETL.primaryCluster", True) is not False
 
     @property
@@ -219,7 +221,9 @@ class Facts(KubeReads):
         return f"{self.options.release}-prometheus-server"[:63].rstrip("-")
 
     def deployment_name(self, component: str) -> str:
-        """The Deployment of a component (cost-analyzer or prometheus-server)."""
+        """The Deployment of a component (cost-analyzer or prometheus-server; 3.x: finops-agent)."""
+        if component == "finops-agent":
+            return f"{self.options.release}-finopsagent"  # the finops-agent's fullname in the kubecost chart 3.2.1
         return self.fullname if component == "cost-analyzer" else self.prometheus_name
 
     # The federated store

@@ -24,6 +24,7 @@ AREAS = {
     "workloads": "Workloads",
     "logs": "Logs",
     "federated": "Federated ETL",
+    "kubecost3": "Kubecost 3.x",
     "promql": "PromQL",
     "fleet": "Fleet",
 }

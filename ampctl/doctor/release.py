@@ -45,7 +45,8 @@ def status(facts: Facts, findings: Findings) -> Result:
             f"release {where} is {release.status} (revision {release.revision})",
             f"`helm history -n {facts.namespace} {facts.options.release}`, then {facts.repair()}",
         )
-    return ok(f"{where} revision {release.revision}, cost-analyzer {release.chart_version} ({line.value}), deployed")
+    chart = "cost-analyzer" if line.on_amp else "kubecost"
+    return ok(f"{where} revision {release.revision}, {chart} {release.chart_version} ({line.value}), deployed")
 
 
 def query_endpoint(facts: Facts, findings: Findings) -> Result:

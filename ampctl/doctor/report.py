@@ -36,7 +36,8 @@ def table(report: ClusterReport) -> RenderableType:
     from rich.markup import escape
     from rich.table import Table
 
-    shape = f"  {report.mode} {report.role}, cost-analyzer {report.chart_version}" if report.mode else ""
+    chart = "kubecost" if str(report.chart_version).split(".")[0] == "3" else "cost-analyzer"  # 3.x: the kubecost chart
+    shape = f"  {report.mode} {report.role}, {chart} {report.chart_version}" if report.mode else ""
     grid = Table(
         title=f"[bold]{escape(report.cluster)}[/bold]{escape(shape)}  [dim]{escape(report.context or '')}[/dim]",
         title_justify="left",

@@ -18,6 +18,8 @@ from ampctl.doctor import (
     identitymode,
     irsa,
     kms,
+    kubecost3,
+    kubecost3id,
     logs,
     podidentity,
     promql,
@@ -52,6 +54,9 @@ STATIC: list[CheckSpec] = [
     *kms.SPECS,
     *chartline.FEDERATED_SPECS,
     *shape.SPECS,
+    *kubecost3.SPECS,
+    *kubecost3id.SPECS,
+    kubecost3.FRESHNESS,
 ]
 LIVE: list[CheckSpec] = list(promql.SPECS)
 WAITED: list[CheckSpec] = [spec for spec in (*STATIC, *LIVE) if spec.waits_while]  # what --wait asks again
@@ -83,10 +88,15 @@ def live(facts: Facts, findings: Findings, specs: Sequence[CheckSpec] = LIVE) ->
     together([partial(run_check, facts, findings, spec) for spec in specs])
 
 
+def runs(facts: Facts, spec: CheckSpec) -> bool:
+    """The Kubecost 3.x checks are in the report of a 3.x cluster only (a 1.x/2.x check on 3.x: skipped, said why)."""
+    return spec.area != "kubecost3" or kubecost3.on_3x(facts)
+
+
 def recheck(facts: Facts, findings: Findings) -> None:
     """What --wait asks again (the PromQL checks, the ETL objects), the bucket listed anew."""
     facts.forget("objects:")
-    live(facts, findings, WAITED)
+    live(facts, findings, [spec for spec in WAITED if runs(facts, spec)])
 
 
 def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
@@ -98,7 +108,10 @@ def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
         ),
         None,
     )
-    if blocked is not None:
+    not_here = kubecost3.gate(facts, spec)
+    if not_here is not None:
+        result = skip(not_here)
+    elif blocked is not None:
         cause = findings.results[blocked]
         root = cause.status is Status.SKIP and cause.evidence.startswith("needs ")
         result = skip(cause.evidence if root else f"needs {blocked} ({cause.status.value})")
@@ -145,11 +158,13 @@ def check_cluster(
     facts, findings = Facts(target, aws, options), Findings()
     prefetch(facts)
     for spec in STATIC:
-        if spec.area != chain.AREA or facts.clients.workspace_account is not None:  # the chain: another account only
+        chained = spec.area != chain.AREA or facts.clients.workspace_account is not None  # another account only
+        if chained and runs(facts, spec):
             run_check(facts, findings, spec)
     live(facts, findings)
     if options.wait > 0:
-        waiting.wait_for_data(facts, findings, progress, WAITED, recheck)
+        waited = [spec for spec in WAITED if runs(facts, spec)]
+        waiting.wait_for_data(facts, findings, progress, waited, recheck)
     for spec in AFTER:
         run_check(facts, findings, spec)
     return facts, findings
@@ -204,6 +219,8 @@ def finish(facts: Facts, findings: Findings) -> ClusterReport:
         report.role = shape.role(facts, findings.fleet_shape(facts))
     erring = sorted({way for (way, _), outcome in findings.queries.items() if outcome.error})
     report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts, findings), erring)
+    if kubecost3.on_3x(facts):
+        report.diagnosis = kubecost3.diagnose(report)
     return report
 
 

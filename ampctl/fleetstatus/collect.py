@@ -47,6 +47,7 @@ class ClusterStatus:
     release_status: str | None = None
     owner: str | None = None  # the GitOps engine that applied the release (Argo CD, Flux), else None (helm)
     chart_version: str | None = None
+    line: str | None = None  # the chart line (1.x, 2.x, 3.x) of the release
     roles: dict[str, bool] = field(default_factory=dict)
     service_accounts: dict[str, bool] = field(default_factory=dict)
     federated: bool = False
@@ -71,11 +72,20 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
-def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus) -> list[Callable[[], None]]:
-    """The independent reads of one cluster, each recording into `status`."""
+def _cluster(
+    scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus, shape: FleetShape | None
+) -> list[Callable[[], None]]:
+    """The independent reads of one cluster, each recording into `status`; its roles and ServiceAccounts are those of
+    the fleet's line (3.x: one per component that uses the bucket, ampctl.kubecost3.line)."""
     from ampctl.aws import iam as iamapi
     from ampctl.clients import ClusterClients
     from ampctl.naming import COMPONENTS, ROLE_ARN_ANNOTATION, default_bucket, role_name
+
+    components = COMPONENTS
+    if shape is not None and shape.chart_line == "3.x":
+        from ampctl.kubecost3.line import accounts
+
+        components = accounts(shape.primary == target.cluster, scope.release)
 
     iam = aws.client("iam")
     clients = ClusterClients(target, aws, scope.helm)
@@ -90,7 +100,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
                 return False
             return iamapi.is_managed(iamapi.tags_of_role(iam, role))
 
-        for component, found in zip(COMPONENTS, together([partial(managed, c) for c in COMPONENTS]), strict=True):
+        for component, found in zip(components, together([partial(managed, c) for c in components]), strict=True):
             status.roles[component] = found
 
     def kube() -> None:
@@ -100,7 +110,7 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         from ampctl.aws import eks as eksapi
         from ampctl.aws.errors import error_code
 
-        for component, sa in COMPONENTS.items():
+        for component, sa in components.items():
             role = "/" + role_name(target.cluster, component)
             obj = clients.kube.read("service_account", scope.namespace, sa)
             annotation = str(((obj or {}).get("metadata", {}).get("annotations") or {}).get(ROLE_ARN_ANNOTATION, ""))
@@ -124,6 +134,9 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
         deployment = clients.kube.read("deployment", scope.namespace, cost_analyzer_name(scope.release), group="apps")
         status.owner = owner((deployment or {}).get("metadata") or {}, scope.release)
         if found is not None:
+            from ampctl.versions import chart_line
+
+            status.line = chart_line(found.chart_version).value
             status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)
 
@@ -133,6 +146,9 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
             prefix = f"federated/{target.cluster}/"
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
+            if status.line == "3.x":  # no AMP: the finops-agent's newest write is the cluster's last sample
+                newest = max((o["LastModified"] for o in listed.get("Contents") or []), default=None)
+                status.last_sample_age = _age(newest) if newest is not None else None
 
     def release_then_etl() -> None:  # the release says whether the cluster is federated
         _guard(status, release)
@@ -141,8 +157,14 @@ def _cluster(scope: Scope, aws: AwsSession, target: Target, status: ClusterStatu
     return [partial(_guard, status, roles), partial(_guard, status, kube), release_then_etl]
 
 
+def _age(when: Any) -> float:
+    from datetime import datetime, timezone
+
+    return (datetime.now(timezone.utc) - when).total_seconds()
+
+
 def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | None]:
-    """(the workspace id, the fleet's shape recorded on it or inferred)."""
+    """(the workspace id, the fleet's shape recorded on it or inferred; a 3.x fleet's: on its bucket)."""
     from ampctl.aws import amp
     from ampctl.fleetshape import read
 
@@ -152,6 +174,13 @@ def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | N
         by_alias = amp.one_by_alias(client, scope.alias, aws.region)
         found = amp.describe(client, str(by_alias["workspaceId"])) if by_alias else None
     ws_id = scope.workspace_id or (str(found["workspaceId"]) if found else None)
+    if found is None:
+        from ampctl.kubecost3.shape import read as read_bucket
+        from ampctl.naming import default_bucket
+
+        _, _, on_bucket = read_bucket(aws, scope.bucket or default_bucket(aws.account(), aws.region))
+        if on_bucket is not None and on_bucket.chart_line == "3.x":
+            return None, on_bucket
     return ws_id, read(aws, found, bucket=scope.bucket, fleet=None)
 
 
@@ -176,7 +205,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
             problems.append(exc.message)
 
     def one(target: Target) -> None:
-        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster]):
+        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster], shape):
             graph.add(part, group=target.cluster)
 
     graph = Graph(groups=parallel)
@@ -196,7 +225,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
                 skew=True,
                 identity=status.identity,
             )
-        status.last_sample_age = ages.get(status.cluster)
+        status.last_sample_age = ages.get(status.cluster, status.last_sample_age)
         if not status.in_fleet:
             status.state = "not in fleet"
         elif status.last_sample_age is None:

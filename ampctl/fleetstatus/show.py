@@ -28,8 +28,10 @@ def table(result: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    title = f"workspace {result['workspace_id'] or '(not found)'} in {result['region']}"
     fleet = result.get("fleet")
+    title = f"workspace {result['workspace_id'] or '(not found)'} in {result['region']}"
+    if fleet and fleet.get("chart_line") == "3.x":  # no workspace: the bucket holds the data and the shape
+        title = f"Kubecost 3.x fleet in {result['region']} (no AMP workspace)"
     if fleet:
         chart = f", chart {fleet['chart_version']}" if fleet["chart_version"] else ""
         bucket = f", bucket {fleet['bucket']}" if fleet["bucket"] else ""
@@ -44,9 +46,10 @@ def table(result: dict[str, Any]) -> None:
     for c in result["clusters"]:
         style = _STATE_STYLE.get(c.state, "")
         etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
+        chart = f"{c.chart_version} ({c.line})" if c.chart_version and c.line else c.chart_version or "-"
         mark = " [red]≠ fleet[/red]" if c.differs else ""
         grid.add_row(
-            escape(c.cluster) + mark, _mode(c), c.chart_version or "-", _release(c), _count(c.roles),
+            escape(c.cluster) + mark, _mode(c), chart, _release(c), _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
         )  # fmt: skip
     output.out().print(grid)

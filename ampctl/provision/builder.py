@@ -53,6 +53,10 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
 
     r = run.request
+    if not r.line.on_amp:  # Kubecost 3.x: the bucket only, no AMP
+        from ampctl.provision.steps_3x import steps_3x
+
+        return steps_3x(run)
     policies = role_policies(run)
     # Two reads the plan is built from, at once: the release (a helm process) and, under IRSA, the associations
     # ampctl made for its ServiceAccounts before (a fleet moving back from Pod Identity).

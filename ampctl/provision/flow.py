@@ -81,8 +81,8 @@ def make_run(target: Target, sessions: Sessions, request: ProvisionRequest, lock
         check_account(target, aws.account())
         if held:
             raise held[0]
-        if lookup:
-            raise lookup[0]
+        if lookup and ("chart_version" not in request.given or request.line.on_amp):
+            raise lookup[0]  # a 3.x cluster asked for needs no AMP workspace (nor the right to look for one)
         run.found_workspace = workspace[0]
         run.request, _ = fleet_request(aws, request, target.cluster, workspace[0])
         if lock is not None:

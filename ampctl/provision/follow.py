@@ -82,7 +82,11 @@ def fleet_request(
     """(the request after following the fleet's shape, the shape found) for one cluster, given its workspace
     (`find_workspace`)."""
     from ampctl.fleetshape import from_tags, read, workspace_tags
+    from ampctl.kubecost3.shape import resolve
 
+    on_3x = resolve(aws, request, workspace)  # a 3.x fleet is recorded on its bucket
+    if on_3x is not None:
+        return follow_3x(aws, request, cluster, *on_3x)
     shape = None
     recorded = workspace is not None and from_tags(workspace_tags(workspace)) is not None
     if workspace is not None and not recorded and request.fleet_primary is not None and not request.primary:
@@ -96,6 +100,31 @@ def fleet_request(
             check_primary_account(aws, request, shape.primary, cluster)
     request = request.with_default_bucket(aws.account(), aws.region)
     request = follow_bucket_key(aws, request, shape, workspace)
+    if request.primary:
+        request = dataclasses.replace(request, tags=request.tags | shape_of(request, cluster).tags())
+    return request, shape
+
+
+def follow_3x(
+    aws: AwsSession, request: ProvisionRequest, cluster: str, bucket: str, shape: FleetShape | None
+) -> tuple[ProvisionRequest, FleetShape | None]:
+    """A 3.x cluster's request: the bucket's recorded shape followed (as a workspace's is), always federated."""
+    from ampctl.errors import AmpctlError
+
+    if shape is not None:
+        clash = conflicts(request, shape, cluster)
+        if clash and not request.override_shape:
+            raise AmpctlError(
+                f"the fleet of bucket {bucket} is {shape.describe()} ({shape.source}), but {'; '.join(clash)}",
+                "drop the flag to follow the fleet, or add --override-fleet-shape on purpose "
+                '(README: "The fleet\'s shape")',
+            )
+        followed: dict[str, Any] = {
+            "chart_version": shape.chart_version, "namespace": shape.namespace, "release": shape.release,
+            "identity": shape.identity,
+        }  # fmt: skip
+        request = dataclasses.replace(request, **{k: v for k, v in followed.items() if k not in request.given and v})
+    request = follow_bucket_key(aws, dataclasses.replace(request, federated=True, bucket=bucket), shape, None)
     if request.primary:
         request = dataclasses.replace(request, tags=request.tags | shape_of(request, cluster).tags())
     return request, shape

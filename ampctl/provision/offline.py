@@ -56,7 +56,7 @@ def render_cluster(
     if request.kms_key and request.primary:
         validate.kms_key(request.kms_key, target.region)  # the primary's bucket is in its region
     account = account or target.account
-    workspace_id = request.workspace_id
+    workspace_id = request.workspace_id if request.line.on_amp else ""  # 3.x has no workspace
     session = None
     if account is None or oidc_issuer is None or workspace_id is None:
         from ampctl.aws.session import AwsSession
@@ -83,7 +83,8 @@ def render_cluster(
                 "pass --workspace-id, or run `ampctl bootstrap` first",
             )
         workspace_id = str(ws["workspaceId"])
-    validate.workspace_id(workspace_id)
+    if request.line.on_amp:
+        validate.workspace_id(workspace_id)
     spec = request.with_default_bucket(account, target.region).cluster_spec(
         cluster=target.cluster, region=target.region, account=account, oidc_issuer=oidc_issuer,
         workspace_id=workspace_id,

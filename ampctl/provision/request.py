@@ -16,7 +16,7 @@ from ampctl.spec import (
     PRODUCT_KEY_SECRET,
     ClusterSpec,
 )
-from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY
+from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, ChartLine, chart_line
 
 if TYPE_CHECKING:
     from ampctl.target import Target
@@ -64,6 +64,10 @@ class ProvisionRequest:
     @property
     def pod_identity(self) -> bool:
         return self.identity == POD_IDENTITY
+
+    @property
+    def line(self) -> ChartLine:
+        return chart_line(self.chart_version)
 
     def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:
         """Fill in the default bucket name once the account is known (federated mode only)."""

@@ -65,6 +65,8 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     )
     request = dataclasses.replace(request, extra_values=values_files(tuple(request.extra_values)))
     # An agent's mode may still come from the fleet's recorded shape; the spec checks it again then.
+    if "federated" not in request.given and not request.line.on_amp:
+        request = dataclasses.replace(request, federated=True)  # 3.x keeps every cluster's data in the bucket
     mode_known = primary or "federated" in request.given
     line = check_mode(request.chart_version, request.federated) if mode_known else check_usable(request.chart_version)
     check_identity(request.chart_version, request.identity)

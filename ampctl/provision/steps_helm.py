@@ -55,7 +55,11 @@ class InstallKubecost(Step[ClusterRun]):
 
     def __init__(self, run: ClusterRun, release: Release | None) -> None:
         r = run.request
-        self.title = f"helm release {r.namespace}/{r.release} (cost-analyzer {r.chart_version})"
+        self.on_amp = r.line.on_amp
+        if not self.on_amp:
+            self.needs = ()  # 3.x: no workspace
+        self.chart_name = "cost-analyzer" if self.on_amp else "kubecost"
+        self.title = f"helm release {r.namespace}/{r.release} ({self.chart_name} {r.chart_version})"
         self._release = release  # as deployed when the plan was made (None: not installed)
 
     def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
@@ -70,7 +74,7 @@ class InstallKubecost(Step[ClusterRun]):
         run.outputs["release"] = {"name": r.release, "namespace": r.namespace, "chart_version": r.chart_version}
         if release is None:
             return Change.create()
-        if run.workspace_id is None:
+        if run.workspace_id is None and self.on_amp:
             return Change.update("the new workspace")
         _, desired = self._values(run)
         drift = []
@@ -103,7 +107,11 @@ class InstallKubecost(Step[ClusterRun]):
         run.wait_workspace()
         self.write_files(run)
         _, desired = self._values(run)
-        chart = "cost-analyzer" if r.chart_repo else r.chart
+        chart = self.chart_name if r.chart_repo else r.chart
+        if not self.on_amp and not r.chart_repo and "chart" not in r.given:
+            from ampctl.kubecost3.line import CHART
+
+            chart = CHART  # the default chart is the line's: 3.x is the `kubecost` chart
         revision = run.helm.install(
             r.release, r.namespace, chart, repo=r.chart_repo, version=r.chart_version, values=desired, timeout=r.timeout
         )

@@ -56,11 +56,14 @@ class EnsureBucket(Step[ClusterRun]):
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags
+        from ampctl.versions import chart_line
 
         s3 = run.client("s3")
         parts = change.detail.split(", ")
         if change.action is Action.CREATE:
             tags = aws_tags(None, run.request.fleet)
+            if not chart_line(run.request.chart_version).on_amp:
+                tags |= run.request.tags  # a 3.x fleet's shape lives on its bucket (ampctl.kubecost3.shape)
             tag_set = [{"Key": k, "Value": v} for k, v in tags.items()]
             # Tagged with the create itself: a run killed right after it still finds the bucket ours.
             config: dict[str, object] = {"Tags": tag_set}

@@ -35,6 +35,10 @@ def render_all(
     if product_key is not None and spec.product_key_secret is None:
         spec = dataclasses.replace(spec, product_key_secret=PRODUCT_KEY_SECRET)
     values = [dataclasses.replace(f, name=f"{i:02d}-{f.name}") for i, f in enumerate(values_files(spec), start=1)]
+    if not spec.line.on_amp and chart == DEFAULT_CHART:
+        from ampctl.kubecost3.line import CHART
+
+        chart = CHART  # 3.x is the `kubecost` chart
     argv = helm_command(spec, [f.name for f in values], extra_values, set_values, chart, timeout)
     files = list(values)
     if spec.federated:
@@ -60,7 +64,8 @@ def render_all(
                 documents.to_json(documents.bucket_tls_policy(spec.bucket, region=spec.region)),
             )
         )
-    files.append(RenderedFile("recording-rules.yaml", recording_rules(spec.seed_recording_rules)))
+    if spec.line.on_amp:  # 3.x has no AMP workspace to record rules in
+        files.append(RenderedFile("recording-rules.yaml", recording_rules(spec.seed_recording_rules)))
     files.append(RenderedFile("helm-command.sh", shell_script(spec, argv, {f.name for f in values}), SCRIPT_MODE))
     return files
 

@@ -28,6 +28,8 @@ def _yaml(header: list[str], tree: dict[str, Any]) -> str:
 def values_files(spec: ClusterSpec) -> list[RenderedFile]:
     """The values files in the order helm takes them (later files win)."""
     validate.cluster_spec(spec)
+    if not spec.line.on_amp:
+        return _kubecost3(spec)
     keys = chartkeys.line_keys(spec.chart_version)
     family = "1.x" if keys.name == "1.x" else "2.x"
     files = [
@@ -74,3 +76,23 @@ def _cluster(spec: ClusterSpec, line: str) -> str:
         "them to their roles); the sigv4 proxy image is pinned to one with the Pod Identity credential provider.",
     ]
     return _yaml(header, chartkeys.nest(chartkeys.identity_values(spec)))
+
+
+def _kubecost3(spec: ClusterSpec) -> list[RenderedFile]:
+    """3.x: the chart's EKS image overlay, then the cluster's values (no AMP endpoints: the bucket holds the data)."""
+    from ampctl.kubecost3 import line
+
+    overlay = ["Kubecost 3.x images from Amazon ECR Public (the chart's values-eks-cost-monitoring.yaml)."]
+    header = [
+        f"Cluster {spec.cluster}, chart line 3.x, {line.describe_role(spec)}.",
+        "The federated-storage Secret holds federated-store.yaml; ampctl creates it and the ServiceAccounts "
+        + (
+            "(annotated with their IRSA roles) before installing."
+            if not spec.pod_identity
+            else "(no role annotation: EKS pod identity associations bind them to their roles) before installing."
+        ),
+    ]
+    return [
+        RenderedFile("eks-overlay.yaml", _yaml(overlay, chartkeys.nest(line.EKS_OVERLAY))),
+        RenderedFile("cluster-values.yaml", _yaml(header, chartkeys.nest(line.values(spec)))),
+    ]

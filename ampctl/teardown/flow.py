@@ -54,16 +54,33 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
     from ampctl.teardown.steps_podid import DeletePodIdentityAssociations
 
+    accounts = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS} | kubecost3_accounts(run)
     steps: list[Step[TeardownRun]] = [UninstallKubecost(run)]
     steps += [DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
-    steps += [DeleteObject(run, "service_account", name) for name in (SA_COST_ANALYZER, SA_PROMETHEUS)]
+    steps += [DeleteObject(run, "service_account", name) for name in accounts.values()]
     steps += [DeleteNamespace(run)]
-    steps += [DeletePodIdentityAssociations(run, (SA_COST_ANALYZER, SA_PROMETHEUS))]
-    steps += [DeleteClusterRole(run, "cost-analyzer"), DeleteClusterRole(run, "prometheus-server")]
+    steps += [DeletePodIdentityAssociations(run, tuple(accounts.values()))]
+    steps += [DeleteClusterRole(run, component) for component in accounts]
     if run.workspace_account is not None:
         steps += [DeleteWorkspaceRole(run, "cost-analyzer"), DeleteWorkspaceRole(run, "prometheus-server")]
     steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]
     return steps
+
+
+def kubecost3_accounts(run: TeardownRun) -> dict[str, str]:
+    """A Kubecost 3.x cluster's components that use the bucket -> their ServiceAccounts (ampctl.kubecost3.line), when
+    the release is on 3.x or a 3.x role is left (a teardown that stopped after the uninstall); else none, and a
+    1.x/2.x cluster's plan stays as it was."""
+    from ampctl.aws.iam import get_role
+    from ampctl.kubecost3.line import FINOPS_AGENT, accounts
+    from ampctl.naming import role_name
+    from ampctl.versions import chart_line
+
+    release = run.read_release(run.release, run.namespace)
+    on_3x = release is not None and not chart_line(release.chart_version).on_amp
+    if on_3x or get_role(run.client("iam"), role_name(run.cluster, FINOPS_AGENT)) is not None:
+        return accounts(True, run.release)  # the aggregator's too: absent on an agent, planned as absent
+    return {}
 
 
 def shared_steps(request: Request) -> Callable[[TeardownRun], list[Step[TeardownRun]]]:

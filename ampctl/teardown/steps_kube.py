@@ -18,12 +18,14 @@ class UninstallKubecost(Step[TeardownRun]):
         self.title = f"helm release {run.namespace}/{run.release}"
 
     def check(self, run: TeardownRun) -> Change:
+        from ampctl.kubecost3.line import SA_AGGREGATOR
         from ampctl.spec import SA_COST_ANALYZER
 
         release = run.read_release(run.release, run.namespace)
         if release is None:
             return Change.unchanged("not installed")
-        if (release.values.get("serviceAccount") or {}).get("name") != SA_COST_ANALYZER:
+        # 3.x: ampctl names the aggregator's account there (ampctl.kubecost3.line), on the primary and the agents.
+        if (release.values.get("serviceAccount") or {}).get("name") not in (SA_COST_ANALYZER, SA_AGGREGATOR):
             run.leave(self.title)
             return Change.unchanged("not installed by ampctl (no ampctl ServiceAccount in its values): left alone")
         return Change.delete(f"revision {release.revision}, chart {release.chart_version}")

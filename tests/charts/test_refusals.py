@@ -42,13 +42,21 @@ def test_quick_start_on_2_9_is_refused_in_one_line(case: Case, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("package", "version"), packages("kubecost"), ids=lambda v: str(v))
-def test_kubecost_3_is_refused_and_the_chart_rejects_amp(
+def test_kubecost_3_renders_on_the_bucket_and_the_chart_rejects_amp(
     package: Path, version: str, helm3: str, tmp_path: Path
 ) -> None:
-    result = render(tmp_path, version, "--federated", "--bucket", "kubecost-etl-bucket")
+    result = render(tmp_path, version, "--no-federated")
     assert result.returncode == 1, result.stderr
-    assert "Kubecost 3 removed the bundled Prometheus and the AMP integration" in result.stderr
+    assert "federated only" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+    result = render(tmp_path, version, "--bucket", "kubecost-etl-bucket")  # --workspace-id is not needed, nor used
+    assert result.returncode == 0, result.stderr
+    out = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert "recording-rules.yaml" not in out and "object-store-secret.yaml" in out
+    assert "oci://public.ecr.aws/kubecost/kubecost" in (tmp_path / "out" / "helm-command.sh").read_text()
+    assert [p for p in out if p.endswith("-trust.json")] == [
+        f"iam/kubecost-c1-{component}-trust.json" for component in ("aggregator", "cluster-controller", "finops-agent")
+    ]
     values = tmp_path / "amp.yaml"
     values.write_text("global:\n  amp:\n    enabled: true\n  clusterId: c1\n  acknowledged: true\n")
     proc = helm_template(helm3, package, [values])

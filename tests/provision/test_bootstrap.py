@@ -242,7 +242,8 @@ def test_non_interactive_without_yes_refuses(sandbox: Sandbox, fleet: dict, tmp_
     ("args", "message"),
     [
         (["--kubecost-version", "2.8.8"], "never released"),
-        (["--kubecost-version", "3.2.1"], "removed the bundled Prometheus"),
+        (["--kubecost-version", "3.2.2"], "never released"),
+        (["--kubecost-version", "3.0.1"], "finopsagent"),
         (["--kubecost-version", "2.9.0"], "cannot run on AMP"),
         (["--kubecost-version", "2.9.1"], "cannot run on AMP"),
         (["--kubecost-version", "1.97.0"], "no federated ETL"),

@@ -375,7 +375,8 @@ def test_eks_overlay_moves_images_to_ecr_public() -> None:
         make(chart_version="2.2.1"),  # quick-start
         make(chart_version="1.97.0", federated=True, bucket=BUCKET),
         make(chart_version="2.8.8"),
-        make(chart_version="3.0.0"),
+        make(chart_version="3.0.0", federated=True, bucket=BUCKET),  # 3.0.0-3.0.2: the finops-agent key
+        make(chart_version="3.2.1"),  # 3.x: quick-start
         make(federated=True),  # no bucket
         make(product_key_secret=PRODUCT_KEY_SECRET),  # quick-start
         make(federated=True, bucket=BUCKET, chart_version="1.103.4", product_key_secret=PRODUCT_KEY_SECRET),

@@ -1,8 +1,9 @@
 """Federated ETL: once cost-model's queries succeed, it puts its ETL files under
 `federated/<cluster_id>/` in the bucket named by the object-store configuration it reads (the file
 `FEDERATED_STORE_CONFIG` points at, wherever the chart mounts the Secret), with its role's
-credentials (judged by IAM as S3 would). On 2.9 the finops-agent also writes to that bucket, as its
-own service account; the sandbox puts its exports under `finops-agent/<cluster_id>/`."""
+credentials (judged by IAM as S3 would). The finops-agent writes to that bucket as its own service account: beside
+2.9's cost-model the sandbox puts its exports under `finops-agent/<cluster_id>/` (its own choice, apart from
+cost-model's ETL); on 3.x, where it is the only writer, under `federated/<cluster_id>/` (see `kubecost3_key`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from ampctl.sandbox.kubecost.costmodel import CostModel
 
 DAY = 86400
+HOUR = 3600
 PROBE_QUERY = "up"
 
 
@@ -35,6 +37,16 @@ def etl_key(cluster_id: str, now: float | None = None) -> str:
 
 def finops_key(cluster_id: str, now: float | None = None) -> str:
     return f"finops-agent/{cluster_id}/export/1d/{_day(now)}"
+
+
+def kubecost3_key(cluster_id: str, now: float | None = None) -> str:
+    """Where a 3.x finops-agent writes: OpenCost's exporter layout, which the agent is built on (Kubecost v3.0.0
+    release notes: "uses the new v1.0.0 IBM FinOps Agent", OpenCost v1.117.5), `<root>/<cluster>/etl/bingen/
+    <pipeline>/<resolution>/<start>-<end>` with root `federated` (opencost core/pkg/exporter/pathing,
+    BingenStoragePathFormatter and DefaultRootDir). Assumption: the agent's own root and pipelines are not public;
+    the hourly window is rewritten every round, as a window still open is."""
+    start = int((now if now is not None else time.time()) // HOUR * HOUR)
+    return f"federated/{cluster_id}/etl/bingen/allocations/1h/{start}-{start + HOUR}"
 
 
 class FederatedEtl:
@@ -68,7 +80,8 @@ class FederatedEtl:
         self.kube.append_pod_log(cluster, namespace, str(serving["metadata"]["name"]), ko.COST_MODEL, line)
 
     def export(self, cluster: str, workload: ko.Obj) -> None:
-        """One export of a finops-agent Deployment (2.9) to the bucket, as its own service account."""
+        """One export of a finops-agent Deployment to the bucket, as its own service account: 2.9's beside cost-model,
+        3.x's (no cost-model in its namespace) where the primary's aggregator reads it."""
         store = self.kube.store(cluster)
         agent = ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT)
         serving = ko.serving_pod(store, workload)
@@ -76,7 +89,7 @@ class FederatedEtl:
             return
         namespace = ko.namespace_of(workload)
         cluster_id = ko.env_value(store, namespace, agent, "CLUSTER_ID") or ""
-        key = finops_key(cluster_id)
+        key = finops_key(cluster_id) if ko.beside_cost_model(store, namespace) else kubecost3_key(cluster_id)
         try:
             bucket = self._put(cluster, store, workload, agent, ko.FINOPS_STORE_CONFIG, key, cluster_id)
         except (EtlError, CredentialError) as exc:

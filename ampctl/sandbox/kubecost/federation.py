@@ -1,4 +1,4 @@
-"""The primary's readers of the bucket: the 2.x aggregator StatefulSet and the 1.x federator Deployment.
+"""The primary's readers of the bucket: the aggregator StatefulSet (2.x and 3.x) and the 1.x federator Deployment.
 
 Each round they list `federated/` with the credentials of their pod's ServiceAccount and read every
 cluster's ETL (the federator also writes the combined result under `federated/combined/`), judged by
@@ -56,9 +56,8 @@ class FederationReader:
         self.kube.append_pod_log(cluster, ko.namespace_of(workload), pod, name, line)
 
     def _round(self, cluster: str, store: ko.Store, workload: ko.Obj, name: str) -> str:
-        namespace = ko.namespace_of(workload)
         reader = ko.container(ko.pod_spec(workload), name) or {}
-        path = ko.env_value(store, namespace, reader, "FEDERATED_STORE_CONFIG") or ko.OBJECT_STORE_CONFIG
+        path = ko.store_config_path(store, workload, reader)
         config = read_store_config(store, workload, reader, path)
         bucket, secure = str(config["bucket"]), not config.get("insecure")
         self.cost_model.credentials(cluster, store, workload)  # CredentialError when the pod has none

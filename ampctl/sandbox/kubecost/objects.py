@@ -74,6 +74,23 @@ def service_account_of(store: Store, workload: Obj) -> str:
     return str(spec.get("serviceAccountName") or "default")
 
 
+def beside_cost_model(store: Store, namespace: str) -> bool:
+    """A cost-model runs in the namespace (a 1.x/2.x install; 3.x has none: the kubecost chart at 3.2.1)."""
+    return any(container(pod_spec(d), COST_MODEL) for d in store.list("apps/v1", "deployments", namespace))
+
+
+def store_config_path(store: Store, workload: Obj, reader: Obj) -> str:
+    """Where a reader of the bucket finds the object-store file: FEDERATED_STORE_CONFIG (1.x/2.x cost-model and
+    aggregator), else where the Secret is mounted: /var/configs/federated-store.yaml (2.9's finops-agent, every 3.x
+    component: the kubecost chart at 3.2.1), else cost-model's default."""
+    path = env_value(store, namespace_of(workload), reader, "FEDERATED_STORE_CONFIG")
+    if path:
+        return path
+    if mounted_secret_file(pod_spec(workload), reader, FINOPS_STORE_CONFIG) is not None:
+        return FINOPS_STORE_CONFIG
+    return OBJECT_STORE_CONFIG
+
+
 def pod_identity_agent_running(store: Store) -> bool:
     """An EKS Pod Identity agent runs as DaemonSet kube-system/eks-pod-identity-agent with a ready pod, whether the
     add-on or the user made it (EKS User Guide, "Set up the Amazon EKS Pod Identity Agent":

@@ -194,12 +194,15 @@ class KubecostStandIn:
         store = self.kube.store(cluster)
         for workload in store.list("apps/v1", "deployments") + store.list("apps/v1", "statefulsets"):
             key = (cluster, ko.namespace_of(workload), f"{workload['kind']}/{workload['metadata']['name']}")
-            if now - self._last_etl.get(key, -1e9) < self.etl_interval:
+            agent = ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT) is not None
+            # The finops-agent emits every minute (agent.exporter.emissionInterval 1m, finops-agent values.yaml at
+            # v1.0.20): the sandbox's minute is the feeder interval.
+            if now - self._last_etl.get(key, -1e9) < (self.feeder_interval if agent else self.etl_interval):
                 continue
             self._last_etl[key] = now
             if workload["kind"] == "Deployment" and is_cost_analyzer(workload):
                 self.etl.build(cluster, workload)
-            elif ko.container(ko.pod_spec(workload), ko.FINOPS_AGENT) is not None:
+            elif agent:
                 self.etl.export(cluster, workload)
             elif reader_container(workload) is not None:
                 self.federation.read(cluster, workload)

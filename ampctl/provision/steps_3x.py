@@ -1,0 +1,84 @@
+"""A Kubecost 3.x cluster's steps: the bucket and its shape record, one role per component that uses the bucket,
+their ServiceAccounts (IRSA or EKS Pod Identity), the federated-storage Secret and the `kubecost` chart.
+
+No AMP workspace, no recording rules, no sigv4 proxy and no AMP roles: 3.x keeps everything in the bucket.
+"""
+
+from __future__ import annotations
+
+from ampctl.plan.step import Change, Step
+from ampctl.provision.context import ClusterRun
+
+
+class RecordBucketShape(Step[ClusterRun]):
+    """The primary records the 3.x fleet's shape as tags on the bucket (ampctl.kubecost3.shape says why there)."""
+
+    needs: tuple[str, ...] | None = ("bucket",)
+    gives: tuple[str, ...] = ("fleet-shape",)
+
+    def __init__(self, run: ClusterRun) -> None:
+        from ampctl.provision.follow import shape_of
+
+        self.shape = shape_of(run.request, run.cluster)
+        self.bucket = str(run.request.bucket)
+        self.title = f"fleet shape tags on S3 bucket {self.bucket} ({self.shape.describe()})"
+
+    def check(self, run: ClusterRun) -> Change:
+        from ampctl.kubecost3.shape import read
+        from ampctl.naming import MANAGED_BY_TAG
+
+        exists, current, _ = read(run.aws, self.bucket)
+        if not exists:
+            return Change.create("with the new bucket")
+        if current.get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
+            return Change.unchanged("existing bucket not managed by ampctl: not tagged (add-cluster needs the flags)")
+        wanted = self.shape.tags()
+        differ = sorted(k for k, v in wanted.items() if current.get(k) != v)
+        if not differ:
+            return Change.unchanged()
+        if not any(k in current for k in differ):
+            return Change.create("not recorded before")
+        return Change.update(", ".join(f"{k} {current.get(k) or '(none)'} -> {wanted[k]}" for k in differ))
+
+    def apply(self, run: ClusterRun, change: Change) -> None:
+        from ampctl.aws import s3 as s3api
+
+        s3 = run.client("s3")
+        # PutBucketTagging replaces the whole set (S3 API Reference, PutBucketTagging): the other tags are kept.
+        merged = s3api.tags(s3, self.bucket) | self.shape.tags()
+        tag_set = [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
+        s3.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
+
+
+def steps_3x(run: ClusterRun) -> list[Step[ClusterRun]]:
+    from ampctl.kubecost3.line import service_accounts
+    from ampctl.naming import policy_arn, s3_policy_name
+    from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
+    from ampctl.provision.steps_iam import CheckOidcProvider, EnsureClusterRole, EnsureS3Policy
+    from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
+    from ampctl.provision.steps_podid import CheckPodIdentityAgent, EnsurePodIdentityAssociation
+    from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
+    from ampctl.render.objects import object_store_secret
+
+    r = run.request
+    release = run.release(r.release, r.namespace)
+    accounts = service_accounts(run.spec())
+    s3_policy = [policy_arn(run.account, s3_policy_name(run.cluster), region=run.region)]
+    steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
+    steps += [EnsureBucket(run) if r.primary else FindBucket(run), EnsureS3Policy(run)]
+    if r.primary:
+        steps.append(RecordBucketShape(run))
+    # One role per component, each trusted by exactly its ServiceAccount and allowed exactly the bucket (and its KMS
+    # key): the S3 policy of the cluster, as on 2.x.
+    steps += [EnsureClusterRole(run, component, sa, s3_policy) for component, sa in accounts.items()]
+    steps.append(EnsureNamespace(run))
+    steps += [EnsureServiceAccount(run, sa, component) for component, sa in accounts.items()]
+    if r.pod_identity:
+        steps += [EnsurePodIdentityAssociation(run, component, sa) for component, sa in accounts.items()]
+    steps.append(EnsureSecret(run, object_store_secret(run.spec()), "federated-store.yaml"))
+    from ampctl.helm import PENDING
+
+    if release is not None and release.status in PENDING:
+        steps.append(RecoverRelease(run, release.status))
+    steps.append(InstallKubecost(run, release))
+    return steps
