@@ -49,6 +49,10 @@ def build_layout(order: GitopsOrder) -> Any:
 
     fleet = load_fleet(order.selection)
     request = build_request(not order.agent, order.given, fleet)
+    if not request.line.on_amp:
+        from ampctl.provision.builder import no_gitops_on_3x
+
+        raise no_gitops_on_3x()
     if fleet is not None and not order.selection.contexts:
         targets = fleet_targets(fleet, order.selection.only)
         region = str(order.selection.region or fleet.get("region") or targets[0].region)

@@ -48,6 +48,15 @@ def role_policies(run: ClusterRun) -> dict[str, list[str]]:
     return policies
 
 
+def no_gitops_on_3x() -> Exception:
+    from ampctl.errors import AmpctlError
+
+    return AmpctlError(
+        "--no-helm and render --gitops are not available for Kubecost 3.x yet: ampctl installs 3.x itself",
+        "leave out --no-helm (or --gitops) for a 3.x fleet, or run the GitOps fleet on a 2.x line",
+    )
+
+
 def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     from ampctl.render.objects import object_store_secret, product_key_secret
     from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
@@ -56,6 +65,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     if not r.line.on_amp:  # Kubecost 3.x: the bucket only, no AMP
         from ampctl.provision.steps_3x import steps_3x
 
+        if r.no_helm:
+            raise no_gitops_on_3x()
         return steps_3x(run)
     policies = role_policies(run)
     # Two reads the plan is built from, at once: the release (a helm process) and, under IRSA, the associations

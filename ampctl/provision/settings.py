@@ -77,6 +77,10 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
         validate.bucket_name(request.bucket)
     if request.workspace_role_arn:
         validate.role_arn(request.workspace_role_arn)
+    if request.no_helm and not request.line.on_amp:
+        from ampctl.provision.builder import no_gitops_on_3x
+
+        raise no_gitops_on_3x()
     refused = not request.federated and "federated" in request.given
     if request.kms_key is not None:
         validate.kms_key(request.kms_key)

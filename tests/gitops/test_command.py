@@ -69,6 +69,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
         (("--gitops", "argocd"), "--gitops argocd needs the Git repository"),
         (("--gitops", "flux", "--set", "a.b=c"), "--set has no place in GitOps values files"),
         (("--gitops", "flux", "--kubecost-version", "2.9.1"), "Kubecost 2.9.1 cannot run on AMP"),
+        (("--gitops", "flux", "--kubecost-version", "3.2.1"), "render --gitops are not available for Kubecost 3.x"),
     ]:
         code, out = run(tmp_path, *args)
         assert code == 1, out
