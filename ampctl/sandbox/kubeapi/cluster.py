@@ -8,6 +8,7 @@ from typing import Any
 
 from ampctl.sandbox.kubeapi.controller import Controller
 from ampctl.sandbox.kubeapi.logs import PodLogs
+from ampctl.sandbox.kubeapi.profile import LEGACY, ClusterProfile
 from ampctl.sandbox.kubeapi.proxy import ServiceBackends
 from ampctl.sandbox.kubeapi.store import ObjectStore
 
@@ -50,9 +51,10 @@ class RequestCounter:
 
 
 class Cluster:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, profile: ClusterProfile = LEGACY) -> None:
         self.name = name
-        self.store = ObjectStore(name)
+        self.profile = profile
+        self.store = ObjectStore(name, profile=profile)
         self.controller = Controller(self.store)
         self.logs = PodLogs()
         self.backends = ServiceBackends()

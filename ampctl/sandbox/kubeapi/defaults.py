@@ -5,6 +5,8 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from ampctl.sandbox.kubeapi.profile import LEGACY, ClusterProfile
+
 KUBE_VERSION = "v1.31.0"
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 NODE_NAME = "sandbox-node"
@@ -14,8 +16,16 @@ def default_service_account(namespace: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}
 
 
-def node(cluster: str) -> dict[str, Any]:
+# A small node: a t3.micro (2 vCPU, 1 GiB). Allocatable as the EKS AMIs compute it (assumption, from
+# awslabs/amazon-eks-ami's kubelet configuration: kube-reserved memory 255Mi + 11Mi per pod, 4 pods on a t3.micro,
+# and 100Mi eviction threshold; kube-reserved cpu 70m for 2 cores): 1930m cpu, 625Mi memory.
+SMALL_NODE = ("t3.micro", {"cpu": "2", "memory": "1Gi", "pods": "4", "ephemeral-storage": "20Gi"},
+              {"cpu": "1930m", "memory": "625Mi", "pods": "4", "ephemeral-storage": "18Gi"})  # fmt: skip
+
+
+def node(cluster: str, small: bool = False) -> dict[str, Any]:
     resources = {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"}
+    instance, capacity, allocatable = ("m5.xlarge", resources, resources) if not small else SMALL_NODE
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -25,15 +35,15 @@ def node(cluster: str) -> dict[str, Any]:
                 "kubernetes.io/hostname": NODE_NAME,
                 "kubernetes.io/os": "linux",
                 "kubernetes.io/arch": "amd64",
-                "node.kubernetes.io/instance-type": "m5.xlarge",
+                "node.kubernetes.io/instance-type": instance,
                 "topology.kubernetes.io/zone": "sandbox-1a",
                 "alpha.eksctl.io/cluster-name": cluster,
             },
         },
         "spec": {"providerID": f"aws:///sandbox-1a/i-{zlib.crc32(cluster.encode()):012d}"},
         "status": {
-            "capacity": resources,
-            "allocatable": resources,
+            "capacity": capacity,
+            "allocatable": allocatable,
             "conditions": [
                 {
                     "type": "Ready",
@@ -55,28 +65,32 @@ def node(cluster: str) -> dict[str, Any]:
     }
 
 
-def fresh_objects(cluster: str) -> list[tuple[str, str, dict[str, Any]]]:
+def gp2(default: bool) -> dict[str, Any]:
+    """The `gp2` class EKS creates. Up to Kubernetes 1.29 EKS marked it the default; new clusters on 1.30 and later
+    get it without the default annotation (EKS User Guide, release notes for Kubernetes 1.30 on standard support;
+    the page's exact wording was not read here, the change is reported e.g. by SAS Communities, "Amazon EKS 1.30 no
+    longer assigns a default storage class"). Assumption: Auto Mode clusters get the same class; it cannot provision
+    there either way (no EBS CSI driver runs)."""
+    annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if default else {}
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "gp2", "annotations": annotations},
+        "provisioner": "kubernetes.io/aws-ebs",
+        "parameters": {"type": "gp2", "fsType": "ext4"},
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+
+
+def fresh_objects(cluster: str, profile: ClusterProfile = LEGACY) -> list[tuple[str, str, dict[str, Any]]]:
     """(group_version, plural, object) in creation order."""
     objects: list[tuple[str, str, dict[str, Any]]] = []
     for ns in DEFAULT_NAMESPACES:
         objects.append(("v1", "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))
         objects.append(("v1", "serviceaccounts", default_service_account(ns)))
-    objects.append(("v1", "nodes", node(cluster)))
-    objects.append(
-        (
-            "storage.k8s.io/v1",
-            "storageclasses",
-            {
-                "apiVersion": "storage.k8s.io/v1",
-                "kind": "StorageClass",
-                "metadata": {"name": "gp2", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
-                "provisioner": "kubernetes.io/aws-ebs",
-                "parameters": {"type": "gp2", "fsType": "ext4"},
-                "reclaimPolicy": "Delete",
-                "volumeBindingMode": "WaitForFirstConsumer",
-            },
-        )
-    )
+    objects.append(("v1", "nodes", node(cluster, profile.small_nodes)))
+    objects.append(("storage.k8s.io/v1", "storageclasses", gp2(default=not profile.realistic)))
     objects.append(
         (
             "v1",
