@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ampctl.sandbox.kubeapi.controller import Controller
@@ -60,6 +61,7 @@ class Cluster:
         self.backends = ServiceBackends()
         self.requests = RequestCounter()
         self.address = ""  # host:port once serving
+        self.on_tick: Callable[[], None] | None = None  # what else changes with time (set by the sandbox)
 
     def reset(self) -> None:
         self.store.reset()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ampctl.sandbox.kubeapi.cluster import Cluster
@@ -75,13 +75,20 @@ class KubeEmulator:
             for cluster in self._clusters.values():
                 if cluster.profile.needs_ticks:
                     try:
+                        if cluster.on_tick is not None:
+                            cluster.on_tick()
                         cluster.controller.tick()
                     except Exception:  # the next tick tries again
                         log.exception("tick of %s failed", cluster.name)
 
-    def set_provisioners(self, cluster: str, provisioners: Provisioners) -> None:
-        """Tell a cluster which provisioners run besides its profile's own (the EBS CSI add-on's, once active)."""
-        self._cluster(cluster).store.provisioners = provisioners
+    def set_provisioners(
+        self, cluster: str, provisioners: Provisioners, on_tick: Callable[[], None] | None = None
+    ) -> None:
+        """Tell a cluster which provisioners run besides its profile's own (the EBS CSI add-on's, once active), and
+        what else to do as time passes (`on_tick`, before the controller's own tick)."""
+        found = self._cluster(cluster)
+        found.store.provisioners = provisioners
+        found.on_tick = on_tick
 
     def profile(self, cluster: str) -> ClusterProfile:
         return self._cluster(cluster).profile
