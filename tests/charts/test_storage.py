@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ampctl.chartstorage import claims
+from ampctl.storage.claims import claims
 from tests.charts.conftest import Rendered, requires_charts
 
 

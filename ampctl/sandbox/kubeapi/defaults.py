@@ -83,6 +83,38 @@ def gp2(default: bool) -> dict[str, Any]:
     }
 
 
+# An old-style cluster runs the EBS CSI driver itself: on EKS, since CSI migration (Kubernetes 1.23), the in-tree
+# `kubernetes.io/aws-ebs` provisioner of `gp2` is served by the EBS CSI driver only (EKS User Guide, "Amazon EBS CSI
+# driver": "the in-tree plugin ... migrated to the EBS CSI driver"). Its controller as the driver's Helm chart names it
+# (kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver/templates/controller.yaml: Deployment
+# ebs-csi-controller, 2 replicas; templates/serviceaccount-csi-controller.yaml: ServiceAccount ebs-csi-controller-sa).
+EBS_CSI_CONTROLLER = "ebs-csi-controller"
+EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
+
+
+def ebs_csi_controller() -> list[tuple[str, str, dict[str, Any]]]:
+    labels = {"app": EBS_CSI_CONTROLLER, "app.kubernetes.io/name": "aws-ebs-csi-driver"}
+    meta = {"name": EBS_CSI_CONTROLLER, "namespace": "kube-system", "labels": labels}
+    container = {"name": "ebs-plugin", "image": "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.44.0",
+                 "resources": {"requests": {"cpu": "10m", "memory": "40Mi"}}}  # fmt: skip
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta,
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": EBS_CSI_CONTROLLER}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"serviceAccountName": EBS_CSI_SERVICE_ACCOUNT, "containers": [container]},
+            },
+        },
+    }
+    sa = {"apiVersion": "v1", "kind": "ServiceAccount",
+          "metadata": {"name": EBS_CSI_SERVICE_ACCOUNT, "namespace": "kube-system", "labels": labels}}  # fmt: skip
+    return [("v1", "serviceaccounts", sa), ("apps/v1", "deployments", deployment)]
+
+
 def fresh_objects(cluster: str, profile: ClusterProfile = LEGACY) -> list[tuple[str, str, dict[str, Any]]]:
     """(group_version, plural, object) in creation order."""
     objects: list[tuple[str, str, dict[str, Any]]] = []
@@ -91,6 +123,8 @@ def fresh_objects(cluster: str, profile: ClusterProfile = LEGACY) -> list[tuple[
         objects.append(("v1", "serviceaccounts", default_service_account(ns)))
     objects.append(("v1", "nodes", node(cluster, profile.small_nodes)))
     objects.append(("storage.k8s.io/v1", "storageclasses", gp2(default=not profile.realistic)))
+    if not profile.realistic:
+        objects += ebs_csi_controller()
     objects.append(
         (
             "v1",
