@@ -19,6 +19,7 @@ from ampctl.provision.steps_podid import (
 )
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
+from ampctl.provision.steps_storage import storage_steps
 
 if TYPE_CHECKING:
     from ampctl.helm import Release
@@ -63,6 +64,7 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     release = releases[0]
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
+    steps += storage_steps(run)  # before any change: a cluster that cannot hold Kubecost's volumes is refused
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))

@@ -73,6 +73,13 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     validate.release_name(request.release)
     if request.bucket:
         validate.bucket_name(request.bucket)
+    if request.storage_class is not None:
+        validate.storage_class(request.storage_class)
+        if request.create_storage_class:
+            raise AmpctlError(
+                "--storage-class and --create-storage-class both name the class of Kubecost's volumes",
+                "keep one: --create-storage-class makes and uses kubecost-auto-ebs",
+            )
     if request.workspace_role_arn:
         validate.role_arn(request.workspace_role_arn)
     refused = not request.federated and "federated" in request.given

@@ -53,6 +53,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     from ampctl.teardown.steps_aws import DeleteClusterRole, DeleteOidcProvider, DeleteS3Policy, DeleteWorkspaceRole
     from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
     from ampctl.teardown.steps_podid import DeletePodIdentityAssociations
+    from ampctl.teardown.steps_storage import storage_steps
 
     steps: list[Step[TeardownRun]] = [UninstallKubecost(run)]
     steps += [DeleteObject(run, "secret", name) for name in (OBJECT_STORE_SECRET, PRODUCT_KEY_SECRET)]
@@ -63,6 +64,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     if run.workspace_account is not None:
         steps += [DeleteWorkspaceRole(run, "cost-analyzer"), DeleteWorkspaceRole(run, "prometheus-server")]
     steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]
+    steps += storage_steps(run)
     return steps
 
 
