@@ -63,7 +63,7 @@ def up(
         [], "--auto-mode", help="An EKS Auto Mode cluster (repeatable; its storage is Auto Mode's with --modern)."
     ),
     small_nodes: list[str] = typer.Option(
-        [], "--small-nodes", help="A cluster with one t3.micro-sized node (repeatable; implies --modern for it)."
+        [], "--small-nodes", help="A cluster with one t3.nano-sized node (repeatable; implies --modern for it)."
     ),
     pod_start: float = typer.Option(
         0.0, "--pod-start", min=0, help="Seconds from a pod's scheduling to its readiness (image pull, probes)."

@@ -64,7 +64,7 @@ class SandboxConfig:
     # Clusters as EKS creates them today (no default StorageClass, claims bound only by a running provisioner, pods
     # scheduled against node capacity; Auto Mode's storage on auto_mode_clusters). Off: the old behaviour.
     modern: bool = False
-    small_node_clusters: tuple[str, ...] = ()  # one t3.micro-sized node (implies modern for those clusters)
+    small_node_clusters: tuple[str, ...] = ()  # one t3.nano-sized node (implies modern for those clusters)
     pod_start_seconds: float = 0.0  # image pull plus readiness, per pod
 
     def to_json(self) -> dict[str, Any]:

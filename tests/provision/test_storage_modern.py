@@ -48,6 +48,14 @@ def claims(sandbox: Sandbox, cluster: str) -> dict[str, tuple[str, str]]:
     return {c.metadata.name: (c.spec.storage_class_name, c.status.phase) for c in found}
 
 
+def doctor_checks(sandbox: Sandbox, work: Path, cluster: str) -> dict[str, dict]:
+    import json
+
+    proc = ampctl(sandbox, work, "doctor", "-o", "json", "--wait", "0s", cluster=cluster)
+    assert proc.returncode in (0, 2), proc.stderr
+    return {k["id"]: k for k in json.loads(proc.stdout)["clusters"][0]["checks"]}
+
+
 def storage_classes(sandbox: Sandbox, cluster: str) -> dict[str, str]:
     from kubernetes import client, config
 
@@ -75,6 +83,10 @@ def test_no_default_class_is_refused_in_the_plan_then_the_ebs_csi_add_on_fixes_i
     assert addon["serviceAccountRoleArn"].endswith(":role/kubecost-sandbox-primary-ebs-csi")
     assert {phase for _, phase in claims(modern, PRIMARY).values()} == {"Bound"}
     assert storage_classes(modern, PRIMARY)["ebs-csi-default-sc"] == "ebs.csi.aws.com"
+    checks = doctor_checks(modern, tmp_path, PRIMARY)
+    assert checks["storage.claims"]["status"] == "pass", checks["storage.claims"]
+    assert "(StorageClass ebs-csi-default-sc)" in checks["storage.claims"]["evidence"]
+    assert checks["scheduling.pods"]["status"] == "pass", checks["scheduling.pods"]
 
     plan = ampctl(modern, tmp_path, "bootstrap", "--dry-run")  # the add-on's default class is used as it is
     assert plan.returncode == 0, plan.stderr
@@ -101,6 +113,21 @@ def test_auto_mode_class_and_a_users_class_each_lead_to_bound_claims(modern: San
     assert set(claims(modern, AUTO).values()) == {("team-ebs", "Bound")}
     ok(ampctl(modern, tmp_path, "teardown", "--yes", cluster=AUTO))
     assert "team-ebs" in storage_classes(modern, AUTO)  # not ampctl's: left alone
+
+
+def test_small_nodes_fail_the_install_in_seconds_naming_the_missing_resources(modern: Sandbox, tmp_path: Path) -> None:
+    started = time.monotonic()
+    failed = ampctl(modern, tmp_path, "add-cluster", "--yes", "--create-storage-class", cluster=SMALL)
+    took = time.monotonic() - started
+    print(f"small nodes: failed after {took:.1f}s")
+    assert failed.returncode == 1, failed.stderr
+    text = " ".join(failed.stderr.split())
+    assert "FailedScheduling" in text and "Insufficient" in text and "rolled back" in text, text
+    assert took < 60
+    assert "missing memory" in text and "the pod requests cpu 200m, memory 300Mi" in text, text
+    core = modern.kube(SMALL)
+    assert core.list_namespaced_pod(NS).items == []  # rolled back: nothing of the release is left
+    assert core.list_namespaced_secret(NS, label_selector="owner=helm").items == []
 
 
 def test_teardown_removes_the_add_on_and_its_role_only_where_ampctl_made_them(modern: Sandbox, tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def test_small_nodes_leave_pods_unschedulable_with_the_schedulers_message() -> N
         "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. preemption: 0/1 nodes are available: "
         "1 No preemption victims found for incoming pod."
     ) in events(store, "FailedScheduling")
-    store.create("apps/v1", "statefulsets", statefulset("fits", cpu="500m", memory="256Mi", sc="gp2"))
+    store.create("apps/v1", "statefulsets", statefulset("fits", cpu="500m", memory="64Mi", sc="gp2"))
     assert phase(store, "pods", "fits-0") == "Running"
 
 

@@ -34,7 +34,7 @@ class ClusterProfile:
 
     modern: bool = False
     auto_mode: bool = False  # Auto Mode's provisioner runs; implies modern
-    small_nodes: bool = False  # one t3.micro-sized node instead of an m5.xlarge; implies modern
+    small_nodes: bool = False  # one t3.nano-sized node instead of an m5.xlarge; implies modern
     pod_start_seconds: float = 0.0  # image pull plus readiness: a pod is Running this long after it is scheduled
 
     @property
