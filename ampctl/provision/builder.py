@@ -9,6 +9,7 @@ from ampctl.plan.step import Step
 from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
+from ampctl.provision.steps_capacity import CheckCapacity, CheckKubernetesVersion
 from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureClusterRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
@@ -65,6 +66,7 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
     steps += storage_steps(run)  # before any change: a cluster that cannot hold Kubecost's volumes is refused
+    steps += [CheckKubernetesVersion(run), CheckCapacity(run)]  # warnings only
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))

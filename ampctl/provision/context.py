@@ -77,6 +77,11 @@ class ClusterRun(ClusterClients):
                     raise
             return self._described
 
+    def auto_mode(self) -> bool:
+        from ampctl.aws.eks import is_auto_mode
+
+        return is_auto_mode(self.described())
+
     def _read_issuer(self) -> str:
         if self.issuer is None:
             cluster = self.described()

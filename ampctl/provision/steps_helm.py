@@ -64,7 +64,8 @@ class InstallKubecost(Step[ClusterRun]):
     after: tuple[str, ...] = (
         "oidc-provider", "pod-identity-agent", "bucket", "s3-policy", "roles", "workspace-roles", "assume-policies",
         "namespace", "service-accounts", "pod-identity-associations", "secrets", "recovered-release",
-        "storage-check", "ebs-csi-role", "ebs-csi-association", "storage",
+        "storage-check", "ebs-csi-role", "ebs-csi-association", "storage", "capacity",
+        "kubernetes-version",
     )  # fmt: skip
     gives: tuple[str, ...] = ("release",)
 

@@ -123,6 +123,10 @@ def test_small_nodes_fail_the_install_in_seconds_naming_the_missing_resources(mo
     assert failed.returncode == 1, failed.stderr
     text = " ".join(failed.stderr.split())
     assert "FailedScheduling" in text and "Insufficient" in text and "rolled back" in text, text
+    assert (
+        "Kubecost's pods may not fit: not enough memory (1 schedulable node(s) have 1930m cpu, 113Mi memory free)"
+        in text
+    )
     assert took < 60
     assert "missing memory" in text and "the pod requests cpu 200m, memory 300Mi" in text, text
     core = modern.kube(SMALL)
