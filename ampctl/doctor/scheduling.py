@@ -37,7 +37,7 @@ def pods(facts: Facts, findings: Findings) -> Result:
     from ampctl.kube.trouble import pod_causes
 
     listed = facts.kube.list("pod", facts.namespace)
-    causes = pod_causes(listed)
+    causes = pod_causes(listed, facts.kube.list("event", facts.namespace))
     if causes:
         cause = causes[0]
         more = f" (and {len(causes) - 1} more)" if len(causes) > 1 else ""

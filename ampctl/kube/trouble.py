@@ -11,6 +11,10 @@ What each cause looks like, with its source:
 - an image that cannot be pulled: a container waiting with reason ErrImagePull or ImagePullBackOff (kubelet,
   pkg/kubelet/images/types.go);
 - a crash loop: a container waiting with reason CrashLoopBackOff (pkg/kubelet/kuberuntime/kuberuntime_manager.go).
+A pod an autoscaler is adding a node for is waiting, not stuck: Karpenter (and EKS Auto Mode, which runs it) records
+"Nominated" on it (kubernetes-sigs/karpenter pkg/controllers/provisioning/scheduling/events.go, NominatePodEvent),
+the Cluster Autoscaler "TriggeredScaleUp" (kubernetes/autoscaler cluster-autoscaler: Recorder.Eventf(pod, Normal,
+"TriggeredScaleUp", "pod triggered scale-up: ...") once its scale-up is under way).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 PVC_REASONS = ("FailedBinding", "ProvisioningFailed", "ExternalProvisioning")
 PULL_REASONS = ("ErrImagePull", "ImagePullBackOff")
+SCALING_UP = ("Nominated", "TriggeredScaleUp")
 _INSUFFICIENT = re.compile(r"Insufficient ([a-z0-9./-]+)")
 
 
@@ -79,7 +84,10 @@ def _requests(pod: dict[str, Any]) -> str:
     return ", ".join(f"{r} {v}" for r, v in sorted(asked.items())) or "no requests"
 
 
-def pod_causes(pods: list[dict[str, Any]]) -> list[Cause]:
+def pod_causes(pods: list[dict[str, Any]], events: list[dict[str, Any]] | None = None) -> list[Cause]:
+    """`events`: the namespace's, to tell a pod an autoscaler is making room for from one that will not fit."""
+    latest = _latest_events(events or [], "Pod")
+    awaited = {name for name, e in latest.items() if e.get("reason") in SCALING_UP}
     found = []
     for pod in pods:
         meta, status = pod["metadata"], pod.get("status") or {}
@@ -87,7 +95,8 @@ def pod_causes(pods: list[dict[str, Any]]) -> list[Cause]:
         for cond in status.get("conditions") or []:
             message = str(cond.get("message") or "")
             if (
-                cond.get("type") == "PodScheduled"
+                meta["name"] not in awaited
+                and cond.get("type") == "PodScheduled"
                 and cond.get("reason") == "Unschedulable"
                 and "Insufficient" in message
             ):

@@ -30,8 +30,9 @@ class ReleaseWatch:
     def poll(self) -> AmpctlError | None:
         k, ns = self.kube, self.namespace
         try:
-            causes = pod_causes(k.list("pod", ns))
-            causes += claim_causes(k.list("persistent_volume_claim", ns), k.list("event", ns))
+            events = k.list("event", ns)
+            causes = pod_causes(k.list("pod", ns), events)
+            causes += claim_causes(k.list("persistent_volume_claim", ns), events)
         except AmpctlError:  # a read this identity may not make: helm's own wait decides
             return None
         now = self.clock()

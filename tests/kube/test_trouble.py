@@ -42,6 +42,8 @@ def test_causes_of_pods_and_claims() -> None:
     assert [c.reason for c in found] == ["CrashLoopBackOff", "ImagePullBackOff", "FailedScheduling"]
     assert found[0].container == "c" and "gcr.io/x:1" in found[1].what
     assert "missing cpu;" in found[2].message and "requests cpu 2" in found[2].message
+    nominated = {"involvedObject": {"kind": "Pod", "name": "p"}, "reason": "Nominated", "lastTimestamp": "1"}
+    assert pod_causes([unschedulable], [nominated]) == []  # Karpenter is adding a node for it
     claim = {"metadata": {"name": "v", "namespace": "kubecost"}, "spec": {}, "status": {"phase": "Pending"}}
     event = {
         "involvedObject": {"kind": "PersistentVolumeClaim", "name": "v"},
