@@ -36,6 +36,7 @@ TOP_KEYS: dict[str, tuple[type, str]] = {
     "namespace": (str, "a string"),
     "release": (str, "a string"),
     "identity": (str, "irsa or pod-identity"),
+    "storage_class": (str, "a StorageClass name"),
     "primary": (dict, "a mapping"),
     "clusters": (list, "a list"),
     "workspace": (dict, "a mapping with role_arn"),
@@ -47,6 +48,7 @@ SETTINGS = {
     "federated": "federated", "alias": "alias", "workspace_id": "workspace_id", "bucket": "bucket",
     "kms_key": "kms_key", "namespace": "namespace", "release": "release", "chart": "chart", "chart_repo": "chart_repo",
     "chart_version": "kubecost_version", "workspace_role_arn": "workspace_role_arn", "identity": "identity",
+    "storage_class": "storage_class",
 }  # fmt: skip
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "name": (str, "a string"),
@@ -193,6 +195,7 @@ def load(path: str) -> Fleet:
     checks["bucket"] = validate.bucket_name
     checks["kms_key"] = validate.kms_key
     checks["identity"] = validate.identity
+    checks["storage_class"] = validate.storage_class
     for key, check in checks.items():
         if key in top:
             try:

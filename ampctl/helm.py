@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,8 +47,15 @@ _VERSIONS: dict[str, Any] = {}
 _VERSIONS_LOCK = threading.Lock()
 
 
-def _helm_command(executable: str, kubeconfig: Path | None, context: str) -> Any:
-    """pyhelm3's command runner, asking each helm executable its version once per process, not once per client."""
+def _helm_command(executable: str, kubeconfig: Path | None, context: str, stoppable: bool = False) -> Any:
+    """pyhelm3's command runner, asking each helm executable its version once per process, not once per client.
+
+    `stoppable`: helm runs as ampctl's own child, not under `sh -c` as pyhelm3 starts it, so that cancelling the
+    command's task terminates helm itself (pyhelm3 terminates the process it started: the shell, which leaves helm
+    running to its --timeout). helm handles SIGTERM by cancelling the operation; with --atomic it then uninstalls or
+    rolls back the release (helm cmd/helm/install.go and upgrade.go: "Release %s has been cancelled.").
+    """
+    from pyhelm3 import errors
     from pyhelm3.command import Command
 
     class OnceCommand(Command):
@@ -55,6 +64,32 @@ def _helm_command(executable: str, kubeconfig: Path | None, context: str) -> Any
                 if executable not in _VERSIONS:
                     _VERSIONS[executable] = super().client_version()
                 return _VERSIONS[executable]
+
+        async def run(self, command: list[Any], input: bytes | None = None) -> bytes:  # noqa: A002 - pyhelm3's name
+            if not stoppable:
+                return bytes(await super().run(command, input))
+            argv = [executable, *(str(part) for part in command), "--kube-context", context]
+            if kubeconfig:
+                argv += ["--kubeconfig", str(kubeconfig)]
+            import logging
+            import shlex
+
+            shown = shlex.join("<stdin>" if part == "-" else part for part in argv)
+            logging.getLogger("pyhelm3.command").info("running command: %s", shown)  # as pyhelm3 logs it (-v)
+            pipe = asyncio.subprocess.PIPE
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=pipe if input is not None else None, stdout=pipe, stderr=pipe
+            )
+            try:
+                stdout, stderr = await proc.communicate(input)
+            except asyncio.CancelledError:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.terminate()
+                await proc.communicate()
+                raise
+            if proc.returncode != 0:
+                raise errors.Error(proc.returncode, stdout, stderr)
+            return stdout
 
     return OnceCommand(executable=executable, kubeconfig=kubeconfig, kubecontext=context, default_timeout="10m")
 
@@ -71,6 +106,7 @@ class Helm:
         # pyhelm3's Client takes the Command it runs; we keep it for what Client does not offer (list, status,
         # history, rollback, install_or_upgrade with our arguments), so nothing reaches into the Client's privates.
         self.command = _helm_command(exe, config, context)
+        self._stoppable = (exe, config, context)
         self.client = Client(self.command, executable=exe)
         self.major = int(self.client.version.major)
 
@@ -131,24 +167,44 @@ class Helm:
         version: str,
         values: dict[str, Any],
         timeout: str,
+        watch: Callable[[], AmpctlError | None] | None = None,
+        every: float = 3.0,
     ) -> int:
+        """`helm upgrade --install --atomic --wait`. While helm waits, `watch` is called every `every` seconds; the
+        error it returns stops helm (pyhelm3 terminates the process when its task is cancelled) and is raised."""
         # One helm process: `helm upgrade --install` resolves the chart itself (no `helm show chart` first).
-        released = self._run(
-            self.command.install_or_upgrade(
-                name,
-                chart,
-                values,
-                atomic=True,
-                atomic_arg="--rollback-on-failure" if self.major >= 4 else "--atomic",
-                create_namespace=False,
-                namespace=namespace,
-                repo=repo,
-                version=version,
-                wait=True,
-                timeout=timeout,
-            )
+        command = self.command if watch is None else _helm_command(*self._stoppable, stoppable=True)
+        installing = command.install_or_upgrade(
+            name,
+            chart,
+            values,
+            atomic=True,
+            atomic_arg="--rollback-on-failure" if self.major >= 4 else "--atomic",
+            create_namespace=False,
+            namespace=namespace,
+            repo=repo,
+            version=version,
+            wait=True,
+            timeout=timeout,
         )
+        released = self._run(_watched(installing, watch, every) if watch is not None else installing)
         return int(released["version"])
+
+
+async def _watched(installing: Any, watch: Callable[[], AmpctlError | None], every: float) -> Any:
+    from pyhelm3 import errors
+
+    task = asyncio.ensure_future(installing)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=every)
+        if task in done:
+            return task.result()
+        problem = await asyncio.to_thread(watch)
+        if problem is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, errors.Error):
+                await task
+            raise problem
 
 
 def uninstall(helm: Helm, name: str, namespace: str, timeout: str = "5m") -> None:

@@ -20,6 +20,9 @@ ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 # AWS managed policies, by name; their ARNs through aws_policy_arn (the partition follows the region).
 AMP_QUERY_POLICY = "AmazonPrometheusQueryAccess"
 AMP_REMOTE_WRITE_POLICY = "AmazonPrometheusRemoteWriteAccess"
+# The EBS CSI driver's permissions (EKS User Guide, "Amazon EBS CSI driver", step 1 "Create the IAM role": the AWS
+# managed policy AmazonEBSCSIDriverPolicy, under the service-role/ path).
+EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 
 # IRSA component -> the Kubernetes service account its role is for.
 COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
@@ -62,6 +65,12 @@ def role_name(cluster: str, component: str) -> str:
         raise ValueError(f"unknown IRSA component {component!r}; expected one of {sorted(COMPONENTS)}")
     room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in group)
     return f"{_ROLE_PREFIX}{_fit(cluster, room)}-{component}"
+
+
+def ebs_csi_role_name(cluster: str) -> str:
+    """The role ampctl makes for the EBS CSI driver's controller, e.g. kubecost-prod-ebs-csi (the cluster's stem)."""
+    room = IAM_NAME_MAX - len(_ROLE_PREFIX) - 1 - max(len(c) for c in COMPONENTS)
+    return f"{_ROLE_PREFIX}{_fit(cluster, room)}-ebs-csi"
 
 
 def workspace_role_name(cluster: str, component: str) -> str:

@@ -40,6 +40,7 @@ class ClusterSpec:
     # The AMP workspace's account when it is not the cluster's: Kubecost's pods then assume per-cluster roles there.
     workspace_account: str | None = None
     identity: str = IRSA  # how the pods get AWS credentials: "irsa" or "pod-identity" (EKS Pod Identity)
+    storage_class: str | None = None  # the StorageClass of every claim of the release (None: the cluster's default)
 
     @property
     def pod_identity(self) -> bool:

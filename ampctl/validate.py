@@ -150,6 +150,19 @@ def secret_name(s: str) -> str:
     return s
 
 
+def storage_class(s: str) -> str:
+    """A StorageClass name: an RFC 1123 subdomain."""
+    s = _string("StorageClass name", s)
+    if not (len(s) <= 253 and _DNS_SUBDOMAIN.match(s)):
+        raise _fail(
+            "StorageClass name",
+            s,
+            "must be an RFC 1123 subdomain",
+            "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+        )
+    return s
+
+
 def region(s: str) -> str:
     """An AWS region code such as us-east-1."""
     s = _string("AWS region", s)

@@ -14,6 +14,7 @@ SETTINGS = (
     "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo",
     "chart_version", "extra_values", "set_values", "timeout", "seed_recording_rules", "create_oidc_provider",
     "seed_policies", "product_key_file", "prom_cluster_id_label", "identity", "install_pod_identity_agent",
+    "storage_class", "install_ebs_csi_driver", "create_storage_class",
     "values_dir", "helm", "override_shape", "no_helm",
 )  # fmt: skip
 
@@ -44,6 +45,9 @@ def bootstrap(
     seed_policies: bool = opt.SeedPolicies,
     identity: Optional[str] = opt.Identity,
     install_pod_identity_agent: bool = opt.InstallAgent,
+    storage_class: Optional[str] = opt.StorageClass,
+    install_ebs_csi_driver: bool = opt.InstallEbsCsi,
+    create_storage_class: bool = opt.CreateStorageClass,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
     values_dir: Optional[str] = opt.ValuesDir,

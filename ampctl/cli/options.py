@@ -97,6 +97,21 @@ InstallAgent = _opt(
     default=False,
     help="With --identity pod-identity: install the eks-pod-identity-agent add-on when it is missing.",
 )
+StorageClass = _opt(
+    "--storage-class",
+    help="The StorageClass of every volume Kubecost claims (set on each key of the chart line).",
+    show_default="the cluster's default class",
+)
+InstallEbsCsi = _opt(
+    "--install-ebs-csi-driver",
+    default=False,
+    help="Install the aws-ebs-csi-driver add-on with its IAM role (and a default StorageClass when none exists).",
+)
+CreateStorageClass = _opt(
+    "--create-storage-class",
+    default=False,
+    help="On EKS Auto Mode: create StorageClass kubecost-auto-ebs (ebs.csi.eks.amazonaws.com) for Kubecost's volumes.",
+)
 ProductKey = _opt("--product-key-file", help="Kubecost 2.x product key (file), for federated ETL.")
 PromLabel = _opt("--prom-cluster-id-label", help="kubecostModel.promClusterIDLabel.")
 ValuesDir = _opt("--values-dir", help="Where the rendered values files are written.", show_default=".ampctl/<cluster>")

@@ -14,7 +14,7 @@ SETTINGS = (
     "federated", "alias", "workspace_id",
     "workspace_role_arn", "bucket", "kms_key", "namespace", "release", "chart", "chart_repo", "chart_version",
     "extra_values", "set_values", "timeout", "seed_recording_rules", "product_key_file", "prom_cluster_id_label",
-    "identity",
+    "identity", "storage_class",
 )  # fmt: skip
 
 
@@ -44,6 +44,7 @@ def render(
     timeout: Optional[str] = opt.Timeout,
     seed_recording_rules: bool = opt.SeedRules,
     identity: Optional[str] = opt.Identity,
+    storage_class: Optional[str] = opt.StorageClass,
     product_key_file: Optional[Path] = opt.ProductKey,
     prom_cluster_id_label: Optional[str] = opt.PromLabel,
     gitops: Optional[str] = typer.Option(

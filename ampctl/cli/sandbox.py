@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ampctl import output
+from ampctl.errors import AmpctlError
 
 app = typer.Typer(help="Run a local AWS + EKS + AMP sandbox on 127.0.0.1.", no_args_is_help=True)
 
@@ -52,12 +53,30 @@ def up(
         help="Add a second AWS account for the AMP workspace, with a role the operator may assume "
         "(for --workspace-account-role).",
     ),
+    modern: bool = typer.Option(
+        False,
+        "--modern",
+        help="Clusters as EKS creates them today: no default StorageClass, no EBS CSI driver until installed, "
+        "claims bound only by a running provisioner, pods scheduled against node capacity.",
+    ),
+    auto_mode: list[str] = typer.Option(
+        [], "--auto-mode", help="An EKS Auto Mode cluster (repeatable; its storage is Auto Mode's with --modern)."
+    ),
+    small_nodes: list[str] = typer.Option(
+        [], "--small-nodes", help="A cluster with one t3.nano-sized node (repeatable; implies --modern for it)."
+    ),
+    pod_start: float = typer.Option(
+        0.0, "--pod-start", min=0, help="Seconds from a pod's scheduling to its readiness (image pull, probes)."
+    ),
 ) -> None:
     """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
     from ampctl.sandbox import manager
     from ampctl.sandbox.config import DEFAULT_CLUSTERS, WORKSPACE_ACCOUNT_ID, Faults, SandboxConfig
 
     names = list(DEFAULT_CLUSTERS[:clusters]) + [f"sandbox-{i}" for i in range(4, clusters + 1)]
+    unknown = sorted(set(auto_mode + small_nodes) - set(names))
+    if unknown:
+        raise AmpctlError(f"no sandbox cluster named {', '.join(unknown)}", f"use one of {', '.join(names)}")
     config = SandboxConfig(
         state_dir=_state_dir(state_dir),
         region=region,
@@ -67,6 +86,10 @@ def up(
         feeder_interval=feeder_interval,
         charts_dir=charts.resolve() if charts else None,
         workspace_account=WORKSPACE_ACCOUNT_ID if workspace_account else None,
+        auto_mode_clusters=tuple(auto_mode),
+        modern=modern,
+        small_node_clusters=tuple(small_nodes),
+        pod_start_seconds=pod_start,
     )
     output.info("starting the sandbox…")
     state, started = manager.up(config)

@@ -1,4 +1,5 @@
-"""Workloads: cost-analyzer and prometheus-server pods ready with the containers that matter; PVCs bound."""
+"""Workloads: cost-analyzer and prometheus-server pods ready with the containers that matter (their claims and
+scheduling: ampctl.doctor.scheduling)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from ampctl.doctor.kubefacts import container, pod_template
 from ampctl.doctor.model import Result, fail, ok, skip
 
 KUBE = ("identity.kubernetes",)
-EBS_PROVISIONERS = {"kubernetes.io/aws-ebs", "ebs.csi.aws.com"}
 
 
 def is_ready(pod: dict[str, Any]) -> bool:
@@ -65,51 +65,7 @@ def prometheus_server(facts: Facts, findings: Findings) -> Result:
     return _workload(facts, facts.prometheus_name, ["prometheus-server"])
 
 
-def pvcs(facts: Facts, findings: Findings) -> Result:
-    claims = facts.kube.list("persistent_volume_claim", facts.namespace)
-    if not claims:
-        return ok(f"no PersistentVolumeClaims in {facts.namespace}")
-    pending = [c for c in claims if (c.get("status") or {}).get("phase") != "Bound"]
-    if not pending:
-        return ok(f"{len(claims)} PersistentVolumeClaim(s) Bound")
-    first = pending[0]
-    name = first["metadata"]["name"]
-    phase = (first.get("status") or {}).get("phase") or "Pending"
-    evidence = f"{len(pending)} of {len(claims)} PersistentVolumeClaim(s) not Bound: {name} is {phase}"
-    return fail(evidence, _claim_fix(facts, first))
-
-
-def _claim_fix(facts: Facts, claim: dict[str, Any]) -> str:
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
-
-    storage = client.StorageV1Api(facts.kube.api)
-    describe = f"`kubectl -n {facts.namespace} describe pvc {claim['metadata']['name']}`"
-    try:
-        name = (claim.get("spec") or {}).get("storageClassName") or _default_class(storage)
-        provisioner = storage.read_storage_class(name).provisioner if name else None
-        if provisioner not in EBS_PROVISIONERS:
-            return describe
-        storage.read_csi_driver("ebs.csi.aws.com")
-    except ApiException as exc:
-        if exc.status != 404:
-            return describe
-        return (
-            "install the Amazon EBS CSI driver (EKS 1.23+ needs it for EBS volumes): "
-            f"`aws eks create-addon --cluster-name {facts.cluster} --addon-name aws-ebs-csi-driver` with its IRSA role"
-        )
-    return describe
-
-
-def _default_class(storage: Any) -> str | None:
-    for sc in storage.list_storage_class().items:
-        if (sc.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class") == "true":
-            return str(sc.metadata.name)
-    return None
-
-
 SPECS = [
     CheckSpec("workloads.cost-analyzer", "workloads", "cost-analyzer pods ready", cost_analyzer, KUBE),
     CheckSpec("workloads.prometheus-server", "workloads", "prometheus-server pods ready", prometheus_server, KUBE),
-    CheckSpec("workloads.pvcs", "workloads", "PersistentVolumeClaims bound", pvcs, KUBE),
 ]

@@ -9,6 +9,7 @@ from ampctl.plan.step import Step
 from ampctl.pool import together
 from ampctl.provision.context import ClusterRun
 from ampctl.provision.steps_amp import EnsureRecordingRules, EnsureWorkspace, FindWorkspace
+from ampctl.provision.steps_capacity import CheckCapacity, CheckKubernetesVersion
 from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
 from ampctl.provision.steps_iam import CheckOidcProvider, EnsureClusterRole, EnsureS3Policy
 from ampctl.provision.steps_kube import EnsureNamespace, EnsureSecret, EnsureServiceAccount
@@ -19,6 +20,7 @@ from ampctl.provision.steps_podid import (
 )
 from ampctl.provision.steps_s3 import EnsureBucket, FindBucket
 from ampctl.provision.steps_shape import RecordFleetShape
+from ampctl.provision.steps_storage import storage_steps
 
 if TYPE_CHECKING:
     from ampctl.helm import Release
@@ -57,6 +59,24 @@ def no_gitops_on_3x() -> Exception:
     )
 
 
+def refused_on_3x(request: Any) -> Exception | None:
+    """What a 3.x request asks for that ampctl does not do on 3.x yet (the storage options know the claims of the
+    cost-analyzer lines only)."""
+    from ampctl.errors import AmpctlError
+
+    if request.line.on_amp:
+        return None
+    if request.no_helm:
+        return no_gitops_on_3x()
+    if request.storage_class or request.install_ebs_csi_driver or request.create_storage_class:
+        return AmpctlError(
+            "--storage-class, --install-ebs-csi-driver and --create-storage-class are not available for Kubecost "
+            "3.x yet: they know the volumes of the cost-analyzer chart lines only",
+            "leave them out for a 3.x fleet and make the cluster's default StorageClass provision (EBS CSI driver)",
+        )
+    return None
+
+
 def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     from ampctl.render.objects import object_store_secret, product_key_secret
     from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
@@ -65,8 +85,9 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     if not r.line.on_amp:  # Kubecost 3.x: the bucket only, no AMP
         from ampctl.provision.steps_3x import steps_3x
 
-        if r.no_helm:
-            raise no_gitops_on_3x()
+        refused = refused_on_3x(r)
+        if refused is not None:
+            raise refused
         return steps_3x(run)
     policies = role_policies(run)
     # Two reads the plan is built from, at once: the release (a helm process) and, under IRSA, the associations
@@ -79,6 +100,8 @@ def steps_for(run: ClusterRun) -> list[Step[ClusterRun]]:
     release = releases[0] if releases else None
     # IRSA needs the cluster's OIDC provider; EKS Pod Identity needs its agent add-on instead.
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
+    steps += storage_steps(run)  # before any change: a cluster that cannot hold Kubecost's volumes is refused
+    steps += [CheckKubernetesVersion(run), CheckCapacity(run)]  # warnings only
     steps.append(EnsureWorkspace(run) if r.primary else FindWorkspace(run))
     if r.federated:
         steps.append(EnsureBucket(run) if r.primary else FindBucket(run))

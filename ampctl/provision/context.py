@@ -50,6 +50,8 @@ class ClusterRun(ClusterClients):
         self._releases: dict[tuple[str, str], Release | None] = {}  # by (namespace, name)
         self._releases_lock = threading.Lock()
         self._issuer_lock = threading.Lock()
+        self._described: dict[str, Any] | None = None
+        self._described_lock = threading.Lock()
 
     def hold_lease(self, wait: float = 0.0) -> None:
         self.hold_lease_for(self.request.namespace, wait)
@@ -58,19 +60,31 @@ class ClusterRun(ClusterClients):
         with self._issuer_lock:
             return self._read_issuer()
 
+    def described(self) -> dict[str, Any]:
+        """The cluster as eks:DescribeCluster gives it, read once per run."""
+        with self._described_lock:
+            if self._described is None:
+                from botocore.exceptions import ClientError
+
+                try:
+                    self._described = dict(self.client("eks").describe_cluster(name=self.cluster)["cluster"])
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                        raise AmpctlError(
+                            f"EKS cluster {self.cluster} not found in {self.region}",
+                            "check --context / --cluster / --region",
+                        ) from exc
+                    raise
+            return self._described
+
+    def auto_mode(self) -> bool:
+        from ampctl.aws.eks import is_auto_mode
+
+        return is_auto_mode(self.described())
+
     def _read_issuer(self) -> str:
         if self.issuer is None:
-            from botocore.exceptions import ClientError
-
-            try:
-                cluster = self.client("eks").describe_cluster(name=self.cluster)["cluster"]
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                    raise AmpctlError(
-                        f"EKS cluster {self.cluster} not found in {self.region}",
-                        "check --context / --cluster / --region",
-                    ) from exc
-                raise
+            cluster = self.described()
             issuer = cluster.get("identity", {}).get("oidc", {}).get("issuer")
             if not issuer:
                 raise AmpctlError(f"EKS cluster {self.cluster} has no OIDC issuer", "enable IRSA for the cluster")

@@ -44,6 +44,9 @@ class ProvisionRequest:
     seed_policies: bool = False
     identity: str = IRSA  # "irsa" or "pod-identity"
     install_pod_identity_agent: bool = False
+    storage_class: str | None = None  # --storage-class: set on every claim of the chart line
+    install_ebs_csi_driver: bool = False  # --install-ebs-csi-driver: the aws-ebs-csi-driver add-on and its role
+    create_storage_class: bool = False  # --create-storage-class: on EKS Auto Mode, a class of its own provisioner
     product_key: str | None = None
     prom_cluster_id_label: str | None = None
     extra_values: tuple[str, ...] = ()
@@ -99,7 +102,15 @@ class ProvisionRequest:
             seed_recording_rules=self.seed_recording_rules,
             workspace_account=self.workspace_account,
             identity=self.identity,
+            storage_class=self.claim_class,
         )
+
+    @property
+    def claim_class(self) -> str | None:
+        """The class ampctl sets on every claim: --storage-class, or the one --create-storage-class makes."""
+        from ampctl.storage.classes import AUTO_MODE_CLASS
+
+        return self.storage_class or (AUTO_MODE_CLASS if self.create_storage_class else None)
 
     @property
     def workspace_account(self) -> str | None:

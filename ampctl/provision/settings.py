@@ -75,12 +75,20 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
     validate.release_name(request.release)
     if request.bucket:
         validate.bucket_name(request.bucket)
+    if request.storage_class is not None:
+        validate.storage_class(request.storage_class)
+        if request.create_storage_class:
+            raise AmpctlError(
+                "--storage-class and --create-storage-class both name the class of Kubecost's volumes",
+                "keep one: --create-storage-class makes and uses kubecost-auto-ebs",
+            )
     if request.workspace_role_arn:
         validate.role_arn(request.workspace_role_arn)
-    if request.no_helm and not request.line.on_amp:
-        from ampctl.provision.builder import no_gitops_on_3x
+    from ampctl.provision.builder import refused_on_3x
 
-        raise no_gitops_on_3x()
+    refused_3x = refused_on_3x(request)
+    if refused_3x is not None:
+        raise refused_3x
     refused = not request.federated and "federated" in request.given
     if request.kms_key is not None:
         validate.kms_key(request.kms_key)

@@ -6,9 +6,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ampctl.errors import AmpctlError
 from ampctl.plan.step import Change, Step
 from ampctl.provision import values as valuesmod
 from ampctl.provision.context import ClusterRun
+from ampctl.provision.watch import ReleaseWatch
 
 if TYPE_CHECKING:
     from ampctl.helm import Release
@@ -44,12 +46,26 @@ class RecoverRelease(Step[ClusterRun]):
             recover(run.helm, r.release, r.namespace, r.timeout)
 
 
+def _roll_back(run: ClusterRun) -> None:
+    """After helm was stopped (or failed): a release it left pending or failed goes back to its last deployed
+    revision, or is uninstalled when none was deployed (helm's --atomic does the same when it ends by itself)."""
+    from ampctl.helm import PENDING, recover
+
+    r = run.request
+    release = run.read_release(r.release, r.namespace)
+    if release is not None and (release.status in PENDING or release.status == "failed"):
+        run.progress(f"{run.cluster}: rolling back helm release {r.namespace}/{r.release} ({release.status})")
+        recover(run.helm, r.release, r.namespace, r.timeout)
+
+
 class InstallKubecost(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
     # Installed once everything its pods use exists; the recording rules and the fleet-shape tags are not among it.
     after: tuple[str, ...] = (
         "oidc-provider", "pod-identity-agent", "bucket", "s3-policy", "roles", "workspace-roles", "assume-policies",
         "namespace", "service-accounts", "pod-identity-associations", "secrets", "recovered-release",
+        "storage-check", "ebs-csi-role", "ebs-csi-association", "storage", "capacity",
+        "kubernetes-version",
     )  # fmt: skip
     gives: tuple[str, ...] = ("release",)
 
@@ -112,7 +128,13 @@ class InstallKubecost(Step[ClusterRun]):
             from ampctl.kubecost3.line import CHART
 
             chart = CHART  # the default chart is the line's: 3.x is the `kubecost` chart
-        revision = run.helm.install(
-            r.release, r.namespace, chart, repo=r.chart_repo, version=r.chart_version, values=desired, timeout=r.timeout
-        )
+        watch = ReleaseWatch(run.kube, r.namespace)
+        try:
+            revision = run.helm.install(
+                r.release, r.namespace, chart, repo=r.chart_repo, version=r.chart_version, values=desired,
+                timeout=r.timeout, watch=watch.poll,
+            )  # fmt: skip
+        except AmpctlError:
+            _roll_back(run)
+            raise
         run.outputs["release"]["revision"] = revision

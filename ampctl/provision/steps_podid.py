@@ -34,7 +34,7 @@ class CheckPodIdentityAgent(Step[ClusterRun]):
         self.title = f"EKS add-on {eksapi.AGENT_ADDON} on cluster {run.cluster}"
 
     def check(self, run: ClusterRun) -> Change:
-        if eksapi.is_auto_mode(run.client("eks").describe_cluster(name=run.cluster)["cluster"]):
+        if eksapi.is_auto_mode(run.described()):
             return Change.unchanged("built into EKS Auto Mode")
         found = eksapi.addon(run.client("eks"), run.cluster)
         if found is None:

@@ -49,7 +49,19 @@ def values_files(spec: ClusterSpec) -> list[RenderedFile]:
     if spec.federated:
         files.append(RenderedFile(f"federation-{_role(spec)}.yaml", _federation(spec, keys.name, family)))
     files.append(RenderedFile("cluster-values.yaml", _cluster(spec, keys.name)))
+    if spec.storage_class:
+        files.append(RenderedFile("storage-values.yaml", _storage(spec)))
     return files
+
+
+def _storage(spec: ClusterSpec) -> str:
+    from ampctl.storage.claims import claims, storage_class_values
+
+    assert spec.storage_class is not None
+    found = claims(spec.chart_version, spec.primary, spec.federated)
+    header = [f"StorageClass {spec.storage_class} for the {len(found)} volumes this release claims (--storage-class)."]
+    flat = storage_class_values(spec.chart_version, spec.primary, spec.federated, spec.storage_class)
+    return _yaml(header, chartkeys.nest(flat))
 
 
 def _federation(spec: ClusterSpec, line: str, family: str) -> str:

@@ -61,6 +61,11 @@ class SandboxConfig:
     charts_dir: Path | None = None  # real chart packages to serve; None: the stand-in charts
     workspace_account: str | None = None  # a second AWS account (the AMP workspace's), off by default
     auto_mode_clusters: tuple[str, ...] = ()  # clusters created with EKS Auto Mode (Pod Identity built in)
+    # Clusters as EKS creates them today (no default StorageClass, claims bound only by a running provisioner, pods
+    # scheduled against node capacity; Auto Mode's storage on auto_mode_clusters). Off: the old behaviour.
+    modern: bool = False
+    small_node_clusters: tuple[str, ...] = ()  # one t3.nano-sized node (implies modern for those clusters)
+    pod_start_seconds: float = 0.0  # image pull plus readiness, per pod
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +73,7 @@ class SandboxConfig:
         data["charts_dir"] = str(self.charts_dir) if self.charts_dir else None
         data["clusters"] = list(self.clusters)
         data["auto_mode_clusters"] = list(self.auto_mode_clusters)
+        data["small_node_clusters"] = list(self.small_node_clusters)
         return data
 
     @classmethod
@@ -77,6 +83,7 @@ class SandboxConfig:
         data["charts_dir"] = Path(data["charts_dir"]) if data.get("charts_dir") else None
         data["clusters"] = tuple(data["clusters"])
         data["auto_mode_clusters"] = tuple(data.get("auto_mode_clusters", ()))
+        data["small_node_clusters"] = tuple(data.get("small_node_clusters", ()))
         faults = dict(data.get("faults", {}))
         data["faults"] = Faults(**faults)
         return cls(**data)

@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
+from ampctl.sandbox import realistic
 from ampctl.sandbox.config import ClusterState, SandboxConfig, SandboxState, context_name
 from ampctl.sandbox.control import ControlServer
 from ampctl.sandbox.kubeconfig import write_kubeconfig
@@ -33,7 +34,8 @@ def run(config: SandboxConfig) -> None:
 
     aws = AwsEmulator(config)
     aws.start()
-    kube = KubeEmulator(clusters=list(config.clusters))
+    kube = KubeEmulator(clusters=list(config.clusters), profiles=realistic.profiles(config))
+    realistic.connect(kube, aws)
     kube.start()
     amp = AmpEmulator(aws, config.prometheus_bin, state_dir / "amp")
     amp_url = amp.start()

@@ -53,6 +53,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     from ampctl.teardown.steps_aws import DeleteClusterRole, DeleteOidcProvider, DeleteS3Policy, DeleteWorkspaceRole
     from ampctl.teardown.steps_kube import DeleteNamespace, DeleteObject, UninstallKubecost
     from ampctl.teardown.steps_podid import DeletePodIdentityAssociations
+    from ampctl.teardown.steps_storage import storage_steps
 
     accounts = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS} | kubecost3_accounts(run)
     steps: list[Step[TeardownRun]] = [UninstallKubecost(run)]
@@ -64,6 +65,7 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
     if run.workspace_account is not None:
         steps += [DeleteWorkspaceRole(run, "cost-analyzer"), DeleteWorkspaceRole(run, "prometheus-server")]
     steps += [DeleteS3Policy(run), DeleteOidcProvider(run)]
+    steps += storage_steps(run)
     return steps
 
 

@@ -15,9 +15,10 @@ class DeletePodIdentityAssociations(Step[TeardownRun]):
     needs: tuple[str, ...] | None = ()
     gives: tuple[str, ...] = ("pod-identity-associations",)
 
-    def __init__(self, run: TeardownRun, service_accounts: tuple[str, ...]) -> None:
+    def __init__(self, run: TeardownRun, service_accounts: tuple[str, ...], namespace: str | None = None) -> None:
         self.service_accounts = service_accounts
-        self.title = f"pod identity associations of {run.namespace}/{{{','.join(service_accounts)}}}"
+        self.namespace = namespace or run.namespace
+        self.title = f"pod identity associations of {self.namespace}/{{{','.join(service_accounts)}}}"
         self.ours: list[dict[str, Any]] = []
 
     def check(self, run: TeardownRun) -> Change:
@@ -26,7 +27,7 @@ class DeletePodIdentityAssociations(Step[TeardownRun]):
         from ampctl.aws.errors import error_code
 
         try:
-            found = eksapi.associations(run.client("eks"), run.cluster, run.namespace)
+            found = eksapi.associations(run.client("eks"), run.cluster, self.namespace)
         except ClientError as exc:
             if error_code(exc) in {"AccessDeniedException", "AccessDenied"}:
                 return Change.unchanged("not listed (no eks:ListPodIdentityAssociations: an IRSA set-up)")

@@ -247,6 +247,7 @@ def test_non_interactive_without_yes_refuses(sandbox: Sandbox, fleet: dict, tmp_
         (["--kubecost-version", "2.9.0"], "cannot run on AMP"),
         (["--kubecost-version", "2.9.1"], "cannot run on AMP"),
         (["--no-helm", "--kubecost-version", "3.2.1"], "not available for Kubecost 3.x"),
+        (["--storage-class", "gp3", "--kubecost-version", "3.2.1"], "not available for Kubecost 3.x"),
         (["--kubecost-version", "1.97.0"], "no federated ETL"),
         (["--kubecost-version", "1.96.0"], "1.97.0"),
         (["--bucket", "Bad_Bucket"], "bucket"),

@@ -37,6 +37,8 @@ CORPUS = [
     (["--timeout", "0s"], "invalid --timeout '0s'"),
     (["--workspace-id", "bad id"], "invalid workspace id"),
     (["--prom-cluster-id-label", "1abc"], "invalid Prometheus label name"),
+    (["--storage-class", "Bad_Class"], "invalid StorageClass name"),
+    (["--storage-class", "gp3", "--create-storage-class"], "--storage-class and --create-storage-class both"),
     (["teardown", "--namespace", "Bad_NS"], "invalid"),
     (["teardown", "--release", "-rel"], "invalid"),
 ]

@@ -3,6 +3,7 @@ errors, fault injection reaching them, and the credentials a pod obtains judged 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 
@@ -221,3 +222,37 @@ def test_pod_identity_session_tags_are_transitive_and_need_tag_session(aws: AwsE
     again = chained()
     assert again.startswith("ASIA")
     assert of_key(again).tags["eks-cluster-name"] == CLUSTER  # carried on: transitive
+
+
+def test_ebs_csi_addon_provisions_once_active_with_a_role_that_may_create_volumes(aws: AwsEmulator, eks) -> None:  # noqa: ANN001
+    """The EBS CSI add-on: CREATING then ACTIVE; the driver provisions only with an identity whose policy allows
+    ec2:CreateVolume (AmazonEBSCSIDriverPolicy); `defaultStorageClass.enabled` is read from its configuration."""
+    import ampctl.sandbox.aws.eks_pod_identity as podid
+    from ampctl.sandbox.aws import ebs_csi
+
+    spec = dataclasses.replace(_spec(aws, "irsa"), namespace="kube-system")
+    iam = client(aws, "iam")
+    trust = json.dumps(trust_policy(spec, "ebs-csi-controller-sa"))
+    role = iam.create_role(RoleName="ebs-csi", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    made = eks.create_addon(
+        clusterName=CLUSTER,
+        addonName="aws-ebs-csi-driver",
+        serviceAccountRoleArn=role,
+        configurationValues=json.dumps({"defaultStorageClass": {"enabled": True}}),
+    )["addon"]
+    assert made["status"] == "CREATING" and made["serviceAccountRoleArn"] == role
+    assert ebs_csi.default_class_requested(aws, CLUSTER)
+    assert not ebs_csi.provisioning(aws, CLUSTER)  # not ACTIVE yet
+    original = podid.ACTIVATION_SECONDS
+    podid.ACTIVATION_SECONDS = 0.0
+    try:
+        assert eks.describe_addon(clusterName=CLUSTER, addonName="aws-ebs-csi-driver")["addon"]["status"] == "ACTIVE"
+        assert ebs_csi.controller_role(aws, CLUSTER) == role
+        assert not ebs_csi.provisioning(aws, CLUSTER)  # the role has no policy yet
+        iam.attach_role_policy(RoleName="ebs-csi", PolicyArn=ebs_csi.POLICY_ARN)
+        assert ebs_csi.provisioning(aws, CLUSTER)
+    finally:
+        podid.ACTIVATION_SECONDS = original
+    assert sorted(eks.list_addons(clusterName=CLUSTER)["addons"]) == ["aws-ebs-csi-driver"]
+    eks.delete_addon(clusterName=CLUSTER, addonName="aws-ebs-csi-driver")
+    assert not ebs_csi.provisioning(aws, CLUSTER)

@@ -20,6 +20,11 @@ from ampctl.sandbox.aws.ops import RequestInfo
 
 AGENT_ADDON = "eks-pod-identity-agent"
 AGENT_VERSION = "v1.3.4-eksbuild.1"
+# The Amazon EBS CSI driver add-on (EKS User Guide, "Amazon EBS CSI driver": add-on name aws-ebs-csi-driver, its
+# controller's ServiceAccount kube-system/ebs-csi-controller-sa needs the AmazonEBSCSIDriverPolicy permissions).
+# Assumption: the version string; any current eksbuild of the driver behaves the same here.
+EBS_CSI_ADDON = "aws-ebs-csi-driver"
+ADDON_VERSIONS = {AGENT_ADDON: AGENT_VERSION, EBS_CSI_ADDON: "v1.44.0-eksbuild.1"}
 ACTIVATION_SECONDS = 1.0
 OPERATIONS = frozenset({
     "CreatePodIdentityAssociation", "DescribePodIdentityAssociation", "ListPodIdentityAssociations",
@@ -33,6 +38,7 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 Answer = tuple[int, list[tuple[str, str]], bytes]
 Key = tuple[str, str, str]  # account, region, cluster
+AddonKey = tuple[str, str, str, str]  # account, region, cluster, add-on name
 
 
 class EksError(Exception):
@@ -62,23 +68,32 @@ class PodIdentityState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.associations: dict[Key, dict[str, dict[str, Any]]] = {}
-        self.addons: dict[Key, dict[str, Any]] = {}
+        self.addons: dict[AddonKey, dict[str, Any]] = {}
         self._tokens: dict[tuple[str, str], str] = {}
 
     def clear(self, account: str) -> None:
         with self._lock:
-            for table in (self.associations, self.addons):
-                for key in [k for k in table if k[0] == account]:
-                    del table[key]
+            for key in [k for k in self.associations if k[0] == account]:
+                del self.associations[key]
+            for addon_key in [k for k in self.addons if k[0] == account]:
+                del self.addons[addon_key]
             for token in [t for t in self._tokens if t[0] == account]:
                 del self._tokens[token]
 
     # what the Kubecost stand-in asks
 
     def agent_status(self, account: str, region: str, cluster: str) -> str | None:
+        return self.addon_status(account, region, cluster, AGENT_ADDON)
+
+    def addon_status(self, account: str, region: str, cluster: str, name: str) -> str | None:
         with self._lock:
-            addon = self.addons.get((account, region, cluster))
+            addon = self.addons.get((account, region, cluster, name))
             return None if addon is None else self._status(addon)
+
+    def addon(self, account: str, region: str, cluster: str, name: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self.addons.get((account, region, cluster, name))
+            return dict(found) if found is not None else None
 
     def association_for(
         self, account: str, region: str, cluster: str, namespace: str, sa: str
@@ -196,7 +211,7 @@ class PodIdentityState:
         return {"association": dict(item)}
 
     def _addon(self, key: Key, name: str) -> dict[str, Any]:
-        addon = self.addons.get(key) if name == AGENT_ADDON else None
+        addon = self.addons.get((*key, name))
         if addon is None:
             raise EksError(
                 404,
@@ -212,17 +227,27 @@ class PodIdentityState:
         self, key: Key, arn: str, parts: list[str], q: dict[str, str], p: dict[str, Any]
     ) -> dict[str, Any]:
         name = str(p.get("addonName", ""))
-        if name != AGENT_ADDON:
-            raise _invalid(f"Addon {name} specified is not supported in the sandbox (only {AGENT_ADDON})", key[2])
-        if key in self.addons:
+        if name not in ADDON_VERSIONS:
+            raise _invalid(
+                f"Addon {name} specified is not supported in the sandbox ({', '.join(ADDON_VERSIONS)})", key[2]
+            )
+        if (*key, name) in self.addons:
             raise EksError(409, "ResourceInUseException", "Addon already exists.", clusterName=key[2], addonName=name)
+        role = str(p.get("serviceAccountRoleArn") or "")
+        if role and not _ROLE_ARN.match(role):
+            raise _invalid(f"Invalid role ARN: {role!r}", key[2])
         now = time.time()
-        self.addons[key] = {
-            "addonName": name, "clusterName": key[2], "status": "CREATING", "addonVersion": AGENT_VERSION,
+        addon = {
+            "addonName": name, "clusterName": key[2], "status": "CREATING", "addonVersion": ADDON_VERSIONS[name],
             "health": {"issues": []}, "addonArn": f"{arn.replace(':cluster/', ':addon/')}/{name}/{uuid.uuid4()}",
             "createdAt": now, "modifiedAt": now, "tags": dict(p.get("tags") or {}),
         }  # fmt: skip
-        return {"addon": dict(self.addons[key])}
+        if role:
+            addon["serviceAccountRoleArn"] = role
+        if p.get("configurationValues"):
+            addon["configurationValues"] = str(p["configurationValues"])
+        self.addons[(key[0], key[1], key[2], name)] = addon
+        return {"addon": dict(addon)}
 
     def _describe_addon(
         self, key: Key, arn: str, parts: list[str], q: dict[str, str], p: dict[str, Any]
@@ -233,13 +258,13 @@ class PodIdentityState:
         self, key: Key, arn: str, parts: list[str], q: dict[str, str], p: dict[str, Any]
     ) -> dict[str, Any]:
         addon = dict(self._addon(key, parts[3]))
-        del self.addons[key]
+        del self.addons[(key[0], key[1], key[2], parts[3])]
         return {"addon": {**addon, "status": "DELETING"}}
 
     def _list_addons(
         self, key: Key, arn: str, parts: list[str], q: dict[str, str], p: dict[str, Any]
     ) -> dict[str, Any]:
-        return {"addons": [AGENT_ADDON] if key in self.addons else []}
+        return {"addons": sorted(k[3] for k in self.addons if k[:3] == key)}
 
 
 def _cluster_arn(account: str, region: str, cluster: str) -> str:

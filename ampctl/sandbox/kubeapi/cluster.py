@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from ampctl.sandbox.kubeapi.controller import Controller
 from ampctl.sandbox.kubeapi.logs import PodLogs
+from ampctl.sandbox.kubeapi.profile import LEGACY, ClusterProfile
 from ampctl.sandbox.kubeapi.proxy import ServiceBackends
 from ampctl.sandbox.kubeapi.store import ObjectStore
 
@@ -50,14 +52,16 @@ class RequestCounter:
 
 
 class Cluster:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, profile: ClusterProfile = LEGACY) -> None:
         self.name = name
-        self.store = ObjectStore(name)
+        self.profile = profile
+        self.store = ObjectStore(name, profile=profile)
         self.controller = Controller(self.store)
         self.logs = PodLogs()
         self.backends = ServiceBackends()
         self.requests = RequestCounter()
         self.address = ""  # host:port once serving
+        self.on_tick: Callable[[], None] | None = None  # what else changes with time (set by the sandbox)
 
     def reset(self) -> None:
         self.store.reset()

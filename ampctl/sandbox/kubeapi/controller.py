@@ -15,10 +15,12 @@ from typing import Any
 
 import ampctl.sandbox.kubeapi.crds as crds
 import ampctl.sandbox.kubeapi.deployments as deployments
+import ampctl.sandbox.kubeapi.volumes as volumes
 import ampctl.sandbox.kubeapi.workloads as workloads
 from ampctl.sandbox.kubeapi.defaults import default_service_account
 from ampctl.sandbox.kubeapi.objects import clone
 from ampctl.sandbox.kubeapi.pods import controller_of, sync_pod
+from ampctl.sandbox.kubeapi.scheduling import record_event
 from ampctl.sandbox.kubeapi.status import ApiError
 from ampctl.sandbox.kubeapi.store import ObjectStore
 
@@ -50,7 +52,22 @@ class Controller:
         self._lock = threading.RLock()
         self._queue: OrderedDict[Item, dict[str, Any]] = OrderedDict()
         self._draining = False
+        self._pvc_reasons: dict[str, str] = {}  # claim uid -> the last reason recorded as an event
         store.subscribe(self.on_change)
+
+    def tick(self) -> None:
+        """What time alone changes: a provisioner that started, a pod that finished starting or now fits."""
+        for pvc in self.store.list("v1", "persistentvolumeclaims"):
+            if (pvc.get("status") or {}).get("phase") != "Bound":
+                self.on_change("MODIFIED", "v1", "persistentvolumeclaims", pvc)
+        namespaces = {
+            p["metadata"]["namespace"]
+            for p in self.store.list("v1", "pods")
+            if (p.get("status") or {}).get("phase") == "Pending"
+        }
+        with self._lock:
+            for namespace in sorted(namespaces):
+                self._resync_namespace(namespace)
 
     def set_pvc_binding(self, enabled: bool) -> None:
         self.store.pvc_binding = enabled
@@ -151,6 +168,14 @@ class Controller:
             return
         if not self.store.pvc_binding:
             return
+        if self.store.profile.realistic:
+            blocked = volumes.why_unbound(self.store, pvc)
+            if blocked is not None:
+                uid = pvc["metadata"].get("uid", "")
+                if self._pvc_reasons.get(uid) != blocked[1]:
+                    self._pvc_reasons[uid] = blocked[1]
+                    record_event(self.store, pvc, blocked[1], blocked[2], blocked[0], volumes.CONTROLLER)
+                return
         spec = pvc.get("spec") or {}
         volume = spec.get("volumeName") or f"pvc-{pvc['metadata']['uid']}"
         storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")

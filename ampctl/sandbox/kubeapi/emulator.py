@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ampctl.sandbox.kubeapi.cluster import Cluster
+from ampctl.sandbox.kubeapi.profile import LEGACY, ClusterProfile, Provisioners
 from ampctl.sandbox.kubeapi.server import ClusterServer
 from ampctl.sandbox.kubeapi.store import ObjectStore
+
+log = logging.getLogger(__name__)
 
 
 class KubeEmulator:
@@ -19,13 +23,15 @@ class KubeEmulator:
         clusters: Iterable[str] = ("sandbox-primary",),
         host: str = "127.0.0.1",
         ports: Mapping[str, int] | None = None,
+        profiles: Mapping[str, ClusterProfile] | None = None,
     ) -> None:
         names = list(clusters)
         if len(set(names)) != len(names) or not names:
             raise ValueError(f"cluster names must be unique and non-empty: {names}")
         self.host = host
         self._ports = dict(ports or {})
-        self._clusters = {name: Cluster(name) for name in names}
+        self._clusters = {name: Cluster(name, (profiles or {}).get(name, LEGACY)) for name in names}
+        self._ticking = threading.Event()
         self._servers: dict[str, ClusterServer] = {}
         self._threads: list[threading.Thread] = []
 
@@ -52,11 +58,43 @@ class KubeEmulator:
                 )
                 thread.start()
                 self._threads.append(thread)
+            if any(c.profile.needs_ticks for c in self._clusters.values()):
+                self._ticking.clear()
+                ticker = threading.Thread(target=self._tick, name="kubeapi-ticker", daemon=True)
+                ticker.start()
+                self._threads.append(ticker)
         except BaseException:
             self.stop()
             raise
 
+    TICK_SECONDS = 0.25
+
+    def _tick(self) -> None:
+        """Let time pass on realistic clusters: provisioners that started, pods that finished starting."""
+        while not self._ticking.wait(self.TICK_SECONDS):
+            for cluster in self._clusters.values():
+                if cluster.profile.needs_ticks:
+                    try:
+                        if cluster.on_tick is not None:
+                            cluster.on_tick()
+                        cluster.controller.tick()
+                    except Exception:  # the next tick tries again
+                        log.exception("tick of %s failed", cluster.name)
+
+    def set_provisioners(
+        self, cluster: str, provisioners: Provisioners, on_tick: Callable[[], None] | None = None
+    ) -> None:
+        """Tell a cluster which provisioners run besides its profile's own (the EBS CSI add-on's, once active), and
+        what else to do as time passes (`on_tick`, before the controller's own tick)."""
+        found = self._cluster(cluster)
+        found.store.provisioners = provisioners
+        found.on_tick = on_tick
+
+    def profile(self, cluster: str) -> ClusterProfile:
+        return self._cluster(cluster).profile
+
     def stop(self) -> None:
+        self._ticking.set()
         for server in self._servers.values():
             server.shutdown()
             server.close_connections()

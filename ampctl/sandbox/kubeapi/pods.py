@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import itertools
 import json
 import threading
+import time
 from typing import Any
 
 from ampctl.sandbox.kubeapi.admission import now
 from ampctl.sandbox.kubeapi.defaults import NODE_NAME
 from ampctl.sandbox.kubeapi.objects import NAME_ALPHABET
+from ampctl.sandbox.kubeapi.scheduling import insufficient, record_event, unschedulable_message
 from ampctl.sandbox.kubeapi.store import ObjectStore
 
 _ips = itertools.count(2)
@@ -189,27 +192,91 @@ def build_pod(
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
+def _started_at(pod: dict[str, Any]) -> float | None:
+    stamp = (pod.get("status") or {}).get("startTime")
+    if not stamp:
+        return None
+    return dt.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def starting_status(spec: dict[str, Any], stamp: str) -> dict[str, Any]:
+    """Scheduled, its images being pulled: what the kubelet reports before the containers run."""
+    waiting = {"waiting": {"reason": "ContainerCreating"}}
+    return {
+        "phase": "Pending",
+        "qosClass": "BestEffort",
+        "hostIP": "10.0.0.10",
+        "startTime": stamp,
+        "conditions": [
+            _condition("PodScheduled", True, stamp),
+            _condition("Initialized", True, stamp),
+            _condition("Ready", False, stamp, "ContainersNotReady", "containers with unready status"),
+        ],
+        "containerStatuses": [
+            {"name": c.get("name", ""), "image": c.get("image", ""), "imageID": "", "ready": False,
+             "started": False, "restartCount": 0, "state": waiting}
+            for c in spec.get("containers") or []
+        ],
+    }  # fmt: skip
+
+
+def _scheduled_message(pod: dict[str, Any]) -> str:
+    for cond in (pod.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False":
+            return str(cond.get("message", ""))
+    return ""
+
+
+def _wanted_status(store: ObjectStore, pod: dict[str, Any]) -> dict[str, Any] | None:
+    """The status a pod that should run has now, or None when its current one stands."""
+    spec, status = pod["spec"], pod.get("status") or {}
+    if not claims_bound(store, pod["metadata"]["namespace"], spec):
+        return pod_status(spec, "Pending") if status.get("phase") != "Pending" or status.get("podIP") else None
+    profile = store.profile
+    if status.get("phase") == "Running" and is_ready(pod):
+        return None
+    if profile.realistic and _started_at(pod) is None:
+        missing = insufficient(store, pod)
+        if missing:
+            message = unschedulable_message(missing)
+            if _scheduled_message(pod) == message:
+                return None
+            if "uid" in pod["metadata"]:
+                record_event(store, pod, "FailedScheduling", message, "Warning", "default-scheduler")
+            return {**pod_status(spec, "Pending"), "conditions": [
+                _condition("PodScheduled", False, now(), "Unschedulable", message)]}  # fmt: skip
+    if profile.pod_start_seconds > 0:
+        started = _started_at(pod)
+        if started is None:
+            return starting_status(spec, now())
+        if time.time() - started < profile.pod_start_seconds:
+            return None
+    return pod_status(spec, "Running", status.get("podIP") or next_pod_ip())
+
+
 def create_pod(store: ObjectStore, pod: dict[str, Any], phase: str = "Running") -> dict[str, Any]:
-    """Create `pod` with the status it would reach (Pending while its claims are unbound)."""
-    namespace = pod["metadata"]["namespace"]
-    if phase == "Running" and not claims_bound(store, namespace, pod["spec"]):
-        phase = "Pending"
-    pod["status"] = pod_status(pod["spec"], phase, next_pod_ip() if phase != "Pending" else "")
-    return store.create("v1", "pods", pod)
+    """Create `pod` with the status it would reach (Pending while its claims are unbound, it does not fit the
+    node's capacity or, with a pod start time, while it starts)."""
+    if phase != "Running":
+        pod["status"] = pod_status(pod["spec"], phase, next_pod_ip())
+        return store.create("v1", "pods", pod)
+    pod["status"] = {}
+    pod["status"] = _wanted_status(store, pod) or pod_status(pod["spec"], "Pending")
+    created = store.create("v1", "pods", pod)
+    if _scheduled_message(created) and store.profile.realistic:
+        record_event(store, created, "FailedScheduling", _scheduled_message(created), "Warning", "default-scheduler")
+    return created
 
 
 def sync_pod(store: ObjectStore, pod: dict[str, Any]) -> dict[str, Any]:
-    """Move a pod between Pending and Running as its claims get bound or lost."""
+    """Move a pod between Pending and Running as its claims get bound or lost, room frees up or its start ends."""
     status = pod.get("status") or {}
     phase = status.get("phase", "Pending")
     if phase in ("Succeeded", "Failed") or pod["metadata"].get("deletionTimestamp"):
         return pod
-    bound = claims_bound(store, pod["metadata"]["namespace"], pod["spec"])
-    if bound and (phase != "Running" or not is_ready(pod)):
-        pod = {**pod, "status": pod_status(pod["spec"], "Running", status.get("podIP") or next_pod_ip())}
-    elif not bound and phase != "Pending":
-        pod = {**pod, "status": pod_status(pod["spec"], "Pending")}
-    else:
+    wanted = _wanted_status(store, pod)
+    if wanted is None:
         return pod
+    pod = {**pod, "status": wanted}
     pod["metadata"] = {k: v for k, v in pod["metadata"].items() if k != "resourceVersion"}
     return store.replace_status("v1", "pods", pod)

@@ -16,6 +16,7 @@ import ampctl.sandbox.kubeapi.writes as writes
 from ampctl.sandbox.kubeapi.admission import Allocator
 from ampctl.sandbox.kubeapi.defaults import fresh_objects
 from ampctl.sandbox.kubeapi.objects import clone, resolve
+from ampctl.sandbox.kubeapi.profile import LEGACY, ClusterProfile, Provisioners
 from ampctl.sandbox.kubeapi.selectors import parse_field_selector, parse_label_selector
 from ampctl.sandbox.kubeapi.state import Changes, StoreState
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request
@@ -33,8 +34,10 @@ class ObjectStore:
 
     HISTORY = 4096
 
-    def __init__(self, cluster: str = "", history: int = HISTORY) -> None:
+    def __init__(self, cluster: str = "", history: int = HISTORY, profile: ClusterProfile = LEGACY) -> None:
         self.cluster = cluster
+        self.profile = profile
+        self.provisioners: Provisioners = lambda: frozenset()  # what runs besides the profile's own (set by owner)
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self.pvc_binding = True
@@ -245,7 +248,7 @@ class ObjectStore:
             self.close_watches()
             self._state.clear()
             self.pvc_binding = True
-        for group_version, plural, obj in fresh_objects(self.cluster):
+        for group_version, plural, obj in fresh_objects(self.cluster, self.profile):
             try:
                 self.create(group_version, plural, obj)
             except ApiError as exc:
