@@ -94,7 +94,7 @@ class Sandbox:
 
 
 @contextlib.contextmanager
-def sandbox(clusters: Sequence[str], latency_ms: int = 0) -> Iterator[Sandbox]:
+def sandbox(clusters: Sequence[str], latency_ms: int = 0, pod_start: float = 0.0) -> Iterator[Sandbox]:
     from ampctl.sandbox import manager
     from ampctl.sandbox.config import Faults, SandboxConfig
 
@@ -108,6 +108,7 @@ def sandbox(clusters: Sequence[str], latency_ms: int = 0) -> Iterator[Sandbox]:
         faults=Faults(latency_ms=latency_ms),
         prometheus_bin=prometheus,
         feeder_interval=1.0,
+        pod_start_seconds=pod_start,
     )
     manager.up(config)
     try:

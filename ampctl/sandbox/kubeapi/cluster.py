@@ -57,6 +57,7 @@ class Cluster:
         self.profile = profile
         self.store = ObjectStore(name, profile=profile)
         self.controller = Controller(self.store)
+        self.store.reset()  # the fresh objects once more, now reconciled: the EBS CSI controller comes up ready
         self.logs = PodLogs()
         self.backends = ServiceBackends()
         self.requests = RequestCounter()
