@@ -21,6 +21,7 @@ from ampctl.sandbox.config import Faults, SandboxConfig
 
 INTERNAL_HEADER = "X-Ampctl-Sandbox-Internal"
 _INTERNAL_ENVIRON = "HTTP_" + INTERNAL_HEADER.upper().replace("-", "_")
+_SERVICE_ENVIRON = "ampctl.service"
 CLIENT_TOKEN_TTL = 8 * 3600.0
 
 StartResponse = Callable[..., Any]
@@ -77,6 +78,7 @@ class AwsMiddleware:
         self.faults = FaultInjector(config.faults)
         self._calls: collections.deque[dict[str, Any]] = collections.deque(maxlen=max_calls)
         self._calls_lock = threading.Lock()
+        self._iam_lock = threading.RLock()
         self._tokens: dict[tuple[str, str, str], tuple[float, int, dict[str, Any]]] = {}
         self._token_lock = threading.Lock()
         self.pod_identity = PodIdentityState()
@@ -168,17 +170,21 @@ class AwsMiddleware:
             captured["headers"] = list(headers)
             return chunks.append
 
-        result = self.app(environ, start_response)
-        try:
-            for chunk in result:
-                chunks.append(chunk)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+        # IAM requests reach moto one at a time: its IAM backend is not safe for two at once (moto 5.2 iam/models.py,
+        # attach_role_policy iterates managed_policies while a CreatePolicy adds to it: a 500).
+        serial = self._iam_lock if environ.get(_SERVICE_ENVIRON) == "iam" else contextlib.nullcontext()
+        with serial:
+            result = self.app(environ, start_response)
+            try:
+                chunks.extend(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
         return int(str(captured["status"]).split()[0]), captured["headers"], b"".join(chunks)
 
     def _dispatch(self, environ: dict[str, Any], info: RequestInfo, body: bytes) -> tuple[int, Headers, bytes]:
+        environ[_SERVICE_ENVIRON] = info.service
         try:
             return self._route(environ, info, body)
         finally:
