@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ampctl.naming import MANAGED_BY_TAG
@@ -27,6 +28,36 @@ def addon(eks: Any, cluster: str, name: str = AGENT_ADDON) -> dict[str, Any] | N
         if _code(exc) == "ResourceNotFoundException" and "addon" in str(exc).lower():
             return None
         raise
+
+
+def wait_active(
+    eks: Any,
+    cluster: str,
+    name: str,
+    *,
+    seconds: float,
+    poll: float,
+    sleep: Callable[[float], None],
+    progress: Callable[[str], None],
+) -> None:
+    """Wait for an add-on to be ACTIVE (DescribeAddon's status: CREATING, UPDATING, then ACTIVE, or a failure state;
+    EKS API Reference, Addon), with a deadline; any other state, or the deadline, is one error with the fix."""
+    import time
+
+    from ampctl.errors import AmpctlError
+
+    deadline = time.monotonic() + seconds
+    progress(f"{cluster}: waiting for add-on {name} to be ACTIVE")
+    while True:
+        status = str((addon(eks, cluster, name) or {}).get("status", "missing"))
+        if status == ACTIVE:
+            return
+        if status not in IN_PROGRESS or time.monotonic() >= deadline:
+            raise AmpctlError(
+                f"EKS add-on {name} on cluster {cluster} is {status}, not ACTIVE",
+                f"see `aws eks describe-addon --cluster-name {cluster} --addon-name {name}`, then re-run ampctl",
+            )
+        sleep(poll)
 
 
 def is_managed(tags: dict[str, str] | None) -> bool:

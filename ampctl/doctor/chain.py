@@ -13,10 +13,9 @@ both the B role's policy and the A role's trust must allow it (IAM User Guide, "
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ampctl.doctor.checkspec import CheckFn, CheckSpec
+from ampctl.doctor.checkspec import CheckSpec, bind
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.model import Result, fail, ok, skip
@@ -154,18 +153,14 @@ def values(facts: Facts, findings: Findings) -> Result:
     return ok(f"{QUERY_ROLE_KEY} and {WRITE_ROLE_KEY} name this cluster's roles in the workspace account")
 
 
-def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
-    return lambda facts, findings: fn(facts, findings, component)
-
-
 def _specs() -> list[CheckSpec]:
     specs = []
     for c in COMPONENTS:
         specs += [
-            CheckSpec(f"chain.{c}.assume", AREA, f"{c} role may assume its role in A", _bind(may_assume, c),
+            CheckSpec(f"chain.{c}.assume", AREA, f"{c} role may assume its role in A", bind(may_assume, c),
                       ("identity.account",)),
-            CheckSpec(f"chain.{c}.trust", AREA, f"{c} role in A trusts it", _bind(trusted, c), ("identity.account",)),
-            CheckSpec(f"chain.{c}.policy", AREA, f"{c} role in A has AMP's policy", _bind(amp_policy, c),
+            CheckSpec(f"chain.{c}.trust", AREA, f"{c} role in A trusts it", bind(trusted, c), ("identity.account",)),
+            CheckSpec(f"chain.{c}.policy", AREA, f"{c} role in A has AMP's policy", bind(amp_policy, c),
                       ("identity.account",)),
         ]  # fmt: skip
     specs.append(CheckSpec("chain.values", AREA, "role_arn values", values, ("identity.account",)))

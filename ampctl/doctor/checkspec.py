@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 CheckFn = Callable[["Facts", "Findings"], Result]
 
 
+def bind(fn: Callable[[Facts, Findings, str], Result], subject: str) -> CheckFn:
+    """One check per subject (a component, a metric) from a check of several."""
+    return lambda facts, findings: fn(facts, findings, subject)
+
+
 @dataclass(frozen=True)
 class CheckSpec:
     """A check: `needs` must pass for it to run (else it is skipped); a failure of one of

@@ -3,11 +3,10 @@ trust policy, the policies attached to it, and its ServiceAccount's role annotat
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
-from ampctl.doctor.checkspec import CheckFn, CheckSpec
+from ampctl.doctor.checkspec import CheckSpec, bind
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.identitymode import role_of, uses_pod_identity
@@ -222,10 +221,6 @@ def _grants(documents: list[dict[str, Any]], action: str, resource: str) -> bool
     return False
 
 
-def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
-    return lambda facts, findings: fn(facts, findings, component)
-
-
 def _specs() -> list[CheckSpec]:
     specs = [
         CheckSpec("irsa.oidc-provider", "irsa", "IAM OIDC provider for the cluster", provider, ("identity.cluster",))
@@ -233,14 +228,14 @@ def _specs() -> list[CheckSpec]:
     for c in COMPONENTS:
         specs += [
             CheckSpec(
-                f"irsa.{c}.role", "irsa", f"{c} role and trust policy", _bind(role, c), ("identity.cluster",),
+                f"irsa.{c}.role", "irsa", f"{c} role and trust policy", bind(role, c), ("identity.cluster",),
                 ("identity.kubernetes",),
             ),
             CheckSpec(
-                f"irsa.{c}.policies", "irsa", f"{c} role policies", _bind(policies, c), ("identity.account",)
+                f"irsa.{c}.policies", "irsa", f"{c} role policies", bind(policies, c), ("identity.account",)
             ),
             CheckSpec(
-                f"irsa.{c}.annotation", "irsa", f"{c} ServiceAccount annotation", _bind(annotation, c),
+                f"irsa.{c}.annotation", "irsa", f"{c} ServiceAccount annotation", bind(annotation, c),
                 ("identity.account", "identity.kubernetes"),
             ),
         ]  # fmt: skip

@@ -5,9 +5,7 @@ role may use the bucket (the cluster's S3 policy) and, when the bucket has a cus
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from ampctl.doctor.checkspec import CheckFn, CheckSpec
+from ampctl.doctor.checkspec import CheckSpec, bind
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.identitymode import association, uses_pod_identity
@@ -121,17 +119,13 @@ def access(facts: Facts, findings: Findings, component: str) -> Result:
     return ok(f"{name} may {granted} in {bucket}" + (f" and use KMS key {key}" if key else ""))
 
 
-def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
-    return lambda facts, findings: fn(facts, findings, component)
-
-
 def _specs() -> list[CheckSpec]:
     specs = []
     for c in COMPONENTS:
         specs += [
             CheckSpec(f"kubecost3.{c}.identity", "kubecost3", f"{c} role, ServiceAccount and trust",
-                      _bind(identity, c), ("identity.cluster", "identity.kubernetes")),
-            CheckSpec(f"kubecost3.{c}.access", "kubecost3", f"{c} role may use the bucket", _bind(access, c),
+                      bind(identity, c), ("identity.cluster", "identity.kubernetes")),
+            CheckSpec(f"kubecost3.{c}.access", "kubecost3", f"{c} role may use the bucket", bind(access, c),
                       ("federated.bucket",)),
         ]  # fmt: skip
     return specs

@@ -5,11 +5,10 @@ IRSA annotation left on its ServiceAccount. Skipped on clusters that use IRSA.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fnmatch import fnmatchcase
 from typing import Any
 
-from ampctl.doctor.checkspec import CheckFn, CheckSpec
+from ampctl.doctor.checkspec import CheckSpec, bind
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.identitymode import association, uses_pod_identity
@@ -233,10 +232,6 @@ def proxy_image(facts: Facts, findings: Findings) -> Result:
     return ok(f"the sigv4 proxy runs {image}")
 
 
-def _bind(fn: Callable[[Facts, Findings, str], Result], component: str) -> CheckFn:
-    return lambda facts, findings: fn(facts, findings, component)
-
-
 def _specs() -> list[CheckSpec]:
     needs = ("identity.cluster", "identity.account")
     specs = [
@@ -248,11 +243,11 @@ def _specs() -> list[CheckSpec]:
     for c in COMPONENTS:
         specs += [
             CheckSpec(f"pod-identity.{c}.association", "pod-identity", f"{c} pod identity association",
-                      _bind(associated, c), needs, ("identity.kubernetes",)),
+                      bind(associated, c), needs, ("identity.kubernetes",)),
             CheckSpec(f"pod-identity.{c}.trust", "pod-identity", f"{c} role trusts EKS Pod Identity",
-                      _bind(trusted, c), needs),
+                      bind(trusted, c), needs),
             CheckSpec(f"pod-identity.{c}.annotation", "pod-identity", f"{c} ServiceAccount without IRSA annotation",
-                      _bind(no_annotation, c), (*needs, "identity.kubernetes")),
+                      bind(no_annotation, c), (*needs, "identity.kubernetes")),
         ]  # fmt: skip
     return specs
 

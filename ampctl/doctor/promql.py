@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ampctl.doctor.checkspec import CheckFn, CheckSpec
+from ampctl.doctor.checkspec import CheckSpec, bind
 from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings, LabelValues, Outcome
 from ampctl.doctor.model import Result, Status, fail, ok, skip
@@ -183,10 +183,6 @@ def kubecost(facts: Facts, findings: Findings, metric: str) -> Result:
     )
 
 
-def _bind(fn: Callable[[Facts, Findings, str], Result], metric: str) -> CheckFn:
-    return lambda facts, findings: fn(facts, findings, metric)
-
-
 # Failures of these explain a failure of the direct query (write side) ...
 WRITE_SIDE = (
     "identity.workspace", "irsa.oidc-provider", "irsa.prometheus-server.role", "irsa.prometheus-server.policies",
@@ -214,14 +210,14 @@ def _specs() -> list[CheckSpec]:
     for metric, name in METRICS.items():
         specs.append(
             CheckSpec(
-                f"promql.amp.{metric}", "promql", f"{name} in AMP (direct, SigV4)", _bind(amp, metric),
+                f"promql.amp.{metric}", "promql", f"{name} in AMP (direct, SigV4)", bind(amp, metric),
                 ("identity.workspace",), WRITE_SIDE, MISSING,
             )
         )  # fmt: skip
     for metric, name in METRICS.items():
         specs.append(
             CheckSpec(
-                f"promql.kubecost.{metric}", "promql", f"{name} through Kubecost", _bind(kubecost, metric),
+                f"promql.kubecost.{metric}", "promql", f"{name} through Kubecost", bind(kubecost, metric),
                 ("release.status", "workloads.cost-analyzer"), (*READ_SIDE, f"promql.amp.{metric}"), MISSING,
             )
         )  # fmt: skip

@@ -32,13 +32,9 @@ class RecordBucketShape(Step[ClusterRun]):
             return Change.create("with the new bucket")
         if current.get(MANAGED_BY_TAG[0]) != MANAGED_BY_TAG[1]:
             return Change.unchanged("existing bucket not managed by ampctl: not tagged (add-cluster needs the flags)")
-        wanted = self.shape.tags()
-        differ = sorted(k for k, v in wanted.items() if current.get(k) != v)
-        if not differ:
-            return Change.unchanged()
-        if not any(k in current for k in differ):
-            return Change.create("not recorded before")
-        return Change.update(", ".join(f"{k} {current.get(k) or '(none)'} -> {wanted[k]}" for k in differ))
+        from ampctl.provision.steps_shape import shape_change
+
+        return shape_change(current, self.shape.tags())
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.aws import s3 as s3api

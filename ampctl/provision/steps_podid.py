@@ -4,7 +4,6 @@ ServiceAccount (created, re-pointed at its role, or, back under IRSA, deleted)."
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any
 
 from ampctl.aws import eks as eksapi
@@ -53,16 +52,7 @@ class CheckPodIdentityAgent(Step[ClusterRun]):
                     _agent_fix(run),
                 )
             return Change.create("and wait until ACTIVE")
-        status = str(found.get("status"))
-        if status == eksapi.ACTIVE:
-            return Change.unchanged(f"{status}, version {found.get('addonVersion', '?')}")
-        if status in eksapi.IN_PROGRESS:
-            return Change.update(f"wait until ACTIVE (now {status})")
-        raise AmpctlError(
-            f"EKS add-on {eksapi.AGENT_ADDON} on cluster {run.cluster} is {status}",
-            f"see `aws eks describe-addon --cluster-name {run.cluster} --addon-name {eksapi.AGENT_ADDON}`; "
-            "delete and re-create it, then re-run ampctl",
-        )
+        return addon_change(run.cluster, eksapi.AGENT_ADDON, found)
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags
@@ -73,23 +63,25 @@ class CheckPodIdentityAgent(Step[ClusterRun]):
             with contextlib.suppress(eks.exceptions.ResourceInUseException):
                 tags = aws_tags(run.cluster, run.request.fleet)
                 eks.create_addon(clusterName=run.cluster, addonName=eksapi.AGENT_ADDON, tags=tags)
-        self._wait(run)
+        eksapi.wait_active(
+            eks, run.cluster, eksapi.AGENT_ADDON, seconds=AGENT_WAIT_SECONDS, poll=AGENT_POLL_SECONDS,
+            sleep=run.sleep, progress=run.progress,
+        )  # fmt: skip
 
-    def _wait(self, run: ClusterRun) -> None:
-        deadline = time.monotonic() + AGENT_WAIT_SECONDS
-        run.progress(f"{run.cluster}: waiting for add-on {eksapi.AGENT_ADDON} to be ACTIVE")
-        while True:
-            found = eksapi.addon(run.client("eks"), run.cluster)
-            status = str((found or {}).get("status", "missing"))
-            if status == eksapi.ACTIVE:
-                return
-            if status not in eksapi.IN_PROGRESS or time.monotonic() >= deadline:
-                raise AmpctlError(
-                    f"EKS add-on {eksapi.AGENT_ADDON} on cluster {run.cluster} is {status}, not ACTIVE",
-                    f"see `aws eks describe-addon --cluster-name {run.cluster} --addon-name {eksapi.AGENT_ADDON}`, "
-                    "then re-run ampctl",
-                )
-            run.sleep(AGENT_POLL_SECONDS)
+
+def addon_change(cluster: str, name: str, found: dict[str, Any]) -> Change:
+    """What an existing add-on needs: nothing when ACTIVE, a wait while CREATING or UPDATING; any other state (a
+    failure: DescribeAddon's status, EKS API Reference, Addon) is one error with the fix."""
+    status = str(found.get("status"))
+    if status == eksapi.ACTIVE:
+        return Change.unchanged(f"{status}, version {found.get('addonVersion', '?')}")
+    if status in eksapi.IN_PROGRESS:
+        return Change.update(f"wait until ACTIVE (now {status})")
+    raise AmpctlError(
+        f"EKS add-on {name} on cluster {cluster} is {status}",
+        f"see `aws eks describe-addon --cluster-name {cluster} --addon-name {name}`; "
+        "delete and re-create it, then re-run ampctl",
+    )
 
 
 def _require_managed(association: dict[str, Any]) -> None:

@@ -6,6 +6,16 @@ from ampctl.plan.step import Change, Step
 from ampctl.provision.context import ClusterRun
 
 
+def shape_change(current: dict[str, str], wanted: dict[str, str]) -> Change:
+    """What recording the shape `wanted` over the tags `current` changes, tag by tag."""
+    differ = sorted(k for k, v in wanted.items() if current.get(k) != v)
+    if not differ:
+        return Change.unchanged()
+    if not any(k in current for k in differ):
+        return Change.create("not recorded before")
+    return Change.update(", ".join(f"{k} {current.get(k) or '(none)'} -> {wanted[k]}" for k in differ))
+
+
 class RecordFleetShape(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
     gives: tuple[str, ...] = ("fleet-shape",)
@@ -26,12 +36,7 @@ class RecordFleetShape(Step[ClusterRun]):
         current = workspace_tags(run.found_workspace or {})  # as found before planning, tags included
         if current and RELEASES_TAG not in current:
             current[RELEASES_TAG] = "ampctl"  # recorded before the tag existed: ampctl installed the releases
-        differ = sorted(k for k, v in self.shape.tags().items() if current.get(k) != v)
-        if not differ:
-            return Change.unchanged()
-        if not any(k in current for k in differ):
-            return Change.create("not recorded before")
-        return Change.update(", ".join(f"{k} {current.get(k) or '(none)'} -> {self.shape.tags()[k]}" for k in differ))
+        return shape_change(current, self.shape.tags())
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.aws import amp as ampapi

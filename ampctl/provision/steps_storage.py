@@ -7,14 +7,13 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 from typing import Any
 
 from ampctl.aws import eks as eksapi
 from ampctl.errors import AmpctlError
 from ampctl.plan.step import Action, Change, Step
 from ampctl.provision.context import ClusterRun
-from ampctl.provision.steps_podid import EnsurePodIdentityAssociation
+from ampctl.provision.steps_podid import EnsurePodIdentityAssociation, addon_change
 from ampctl.provision.steps_role import EnsureRole
 from ampctl.storage import classes as sc
 
@@ -187,15 +186,7 @@ class EnsureEbsCsiAddon(Step[ClusterRun]):
         if found is None:
             extra = f", with its default StorageClass {sc.ADDON_DEFAULT_CLASS}" if self._default_class() else ""
             return Change.create(f"and wait until ACTIVE{extra}")
-        status = str(found.get("status"))
-        if status == eksapi.ACTIVE:
-            return Change.unchanged(f"{status}, version {found.get('addonVersion', '?')}")
-        if status in eksapi.IN_PROGRESS:
-            return Change.update(f"wait until ACTIVE (now {status})")
-        raise AmpctlError(
-            f"EKS add-on {sc.EBS_CSI_ADDON} on cluster {run.cluster} is {status}",
-            f"see `aws eks describe-addon --cluster-name {run.cluster} --addon-name {sc.EBS_CSI_ADDON}`",
-        )
+        return addon_change(run.cluster, sc.EBS_CSI_ADDON, found)
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.naming import aws_tags, ebs_csi_role_name, role_arn
@@ -213,19 +204,10 @@ class EnsureEbsCsiAddon(Step[ClusterRun]):
                 kwargs["configurationValues"] = json.dumps({"defaultStorageClass": {"enabled": True}})
             with contextlib.suppress(eks.exceptions.ResourceInUseException):  # made since the plan: waited for
                 eks.create_addon(clusterName=run.cluster, addonName=sc.EBS_CSI_ADDON, **kwargs)
-        deadline = time.monotonic() + ADDON_WAIT_SECONDS
-        run.progress(f"{run.cluster}: waiting for add-on {sc.EBS_CSI_ADDON} to be ACTIVE")
-        while True:
-            status = str((eksapi.addon(eks, run.cluster, sc.EBS_CSI_ADDON) or {}).get("status", "missing"))
-            if status == eksapi.ACTIVE:
-                return
-            if status not in eksapi.IN_PROGRESS or time.monotonic() >= deadline:
-                raise AmpctlError(
-                    f"EKS add-on {sc.EBS_CSI_ADDON} on cluster {run.cluster} is {status}, not ACTIVE",
-                    f"see `aws eks describe-addon --cluster-name {run.cluster} --addon-name {sc.EBS_CSI_ADDON}`, "
-                    "then re-run ampctl",
-                )
-            run.sleep(ADDON_POLL_SECONDS)
+        eksapi.wait_active(
+            eks, run.cluster, sc.EBS_CSI_ADDON, seconds=ADDON_WAIT_SECONDS, poll=ADDON_POLL_SECONDS,
+            sleep=run.sleep, progress=run.progress,
+        )  # fmt: skip
 
 
 class EnsureAutoModeClass(Step[ClusterRun]):
