@@ -1,0 +1,1 @@
+"""`ampctl upgrade`: a fleet's chart version changed in waves, gated by doctor, recorded AWS-side."""
