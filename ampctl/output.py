@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 class Settings:
     output: str = "text"
     verbosity: int = 0  # -1 quiet, 0 normal, 1+ verbose
+    collected: list[Any] | None = None  # inside `collecting()`: JSON documents kept for the outer command's one
 
 
 settings = Settings()
@@ -54,8 +57,22 @@ def is_json() -> bool:
 
 
 def emit_json(data: Any) -> None:
+    if settings.collected is not None:
+        settings.collected.append(data)
+        return
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def collecting() -> Iterator[list[Any]]:
+    """A command run inside another (an upgrade's waves provision and run doctor): its JSON document goes to the
+    list yielded, for the outer command to put in its own, so that stdout still carries exactly one."""
+    outer, settings.collected = settings.collected, []
+    try:
+        yield settings.collected
+    finally:
+        settings.collected = outer
 
 
 def show(renderable: RenderableType) -> None:

@@ -11,6 +11,7 @@ from ampctl import __version__, output
 from ampctl.cli import add_cluster, bootstrap, doctor, render, sandbox
 from ampctl.cli import status as status_cmd
 from ampctl.cli import teardown as teardown_cmd
+from ampctl.cli import upgrade as upgrade_cmd
 from ampctl.cli.globals import EPILOG, GLOBALS, hoist
 from ampctl.cli.options import OutputFormat
 
@@ -28,6 +29,7 @@ app.command("render", epilog=EPILOG)(render.render)
 app.command("doctor", epilog=EPILOG)(doctor.doctor)
 app.command("status", epilog=EPILOG)(status_cmd.status)
 app.command("teardown", epilog=EPILOG)(teardown_cmd.teardown)
+app.command("upgrade", epilog=EPILOG)(upgrade_cmd.upgrade)
 app.add_typer(sandbox.app, name="sandbox")
 
 

@@ -63,6 +63,8 @@ class ProvisionRequest:
     # GitOps: everything but the helm release, which Argo CD or Flux installs (`render --gitops`).
     no_helm: bool = False
     fleet_primary: Target | None = None  # the fleet file's primary, read when the workspace has no record
+    # One cluster's turn in `ampctl upgrade`: the fleet may mix versions (and lines, moving to 3.x) meanwhile.
+    upgrading: bool = False
 
     @property
     def pod_identity(self) -> bool:

@@ -77,4 +77,6 @@ def steps_3x(run: ClusterRun) -> list[Step[ClusterRun]]:
     if release is not None and release.status in PENDING:
         steps.append(RecoverRelease(run, release.status))
     steps.append(InstallKubecost(run, release))
-    return steps
+    from ampctl.provision.steps_moved import moved_steps
+
+    return steps + moved_steps(run)  # a cluster moved from 2.x: its 2.x accounts go once 3.x is in

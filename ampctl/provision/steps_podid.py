@@ -152,15 +152,16 @@ class DeletePodIdentityAssociation(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ()
     gives: tuple[str, ...] = ("pod-identity-associations",)
 
-    def __init__(self, run: ClusterRun, association: dict[str, Any]) -> None:
+    def __init__(self, run: ClusterRun, association: dict[str, Any], why: str = "back to IRSA") -> None:
         self.association_id = str(association["associationId"])
         self.what = eksapi.describe_association(association)
+        self.why = why
         self.title = f"pod identity association {association['namespace']}/{association['serviceAccount']}"
 
     def check(self, run: ClusterRun) -> Change:
         if eksapi.describe(run.client("eks"), run.cluster, self.association_id) is None:
             return Change.unchanged("absent")
-        return Change.delete(f"{self.what} (back to IRSA)")
+        return Change.delete(f"{self.what} ({self.why})")
 
     def apply(self, run: ClusterRun, change: Change) -> None:
         from ampctl.aws.errors import done_if_gone

@@ -1,0 +1,112 @@
+"""Which version changes `ampctl upgrade` makes, and what each changes on a cluster.
+
+Kubecost's path from 2.x to 3.x (kubecost/kubecost README.md at v3.2.1, "Migration path from 2.x to 3.x"): "all
+agents be updated to 2.9 for two days prior to upgrading to 3.0"; "the primary does not need to be upgraded first,
+though it is recommended to do so"; "a complete re-ingestion of data will begin as soon as 3.x is installed ... 20
+minutes to 2 days". The 2.9 procedure (examples/README.md at v2.9.7): the cluster id moves to `global.clusterId`, the
+storage config to `global.federatedStorage`, the finops-agent needs the bucket, and "The finops-agent must run for
+2 days before upgrading to 3.x", else "the data of the current day (UTC) prior to the upgrade may not be captured".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ampctl.errors import AmpctlError
+from ampctl.versions import ChartLine, chart_line, check_identity, check_mode, check_usable, parse_version
+
+if TYPE_CHECKING:
+    from ampctl.spec import ClusterSpec
+
+BRIDGE = (2, 9)  # the 2.x minor every cluster runs before 3.x
+BRIDGE_VERSION = "2.9.7"  # the newest 2.9 checked against the real chart (../shared/charts)
+
+
+def is_bridge(version: str) -> bool:
+    return parse_version(version)[:2] == BRIDGE
+
+
+def check_path(current: str, target: str, *, federated: bool, identity: str) -> None:
+    """Refuse a version change ampctl does not make, with the way that works."""
+    check_usable(target)
+    check_mode(target, federated)  # 2.9 and 3.x run federated only
+    check_identity(target, identity)
+    now, then = parse_version(current), parse_version(target)
+    if then < now:
+        raise AmpctlError(
+            f"{target} is older than {current}: ampctl upgrade does not downgrade",
+            f"roll one cluster back with `helm rollback`, or pass --to {current} or later",
+        )
+    before, after = chart_line(current), chart_line(target)
+    if before is ChartLine.FEDERATOR_1X and after is not ChartLine.FEDERATOR_1X:
+        raise AmpctlError(
+            f"{current} to {target} moves from the 1.x Federator to the 2.x Aggregator, which re-installs Kubecost",
+            "install 2.x as a new fleet (bootstrap --kubecost-version 2.8.7 with its own --alias and --bucket)",
+        )
+    if after is ChartLine.KUBECOST_3X and before is not ChartLine.KUBECOST_3X and not is_bridge(current):
+        raise AmpctlError(
+            f"{current} cannot go straight to {target}: Kubecost's path to 3.x runs every cluster on 2.9 for two "
+            "days first (its finops-agent writes the current day's data to the bucket)",
+            f"upgrade to {BRIDGE_VERSION} first (`ampctl upgrade --to {BRIDGE_VERSION}`), then to {target} two days on",
+        )
+
+
+def line_change(current: str, target: str) -> bool:
+    return chart_line(current).on_amp and not chart_line(target).on_amp
+
+
+def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[str]:
+    """What moving this cluster (its spec at the target) from `current` (its release's values `deployed`) changes:
+    chart, values, accounts and roles, associations, volumes, history."""
+    from ampctl.storage.claims import claims, release_claim_name
+
+    target = spec.chart_version
+    found = []
+    if line_change(current, target):
+        found.append(f"chart cost-analyzer {current} -> kubecost {target} (same release)")
+    else:
+        found.append(f"chart {current} -> {target}")
+    changed = _values_diff(deployed, spec)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        found.append(f"values: {shown}")
+    if line_change(current, target):
+        from ampctl.kubecost3.line import service_accounts
+        from ampctl.naming import COMPONENTS
+
+        accounts = service_accounts(spec)
+        found.append(f"new roles and ServiceAccounts: {', '.join(accounts.values())}")
+        found.append(f"2.x ServiceAccounts removed after the install: {', '.join(COMPONENTS.values())}"
+                     "; their AMP roles stay until `teardown --retire-amp`")  # fmt: skip
+        if spec.identity == "pod-identity":
+            found.append(f"pod identity associations: {len(accounts)} new, the 2 of 2.x deleted")
+    kept = {release_claim_name(c, spec.release) for c in claims(target, spec.primary, spec.federated)}
+    gone = [n for c in claims(current, spec.primary, spec.federated)
+            if (n := release_claim_name(c, spec.release)) not in kept]  # fmt: skip
+    if gone:
+        found.append(f"volumes deleted: {', '.join(gone)}")
+    if line_change(current, target) and spec.primary:
+        found.append("history re-ingested from the bucket (20 minutes to 2 days; the UI shows progress meanwhile)")
+    if is_bridge(target) and not is_bridge(current):
+        found.append("finops-agent starts writing to the bucket: 3.x waits until it has run two days")
+    return found
+
+
+def _values_diff(deployed: dict[str, Any], spec: ClusterSpec) -> list[str]:
+    """The values keys the install sets, changes or drops (the top two levels: the chart's sections and keys)."""
+    from ampctl.provision import values as valuesmod
+    from ampctl.render.values import values_files
+
+    wanted = valuesmod.merged([f.content for f in values_files(spec)], (), ())
+    keys = {".".join(key.split(".")[:2]) for key in valuesmod.diff_keys(deployed, wanted)}
+    return sorted(keys)
+
+
+def describe(version: str | None) -> str:
+    if version is None:
+        return "not installed"
+    try:
+        line = chart_line(version)
+    except AmpctlError:
+        return version
+    return f"{'cost-analyzer' if line.on_amp else 'kubecost'} {version} ({line.value})"
