@@ -29,6 +29,9 @@ def upgrade(
     gate_wait: str = typer.Option(
         "10m", "--gate-wait", help="How long doctor waits for data after each wave before it judges it."
     ),
+    max_sample_age: str = typer.Option(
+        "3m", "--max-sample-age", help="doctor's gate: newer data than this counts as fresh (as doctor's option)."
+    ),
     contexts: list[str] = opt.Contexts,
     cluster: Optional[str] = opt.Cluster,
     fleet: Optional[str] = opt.Fleet,
@@ -59,6 +62,6 @@ def upgrade(
 
     order = UpgradeOrder(
         opt.selection(ctx.params), opt.given(ctx.params, *SETTINGS), target=to, canary=canary,
-        max_parallel=max_parallel, force=force, gate_wait=gate_wait, yes=yes, dry_run=dry_run, wait_lock=wait_lock,
+        max_parallel=max_parallel, force=force, gate_wait=gate_wait, max_sample_age=max_sample_age, yes=yes, dry_run=dry_run, wait_lock=wait_lock,
     )  # fmt: skip
     run(order)

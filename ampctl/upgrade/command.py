@@ -31,6 +31,7 @@ class UpgradeOrder:
     max_parallel: int = 4
     force: bool = False  # go to 3.x before the finops-agents have run two days on 2.9
     gate_wait: str = DEFAULT_GATE_WAIT  # how long doctor waits for data after each wave
+    max_sample_age: str = "3m"  # doctor's --max-sample-age in the gate
     yes: bool = False
     dry_run: bool = False
     wait_lock: str | None = None
@@ -53,6 +54,7 @@ def run(order: UpgradeOrder) -> None:
     if order.target is not None:
         check_usable(order.target)
     gate_wait = parse_duration(order.gate_wait, "--gate-wait")
+    max_age = parse_duration(order.max_sample_age, "--max-sample-age")
     wait_lock = seconds(order.wait_lock, "--wait-lock") if order.wait_lock else 0.0
     waves(["x"], None, None, order.max_parallel)  # --max-parallel
     fleet = load_fleet(order.selection)
@@ -95,7 +97,7 @@ def run(order: UpgradeOrder) -> None:
     state.holder.write(progress.tags())
     waves_json: list[dict[str, Any]] = []
     try:
-        progress = _waves(order, state, plans, order_of, progress, gate_wait, wait_lock, chosen, waves_json)
+        progress = _waves(order, state, plans, order_of, progress, (gate_wait, max_age), wait_lock, chosen, waves_json)
     finally:
         if output.is_json():
             final = from_tags(state.holder.read()) or progress
@@ -139,7 +141,7 @@ def _bridge(plans: list[ClusterPlan], chosen: Chosen, force: bool) -> datetime:
 
 def _waves(
     order: UpgradeOrder, state: FleetState, plans: list[ClusterPlan], waves: list[Wave], progress: Progress,
-    gate_wait: float, wait_lock: float, chosen: Chosen, ran: list[dict[str, Any]],
+    gate_wait: tuple[float, float], wait_lock: float, chosen: Chosen, ran: list[dict[str, Any]],
 ) -> Progress:  # fmt: skip
     from ampctl.upgrade.gate import gate, install
 
@@ -157,7 +159,7 @@ def _waves(
             with output.collecting() as item["provisioned"]:
                 install([p for p in members if not p.done], chosen, order.max_parallel, wait_lock, wave, len(waves))
             with output.collecting() as item["doctor"]:
-                gate(members, state, chosen, gate_wait)
+                gate(members, state, chosen, *gate_wait)
             item["passed"] = True
         except AmpctlError as exc:
             note = f"wave {wave.number}/{len(waves)}: {exc.message}"

@@ -31,7 +31,7 @@ def install(
         plan.current = plan.request.chart_version
 
 
-def gate(members: list[ClusterPlan], state: FleetState, chosen: Chosen, wait: float) -> None:
+def gate(members: list[ClusterPlan], state: FleetState, chosen: Chosen, wait: float, max_age: float) -> None:
     """doctor on the wave's clusters; every failed check is named, with its fix."""
     from ampctl.doctor import report, runner
     from ampctl.doctor.command import progress
@@ -42,7 +42,7 @@ def gate(members: list[ClusterPlan], state: FleetState, chosen: Chosen, wait: fl
     options = DoctorOptions(
         namespace=state.shape.namespace, release=state.shape.release, alias=first.alias,
         workspace_id=first.workspace_id, workspace_role_arn=first.workspace_role_arn, bucket=state.shape.bucket,
-        helm=first.helm, wait=wait,
+        helm=first.helm, wait=wait, max_sample_age=max_age,
     )  # fmt: skip
     if not first.line.on_amp:  # a cluster on 3.x: its bucket is the fleet's, whatever the workspace says
         options = dataclasses.replace(options, bucket=first.bucket or state.shape.bucket)
