@@ -62,6 +62,7 @@ def upgrade(
 
     order = UpgradeOrder(
         opt.selection(ctx.params), opt.given(ctx.params, *SETTINGS), target=to, canary=canary,
-        max_parallel=max_parallel, force=force, gate_wait=gate_wait, max_sample_age=max_sample_age, yes=yes, dry_run=dry_run, wait_lock=wait_lock,
+        max_parallel=max_parallel, force=force, gate_wait=gate_wait, max_sample_age=max_sample_age, yes=yes,
+        dry_run=dry_run, wait_lock=wait_lock,
     )  # fmt: skip
     run(order)

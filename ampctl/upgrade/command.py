@@ -47,12 +47,14 @@ def run(order: UpgradeOrder) -> None:
     from ampctl.provision.settings import build_request
     from ampctl.selection import choose, load_fleet
     from ampctl.upgrade import fleetstate, planning
+    from ampctl.upgrade.paths import as_target
     from ampctl.upgrade.waves import waves
     from ampctl.versions import check_usable
 
     # Input first: nothing is read before it all holds.
     if order.target is not None:
-        check_usable(order.target)
+        with as_target():
+            check_usable(order.target)
     gate_wait = parse_duration(order.gate_wait, "--gate-wait")
     max_age = parse_duration(order.max_sample_age, "--max-sample-age")
     wait_lock = seconds(order.wait_lock, "--wait-lock") if order.wait_lock else 0.0

@@ -10,6 +10,8 @@ storage config to `global.federatedStorage`, the finops-agent needs the bucket, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
@@ -28,9 +30,10 @@ def is_bridge(version: str) -> bool:
 
 def check_path(current: str, target: str, *, federated: bool, identity: str) -> None:
     """Refuse a version change ampctl does not make, with the way that works."""
-    check_usable(target)
-    check_mode(target, federated)  # 2.9 and 3.x run federated only
-    check_identity(target, identity)
+    with as_target():
+        check_usable(target)
+        check_mode(target, federated)  # 2.9 and 3.x run federated only
+        check_identity(target, identity)
     now, then = parse_version(current), parse_version(target)
     if then < now:
         raise AmpctlError(
@@ -49,6 +52,17 @@ def check_path(current: str, target: str, *, federated: bool, identity: str) -> 
             "days first (its finops-agent writes the current day's data to the bucket)",
             f"upgrade to {BRIDGE_VERSION} first (`ampctl upgrade --to {BRIDGE_VERSION}`), then to {target} two days on",
         )
+
+
+@contextmanager
+def as_target() -> Iterator[None]:
+    """The version checks of bootstrap, saying `--to` (upgrade's flag) where they say `--kubecost-version`."""
+    from ampctl.versions import FLAG
+
+    try:
+        yield
+    except AmpctlError as exc:
+        raise AmpctlError(exc.message.replace(FLAG, "--to"), (exc.hint or "").replace(FLAG, "--to") or None) from exc
 
 
 def line_change(current: str, target: str) -> bool:
