@@ -11,6 +11,11 @@ from ampctl import output
 from ampctl.errors import AmpctlError
 
 app = typer.Typer(help="Run a local AWS + EKS + AMP sandbox on 127.0.0.1.", no_args_is_help=True)
+clock_app = typer.Typer(
+    help="The sandbox's AWS clock: the time in the Date header of its answers (the real time plus an offset).",
+    no_args_is_help=True,
+)
+app.add_typer(clock_app, name="clock")
 
 StateDirOpt = typer.Option(
     None,
@@ -25,6 +30,23 @@ def _state_dir(value: Optional[Path]) -> Path:
     from ampctl.sandbox.config import default_state_dir
 
     return (value or default_state_dir()).resolve()
+
+
+def offset_seconds(text: str, option: str) -> float:
+    """A non-negative duration (90s, 36h, 2d, 1d12h): the sandbox's AWS clock only moves forward."""
+    from ampctl.doctor.options import parse_duration
+
+    if text.strip().startswith("-"):
+        raise AmpctlError(
+            f"{option} {text!r} is negative: the sandbox's AWS clock only moves forward",
+            "give a duration like 2d or 36h; `ampctl sandbox clock reset` goes back to the offset it started with",
+        )
+    try:
+        return parse_duration(text, option)
+    except AmpctlError:
+        raise AmpctlError(
+            f"{option} {text!r} is not a duration", f"write it like 90s, 15m, 36h, 2d or 1d12h, e.g. {option} 2d"
+        ) from None
 
 
 @app.command()
@@ -68,11 +90,17 @@ def up(
     pod_start: float = typer.Option(
         0.0, "--pod-start", min=0, help="Seconds from a pod's scheduling to its readiness (image pull, probes)."
     ),
+    clock_offset: str = typer.Option(
+        "0s",
+        "--clock-offset",
+        help="Put the AWS emulator's clock (its answers' Date header) this far ahead of the real time: 36h, 2d.",
+    ),
 ) -> None:
     """Start the sandbox (idempotent: a running sandbox is reported, not restarted)."""
     from ampctl.sandbox import manager
     from ampctl.sandbox.config import DEFAULT_CLUSTERS, WORKSPACE_ACCOUNT_ID, Faults, SandboxConfig
 
+    offset = offset_seconds(clock_offset, "--clock-offset")
     names = list(DEFAULT_CLUSTERS[:clusters]) + [f"sandbox-{i}" for i in range(4, clusters + 1)]
     unknown = sorted(set(auto_mode + small_nodes) - set(names))
     if unknown:
@@ -90,9 +118,12 @@ def up(
         modern=modern,
         small_node_clusters=tuple(small_nodes),
         pod_start_seconds=pod_start,
+        clock_offset_seconds=offset,
     )
     output.info("starting the sandbox…")
     state, started = manager.up(config)
+    if offset and not started:
+        output.warn("the sandbox was already running: --clock-offset is ignored (`ampctl sandbox clock advance`)")
     _report(state, "started" if started else "already running")
 
 
@@ -172,3 +203,42 @@ def _report(state: object, status: str) -> None:
         )
     output.show(table)
     output.info('next: eval "$(ampctl sandbox env)"')
+
+
+def _clock(state_dir: Optional[Path], change: dict[str, object] | None = None) -> None:
+    from ampctl.doctor.options import format_age
+    from ampctl.sandbox import manager
+    from ampctl.sandbox.aws import clock
+
+    state = manager.running_state(_state_dir(state_dir))
+    if state is None:
+        raise AmpctlError("the sandbox is not running", "start it with `ampctl sandbox up`")
+    shown = clock.request(state.aws_endpoint, change)
+    if output.is_json():
+        output.emit_json(shown)
+        return
+    offset = float(shown["offset_seconds"])
+    typer.echo(f"AWS clock  {shown['aws_now']}  (real time + {format_age(offset)})")
+    typer.echo(f"real time  {shown['real_now']}")
+
+
+@clock_app.command("show")
+def clock_show(state_dir: Optional[Path] = StateDirOpt) -> None:
+    """Show the sandbox's AWS time, the real time and the offset between them."""
+    _clock(state_dir)
+
+
+# "-1h" reaches the argument (and its one-line refusal) instead of being taken for an unknown option.
+@clock_app.command("advance", context_settings={"ignore_unknown_options": True, "help_option_names": ["--help"]})
+def clock_advance(
+    duration: str = typer.Argument(..., help="How far to move the clock on: 90s, 15m, 36h, 2d, 1d12h."),
+    state_dir: Optional[Path] = StateDirOpt,
+) -> None:
+    """Move the sandbox's AWS clock forward (the Date header only: signatures, expiry and S3 times stay real)."""
+    _clock(state_dir, {"advance_seconds": offset_seconds(duration, "DURATION")})
+
+
+@clock_app.command("reset")
+def clock_reset(state_dir: Optional[Path] = StateDirOpt) -> None:
+    """Put the sandbox's AWS clock back to the offset it started with (`sandbox up --clock-offset`, else 0)."""
+    _clock(state_dir, {"reset": True})

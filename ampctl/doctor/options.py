@@ -1,4 +1,4 @@
-"""What doctor is asked to do, and the durations its options take ("90s", "15m", "1h30m")."""
+"""What doctor is asked to do, and the durations its options take ("90s", "15m", "1h30m", "2d")."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 if TYPE_CHECKING:
     from ampctl.fleet import Fleet
 
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smh])")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class DoctorOptions:
 
 
 def parse_duration(text: str, option: str) -> float:
-    """Seconds in `90s`, `15m`, `1h30m` or a bare number of seconds."""
+    """Seconds in `90s`, `15m`, `1h30m`, `2d` or a bare number of seconds."""
     value = text.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", value):
         return float(value)

@@ -87,6 +87,22 @@ def values(spec: ClusterSpec) -> dict[str, Any]:
     return flat
 
 
+# The volumes a 3.x release claims with ampctl's values (local-store off), for release `kubecost`, read from the chart
+# at 3.2.1: the aggregator StatefulSet's two claim templates (templates/aggregator/aggregator-statefulset.yaml; the
+# same claims as the 2.x aggregator's, so a primary moved from 2.x keeps them) and cloud-cost's persistent configs
+# (templates/cloud-cost/cloud-cost-persistent-configs-pvc.yaml), both on the primary only. The finops-agent claims
+# none (charts/finops-agent/values.yaml `persistence.enabled: false`), so an agent creates no volumes.
+PRIMARY_CLAIMS = (
+    "aggregator-db-storage-kubecost-aggregator-0", "persistent-configs-kubecost-aggregator-0",
+    "kubecost-cloud-cost-persistent-configs",
+)  # fmt: skip
+
+
+def claims(primary: bool, release: str) -> list[str]:
+    """The claim names of a 3.x release (see PRIMARY_CLAIMS), for `release`."""
+    return [name.replace("kubecost", release) for name in PRIMARY_CLAIMS] if primary else []
+
+
 # The chart's own EKS overlay, values-eks-cost-monitoring.yaml at 3.2.1: every image from Amazon ECR Public.
 EKS_OVERLAY: dict[str, Any] = {
     "global.imageRegistry": "public.ecr.aws",

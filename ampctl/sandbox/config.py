@@ -66,6 +66,8 @@ class SandboxConfig:
     modern: bool = False
     small_node_clusters: tuple[str, ...] = ()  # one t3.nano-sized node (implies modern for those clusters)
     pod_start_seconds: float = 0.0  # image pull plus readiness, per pod
+    # Added to the real time in the Date header of the AWS emulator's answers (ampctl.sandbox.aws.clock).
+    clock_offset_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

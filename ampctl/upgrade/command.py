@@ -126,7 +126,8 @@ def _bridge(plans: list[ClusterPlan], chosen: Chosen, force: bool) -> datetime:
     from ampctl.aws.clock import aws_now
     from ampctl.upgrade.bridge import not_crossed
 
-    now = aws_now(chosen.sessions.for_region(chosen.region).client("sts"))
+    # GetCallerIdentity needs no permission (AWS STS API Reference, GetCallerIdentity): any caller has AWS's time.
+    now = aws_now(chosen.sessions.for_region(chosen.region).client("sts").get_caller_identity())
     short = not_crossed([p.bridge for p in plans if p.bridge is not None and not p.done], now)
     if not short:
         return now
@@ -159,7 +160,9 @@ def _waves(
         ran.append(item)
         try:
             with output.collecting() as item["provisioned"]:
-                install([p for p in members if not p.done], chosen, order.max_parallel, wait_lock, wave, len(waves))
+                # Every cluster of a wave not passed: one already on the target may have been cut off after its
+                # release (a kill), and a complete one plans nothing.
+                install(members, chosen, order.max_parallel, wait_lock, wave, len(waves))
             with output.collecting() as item["doctor"]:
                 gate(members, state, chosen, *gate_wait)
             item["passed"] = True

@@ -72,7 +72,6 @@ def line_change(current: str, target: str) -> bool:
 def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[str]:
     """What moving this cluster (its spec at the target) from `current` (its release's values `deployed`) changes:
     chart, values, accounts and roles, associations, volumes, history."""
-    from ampctl.storage.claims import claims, release_claim_name
 
     target = spec.chart_version
     found = []
@@ -94,16 +93,38 @@ def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[s
                      "; their AMP roles stay until `teardown --retire-amp`")  # fmt: skip
         if spec.identity == "pod-identity":
             found.append(f"pod identity associations: {len(accounts)} new, the 2 of 2.x deleted")
-    kept = {release_claim_name(c, spec.release) for c in claims(target, spec.primary, spec.federated)}
-    gone = [n for c in claims(current, spec.primary, spec.federated)
-            if (n := release_claim_name(c, spec.release)) not in kept]  # fmt: skip
-    if gone:
-        found.append(f"volumes deleted: {', '.join(gone)}")
+    found += _volumes(spec, current)
     if line_change(current, target) and spec.primary:
         found.append("history re-ingested from the bucket (20 minutes to 2 days; the UI shows progress meanwhile)")
     if is_bridge(target) and not is_bridge(current):
         found.append("finops-agent starts writing to the bucket: 3.x waits until it has run two days")
     return found
+
+
+def _volumes(spec: ClusterSpec, current: str) -> list[str]:
+    """The claims the move deletes, and those the chart keeps but nothing uses any more."""
+    from ampctl.kubecost3 import line as line3x
+    from ampctl.storage.claims import FINOPS_AGENT, claims, release_claim_name
+
+    target = spec.chart_version
+    before = [release_claim_name(c, spec.release) for c in claims(current, spec.primary, spec.federated)]
+    if _on_amp(target):
+        after = {release_claim_name(c, spec.release) for c in claims(target, spec.primary, spec.federated)}
+    else:
+        after = set(line3x.claims(spec.primary, spec.release))
+    # The 2.9 finops-agent's claim carries `helm.sh/resource-policy: keep` (cost-analyzer 2.9.7,
+    # charts/finops-agent/values.yaml `persistence.annotations`): helm leaves it behind when the chart drops it.
+    kept = release_claim_name(FINOPS_AGENT, spec.release)
+    gone = [name for name in before if name not in after and name != kept]
+    found = [f"volumes deleted: {', '.join(gone)}"] if gone else []
+    if kept in before and kept not in after and not _on_amp(target):
+        found.append(f"volume {kept} left by the chart (resource-policy keep) and no longer used: "
+                     f"`kubectl delete pvc {kept} -n {spec.namespace}` once the move is done")  # fmt: skip
+    return found
+
+
+def _on_amp(version: str) -> bool:
+    return chart_line(version).on_amp
 
 
 def _values_diff(deployed: dict[str, Any], spec: ClusterSpec) -> list[str]:

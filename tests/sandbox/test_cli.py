@@ -49,7 +49,8 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory, prometheus_bin: str) -> dict:
     state_dir = tmp_path_factory.mktemp("cli-sandbox")
-    proc = _ampctl("sandbox", "up", "--state-dir", str(state_dir), "--clusters", "2", "-o", "json")
+    up = ("sandbox", "up", "--state-dir", str(state_dir), "--clusters", "2", "--clock-offset", "1h", "-o", "json")
+    proc = _ampctl(*up)
     assert proc.returncode == 0, proc.stderr
     state = json.loads(proc.stdout)
     env_script = _ampctl("sandbox", "env", "--state-dir", str(state_dir)).stdout
@@ -132,6 +133,76 @@ def test_boto3_reaches_all_five_services_and_a_signed_query_works(running: dict)
     with pytest.raises(urllib.error.HTTPError) as unsigned:
         urllib.request.urlopen(url, timeout=30)
     assert unsigned.value.code == 403
+
+
+def test_the_aws_clock_moves_the_date_header_and_nothing_else(running: dict) -> None:
+    """Started with --clock-offset 1h, then `clock advance 2d`: a Deployment created now is 49h old by AWS's Date
+    header; signatures, assumed-role credentials and S3 LastModified keep the real time; bad input changes nothing."""
+    import datetime
+
+    import boto3
+    from kubernetes import client, config
+
+    from ampctl.aws.clock import aws_now
+
+    env, state_dir = running["env"], str(running["state_dir"])
+
+    def clock(*args: str) -> dict:
+        done = _ampctl("sandbox", "clock", *args, "--state-dir", state_dir, "-o", "json", env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert clock("show")["offset_seconds"] == 3600.0  # the start option reached the daemon's emulator
+    cluster = next(iter(running["state"]["clusters"].values()))
+    api = config.new_client_from_config(config_file=env["KUBECONFIG"], context=cluster["context"])
+    body = {"metadata": {"name": "kubecost-finopsagent"}, "spec": {
+        "selector": {"matchLabels": {"app": "finops"}},
+        "template": {"metadata": {"labels": {"app": "finops"}}, "spec": {"containers": [{"name": "a", "image": "a"}]}},
+    }}  # fmt: skip
+    created = client.AppsV1Api(api).create_namespaced_deployment("default", body).metadata.creation_timestamp
+    s3 = boto3.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+    ).client("s3", endpoint_url=env["AWS_ENDPOINT_URL"])  # fmt: skip
+    s3.create_bucket(Bucket="clock-test", CreateBucketConfiguration={"LocationConstraint": env["AWS_REGION"]})
+    age = aws_now(s3.head_bucket(Bucket="clock-test")) - created
+    assert datetime.timedelta(minutes=59) < age < datetime.timedelta(minutes=61), age
+
+    shown = clock("advance", "2d")
+    assert shown["offset_seconds"] == 3600.0 + 2 * 86400
+    answer = s3.head_bucket(Bucket="clock-test")  # signed with the real time: still accepted
+    age = aws_now(answer) - created
+    assert datetime.timedelta(hours=48, minutes=59) < age < datetime.timedelta(hours=49, minutes=1), age
+    assert answer["ResponseMetadata"]["HTTPHeaders"]["date"].endswith(" GMT")
+    real = datetime.datetime.now(datetime.timezone.utc)
+    s3.put_object(Bucket="clock-test", Key="federated/x", Body=b"1")
+    stamp = s3.list_objects_v2(Bucket="clock-test")["Contents"][0]["LastModified"]
+    assert abs(stamp - real) < datetime.timedelta(minutes=1)  # S3 keeps the real time
+    sts = boto3.client(
+        "sts",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    role = boto3.client("iam", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                        ).create_role(RoleName="clock-test", AssumeRolePolicyDocument=json.dumps({
+                            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}))["Role"]["Arn"]  # fmt: skip
+    creds = sts.assume_role(RoleArn=role, RoleSessionName="clock", DurationSeconds=900)["Credentials"]
+    assert creds["Expiration"] - real < datetime.timedelta(minutes=16)  # expiry on the real clock, not +2d
+    assumed = boto3.client("sts", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])  # fmt: skip
+    assert assumed.get_caller_identity()["Arn"].endswith(":assumed-role/clock-test/clock")
+
+    for bad, says in (("-1h", "is negative"), ("2 days", "is not a duration"), ("soon", "is not a duration")):
+        refused = _ampctl("sandbox", "clock", "advance", bad, "--state-dir", state_dir, env=env)
+        assert refused.returncode == 1 and says in refused.stderr and "Traceback" not in refused.stderr
+        assert refused.stderr.startswith("error: ") and len(refused.stderr.splitlines()) == 2  # the line and a hint
+    assert clock("show")["offset_seconds"] == 3600.0 + 2 * 86400
+    assert clock("reset")["offset_seconds"] == 3600.0
 
 
 def test_down_stops_every_process_it_started(tmp_path: Path, prometheus_bin: str) -> None:

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ampctl.errors import AmpctlError
+from ampctl.spec import ClusterSpec
 from ampctl.upgrade import record
 from ampctl.upgrade.bridge import Bridge
-from ampctl.upgrade.paths import check_path
+from ampctl.upgrade.paths import changes, check_path
 from ampctl.upgrade.waves import waves
 
 FLEET = ["p", "a1", "a2", "a3", "a4", "a5"]
@@ -94,3 +95,39 @@ def test_the_record_round_trips_through_tags_that_aws_accepts() -> None:
     assert back.to_3x and "doctor fails: east kubecost3.freshness" in back.note
     assert record.from_tags({}) is None and record.from_tags({record.STATE_TAG: "odd", record.TARGET_TAG: "x"}) is None
     assert len(record.tag_safe("x" * 400)) == 256
+
+
+def spec(version: str, primary: bool, identity: str = "irsa") -> ClusterSpec:
+    return ClusterSpec(
+        cluster="east", region="us-east-2", account="123456789012", workspace_id="ws-1", primary=primary,
+        oidc_issuer="https://oidc.eks.us-east-2.amazonaws.com/id/ABC", federated=True, bucket="etl-bucket",
+        chart_version=version, identity=identity,
+    )  # fmt: skip
+
+
+def test_what_the_move_to_3x_changes_on_a_primary() -> None:
+    found = changes(spec("3.2.1", True, "pod-identity"), "2.9.7", {})
+    text = "\n".join(found)
+    assert found[0] == "chart cost-analyzer 2.9.7 -> kubecost 3.2.1 (same release)"
+    assert (
+        "new roles and ServiceAccounts: kubecost-finopsagent, kubecost-aggregator, kubecost-cluster-controller" in text
+    )
+    assert "pod identity associations: 3 new, the 2 of 2.x deleted" in text
+    # The 2.x claims go; the aggregator's are the 3.x aggregator's too; the 2.9 finops-agent's is kept by the chart.
+    assert "volumes deleted: kubecost-cost-analyzer, kubecost-prometheus-server\n" in text + "\n"
+    assert "volume kubecost-finopsagent left by the chart (resource-policy keep)" in text
+    assert "history re-ingested from the bucket" in text
+
+
+def test_what_the_bridge_and_a_2x_step_change() -> None:
+    agent = "\n".join(changes(spec("3.2.1", False), "2.9.7", {}))
+    assert "kubecost-aggregator" not in agent and "history re-ingested" not in agent
+    from ampctl.provision.values import merged
+    from ampctl.render.values import values_files
+
+    deployed = merged([f.content for f in values_files(spec("2.8.7", False))], (), ())
+    bridge = changes(spec("2.9.7", False), "2.8.7", deployed)
+    assert bridge[0] == "chart 2.8.7 -> 2.9.7" and not any("volumes deleted" in c for c in bridge)
+    (values,) = [c for c in bridge if c.startswith("values: ")]
+    assert "kubecostModel.federatedStorageConfigSecret" in values and "global.clusterId" in values, values
+    assert any("finops-agent starts writing to the bucket" in c for c in bridge)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from ampctl.sandbox.aws.clock import SandboxClock, with_date
 from ampctl.sandbox.aws.eks_pod_identity import PodIdentityState
 from ampctl.sandbox.aws.middleware import INTERNAL_HEADER, Answer, AwsMiddleware
 from ampctl.sandbox.aws.ops import RequestInfo
@@ -76,6 +77,7 @@ class AwsEmulator:
         self._session: Any = None
         self._iam_reads: tuple[int, dict[str, Any]] = (-1, {})
         self._iam_reads_lock = threading.Lock()
+        self.clock = SandboxClock(config.clock_offset_seconds)  # the Date header's time (clock.py)
 
     # lifecycle
 
@@ -109,7 +111,8 @@ class AwsEmulator:
             judge=self._judge,
             s3_refusal=self._s3_refusal,
         )
-        self._server = make_server("127.0.0.1", 0, self._middleware, threaded=True, request_handler=QuietHandler)
+        served, handler = self.clock.wsgi(self._middleware), with_date(QuietHandler, self.clock)
+        self._server = make_server("127.0.0.1", 0, served, threaded=True, request_handler=handler)
         port = self._server.server_address[1]
         self.endpoint = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(
@@ -131,13 +134,14 @@ class AwsEmulator:
             self._clients.clear()
 
     def reset(self) -> None:
-        """Drop this account's moto state (and the workspace account's), forget client tokens and calls, seed again."""
+        """Drop this account's moto state (and the workspace account's), forget tokens and calls, clock back, seed."""
         with self._reset_lock:
             reset_moto_account(self.config.account)
             if self.config.workspace_account:
                 reset_moto_account(self.config.workspace_account)
             if self._middleware is not None:
                 self._middleware.clear_state()
+            self.clock.reset()
             self._seed()
 
     def generation(self, service: str) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from ampctl.sandbox.kubeapi.quantities import canonicalize
 from ampctl.sandbox.kubeapi.resources import ResourceType
 from ampctl.sandbox.kubeapi.selectors import from_label_selector_object
+from ampctl.sandbox.kubeapi.statefulsets import FORBIDDEN, changed_fields
 from ampctl.sandbox.kubeapi.status import ApiError, bad_request, invalid
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -273,6 +274,8 @@ def prepare_update(rt: ResourceType, old: dict[str, Any], new: dict[str, Any], a
             new_spec["selector"] = old_spec["selector"]
         elif rt.kind != "ReplicaSet" and new_spec.get("selector") != old_spec.get("selector"):
             raise _immutable(rt, name, "spec.selector")
+    if rt.kind == "StatefulSet" and changed_fields(old_spec, new_spec):  # statefulsets.py
+        raise invalid(rt, name, "spec", FORBIDDEN, "FieldValueForbidden")
     if rt.kind == "Service":
         for field in ("clusterIP", "clusterIPs"):
             if not new_spec.get(field) and old_spec.get(field):
