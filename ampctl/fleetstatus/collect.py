@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, mode_of
+from ampctl.fleetstatus.model import ClusterStatus
 from ampctl.gitops.owner import cost_analyzer_name, owner
 from ampctl.plan.graph import Graph
 from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
@@ -38,29 +39,6 @@ class Scope:
     bucket: str | None = None
     stale_after: float = 300.0
     helm: str | None = None
-
-
-@dataclass
-class ClusterStatus:
-    cluster: str
-    context: str | None = None
-    in_fleet: bool = True
-    release_status: str | None = None
-    owner: str | None = None  # the GitOps engine that applied the release (Argo CD, Flux), else None (helm)
-    chart_version: str | None = None
-    line: str | None = None  # the chart line (1.x, 2.x, 3.x) of the release
-    roles: dict[str, bool] = field(default_factory=dict)
-    service_accounts: dict[str, bool] = field(default_factory=dict)
-    federated: bool = False
-    mode: str | None = None  # from the release's values
-    identity: str | None = None  # irsa or pod-identity, as its ServiceAccounts show
-    differs: list[str] = field(default_factory=list)  # how it differs from the fleet's shape
-    on_target: bool | None = None  # on the recorded upgrade's target version (None: no upgrade recorded)
-    upgrade: str | None = None  # where it stands in the upgrade (ampctl.fleetstatus.upgrade)
-    etl_objects: int | None = None
-    last_sample_age: float | None = None
-    state: str = "no data"
-    errors: list[str] = field(default_factory=list)
 
 
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:

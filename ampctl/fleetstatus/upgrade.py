@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ampctl.fleetshape import FleetShape
-    from ampctl.fleetstatus.collect import ClusterStatus
+    from ampctl.fleetstatus.model import ClusterStatus
     from ampctl.upgrade.record import Progress
 
 ON_TARGET, UPGRADING, WAITING, NOT_ON_TARGET = "on target", "upgrading", "waiting for the upgrade", "not on target"
