@@ -41,7 +41,9 @@ def _get(s3: Any, method: str, bucket: str, missing: set[str]) -> dict[str, Any]
 
 def tags(s3: Any, bucket: str) -> dict[str, str]:
     got = _get(s3, "get_bucket_tagging", bucket, {"NoSuchTagSet", "NoSuchTagSetError"})
-    return {t["Key"]: t["Value"] for t in (got or {}).get("TagSet", [])}
+    # An empty value is a valid tag (botocore s3 model, Tag: Value required, no minimum length); the sandbox's moto
+    # leaves an empty <Value/> out of GetBucketTagging, so a missing Value reads as "".
+    return {t["Key"]: t.get("Value", "") for t in (got or {}).get("TagSet", [])}
 
 
 # SSEAlgorithm values that mean SSE-KMS (botocore s3 model, ServerSideEncryption: AES256 | aws:kms | aws:kms:dsse).

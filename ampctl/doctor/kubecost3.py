@@ -96,12 +96,13 @@ def _ready(facts: Facts, kind: str, name: str) -> str | None:
 
 
 def workloads(facts: Facts, findings: Findings) -> Result:
-    """The finops-agent and cluster-controller Deployments, and on the primary the aggregator StatefulSet, ready
-    (names: the chart's fullname helpers at 3.2.1, `<release>-finopsagent`, `-cluster-controller`, `-aggregator`)."""
+    """The finops-agent and cluster-controller Deployments, and on the primary the aggregator StatefulSet and the
+    frontend Deployment, ready (names: the chart's fullname helpers at 3.2.1, `<release>-finopsagent`,
+    `-cluster-controller`, `-aggregator`, `-frontend`)."""
     release = facts.options.release
     wanted = [("deployment", f"{release}-finopsagent"), ("deployment", f"{release}-cluster-controller")]
     if facts.primary:
-        wanted.append(("stateful_set", f"{release}-aggregator"))
+        wanted += [("stateful_set", f"{release}-aggregator"), ("deployment", f"{release}-frontend")]
     problems = [p for kind, name in wanted if (p := _ready(facts, kind, name)) is not None]
     if problems:
         return fail("; ".join(problems), f"`kubectl -n {facts.namespace} get pods -l app.kubernetes.io/instance="
@@ -184,8 +185,9 @@ def leftovers(facts: Facts, findings: Findings) -> Result:
         return fail(f"2.x AMP identities still bound: {'; '.join(bound)}", fix + "delete-pod-identity-association`)")
     roles = [name for c in COMPONENTS if facts.role(name := role_name(facts.cluster, c)) is not None]
     if roles:
-        return warn(f"2.x AMP roles still exist: {', '.join(roles)}", "`ampctl teardown` of the cluster removes "
-                    "them with the 3.x roles; alone: detach their policies and `aws iam delete-role`")  # fmt: skip
+        return warn(f"2.x AMP roles still exist: {', '.join(roles)}", "once the whole fleet is on 3.x, `ampctl "
+                    "teardown --retire-amp` removes them with the workspace ampctl made and its rule groups (it "
+                    "refuses while a cluster still uses AMP)")  # fmt: skip
     return ok("no 2.x AMP values, ServiceAccounts, associations or roles")
 
 
@@ -205,7 +207,7 @@ KUBE = ("identity.kubernetes",)
 SPECS = [
     CheckSpec("kubecost3.values", "kubecost3", "kubecost chart values: cluster id, storage, no 2.x keys", values,
               ("release.status",)),
-    CheckSpec("kubecost3.workloads", "kubecost3", "finops-agent, cluster-controller (and aggregator) ready",
+    CheckSpec("kubecost3.workloads", "kubecost3", "finops-agent, cluster-controller (and aggregator, frontend) ready",
               workloads, KUBE),
     CheckSpec("kubecost3.leftovers", "kubecost3", "No 2.x AMP identities left", leftovers,
               ("identity.account", "identity.kubernetes")),

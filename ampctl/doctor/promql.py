@@ -84,34 +84,18 @@ def direct(facts: Facts) -> Runner:
 
 
 def via_kubecost(facts: Facts) -> Runner:
-    api = facts.kube.api
-    path = "/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}"
-    params = {"namespace": facts.namespace, "name": f"{facts.fullname}:tcp-model", "path": "prometheusQuery"}
+    from ampctl.kube import proxy
+
+    service = f"{facts.fullname}:tcp-model"
 
     def run(promql: str) -> list[dict]:
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
-
         try:
-            if hasattr(api, "param_serialize"):
-                method, url, headers, _, _ = api.param_serialize(
-                    "GET", path, path_params=params, query_params=[("query", promql)],
-                    header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-                )  # fmt: skip
-                response = api.call_api(method, url, header_params=headers, _request_timeout=TIMEOUT)
-                response.read()
-                return _parse(int(response.status), bytes(response.data or b""))
-            answer = api.call_api(
-                path, "GET", path_params=params, query_params=[("query", promql)], auth_settings=["BearerToken"],
-                _preload_content=False, _request_timeout=TIMEOUT,
-            )  # fmt: skip
-            raw = answer[0] if isinstance(answer, tuple) else answer
-            return _parse(int(raw.status), bytes(raw.data or b""))
-        except ApiException as exc:
-            body = exc.body if isinstance(exc.body, bytes) else str(exc.body or "").encode()
-            return _parse(int(exc.status or 0), body)
-        except (HTTPError, OSError) as exc:
-            raise QueryError(f"cannot reach the Kubernetes API server: {exc}") from exc
+            answer = proxy.get(
+                facts.kube.api, facts.namespace, service, "prometheusQuery", [("query", promql)], TIMEOUT
+            )
+        except proxy.Unreachable as exc:
+            raise QueryError(str(exc)) from exc
+        return _parse(*answer)
 
     return run
 

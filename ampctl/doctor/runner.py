@@ -19,6 +19,7 @@ from ampctl.doctor import (
     irsa,
     kms,
     kubecost3,
+    kubecost3api,
     kubecost3id,
     logs,
     podidentity,
@@ -58,6 +59,7 @@ STATIC: list[CheckSpec] = [
     *shape.SPECS,
     *kubecost3.SPECS,
     *kubecost3id.SPECS,
+    *kubecost3api.SPECS,
     kubecost3.FRESHNESS,
 ]
 LIVE: list[CheckSpec] = list(promql.SPECS)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ampctl.chartkeys import object_store_secret
 from ampctl.errors import AmpctlError
-from ampctl.fleetshape import FleetShape, differences, mode_of
+from ampctl.fleetshape import FleetShape, mode_of
+from ampctl.fleetstatus.model import ClusterStatus
 from ampctl.gitops.owner import cost_analyzer_name, owner
 from ampctl.plan.graph import Graph
 from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
@@ -21,6 +22,7 @@ from ampctl.spec import DEFAULT_ALIAS, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.target import Target
+    from ampctl.upgrade.record import Progress
 
 METRIC = "container_memory_working_set_bytes"
 LABEL = "cluster_id"
@@ -39,27 +41,6 @@ class Scope:
     helm: str | None = None
 
 
-@dataclass
-class ClusterStatus:
-    cluster: str
-    context: str | None = None
-    in_fleet: bool = True
-    release_status: str | None = None
-    owner: str | None = None  # the GitOps engine that applied the release (Argo CD, Flux), else None (helm)
-    chart_version: str | None = None
-    line: str | None = None  # the chart line (1.x, 2.x, 3.x) of the release
-    roles: dict[str, bool] = field(default_factory=dict)
-    service_accounts: dict[str, bool] = field(default_factory=dict)
-    federated: bool = False
-    mode: str | None = None  # from the release's values
-    identity: str | None = None  # irsa or pod-identity, as its ServiceAccounts show
-    differs: list[str] = field(default_factory=list)  # how it differs from the fleet's shape
-    etl_objects: int | None = None
-    last_sample_age: float | None = None
-    state: str = "no data"
-    errors: list[str] = field(default_factory=list)
-
-
 def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
     from ampctl.translate import translate
 
@@ -72,21 +53,29 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
-def _cluster(
-    scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus, shape: FleetShape | None
-) -> list[Callable[[], None]]:
-    """The independent reads of one cluster, each recording into `status`; its roles and ServiceAccounts are those of
-    the fleet's line (3.x: one per component that uses the bucket, ampctl.kubecost3.line)."""
-    from ampctl.aws import iam as iamapi
-    from ampctl.clients import ClusterClients
-    from ampctl.naming import COMPONENTS, ROLE_ARN_ANNOTATION, default_bucket, role_name
+def _components(scope: Scope, target: Target, shape: FleetShape | None, line: str | None) -> dict[str, str]:
+    """The components that have a role, and their ServiceAccounts: those of `line` (3.x: one per component that uses
+    the bucket, ampctl.kubecost3.line), else 1.x/2.x's AMP pair."""
+    from ampctl.naming import COMPONENTS
 
-    components = COMPONENTS
-    if shape is not None and shape.chart_line == "3.x":
+    if line == "3.x":
         from ampctl.kubecost3.line import accounts
 
-        components = accounts(shape.primary == target.cluster, scope.release)
+        return accounts(shape is not None and shape.primary == target.cluster, scope.release)
+    return dict(COMPONENTS)
 
+
+def _cluster(
+    scope: Scope, aws: AwsSession, target: Target, status: ClusterStatus, shape: FleetShape | None, own_line: bool
+) -> list[Callable[[], None]]:
+    """The independent reads of one cluster, each recording into `status`; its roles and ServiceAccounts are those of
+    the fleet's line, or with `own_line` (an upgrade between lines under way) of the cluster's own line, read after
+    its release."""
+    from ampctl.aws import iam as iamapi
+    from ampctl.clients import ClusterClients
+    from ampctl.naming import ROLE_ARN_ANNOTATION, default_bucket, role_name
+
+    components = _components(scope, target, shape, shape.chart_line if shape is not None else None)
     iam = aws.client("iam")
     clients = ClusterClients(target, aws, scope.helm)
 
@@ -154,6 +143,15 @@ def _cluster(
         _guard(status, release)
         _guard(status, etl)
 
+    def release_then_identities() -> None:  # the release says the cluster's line, the line its roles
+        nonlocal components
+        release_then_etl()
+        components = _components(scope, target, shape, status.line)
+        _guard(status, roles)
+        _guard(status, kube)
+
+    if own_line:
+        return [release_then_identities]
     return [partial(_guard, status, roles), partial(_guard, status, kube), release_then_etl]
 
 
@@ -163,10 +161,18 @@ def _age(when: Any) -> float:
     return (datetime.now(timezone.utc) - when).total_seconds()
 
 
-def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | None]:
-    """(the workspace id, the fleet's shape recorded on it or inferred; a 3.x fleet's: on its bucket)."""
+Recorded = tuple[str | None, FleetShape | None, "Progress | None", str | None]
+
+
+def workspace(aws: AwsSession, scope: Scope) -> Recorded:
+    """(the workspace id, the fleet's shape recorded on it or inferred, the upgrade recorded beside the shape, where
+    that upgrade is recorded). A 3.x fleet's shape and upgrade are on its bucket; an AMP fleet's upgrade to 3.x stays
+    on the workspace (ampctl.upgrade.record), and its shape is then the bucket's once the bucket records one."""
     from ampctl.aws import amp
-    from ampctl.fleetshape import read
+    from ampctl.fleetshape import read, workspace_tags
+    from ampctl.fleetstatus.upgrade import recorded
+    from ampctl.kubecost3.shape import read as read_bucket
+    from ampctl.naming import default_bucket
 
     client = aws.assumed(scope.workspace_role_arn).client("amp")
     found = amp.describe(client, scope.workspace_id) if scope.workspace_id else None
@@ -175,22 +181,29 @@ def workspace(aws: AwsSession, scope: Scope) -> tuple[str | None, FleetShape | N
         found = amp.describe(client, str(by_alias["workspaceId"])) if by_alias else None
     ws_id = scope.workspace_id or (str(found["workspaceId"]) if found else None)
     if found is None:
-        from ampctl.kubecost3.shape import read as read_bucket
-        from ampctl.naming import default_bucket
-
-        _, _, on_bucket = read_bucket(aws, scope.bucket or default_bucket(aws.account(), aws.region))
+        bucket = scope.bucket or default_bucket(aws.account(), aws.region)
+        _, tags, on_bucket = read_bucket(aws, bucket)
         if on_bucket is not None and on_bucket.chart_line == "3.x":
-            return None, on_bucket
-    return ws_id, read(aws, found, bucket=scope.bucket, fleet=None)
+            progress = recorded(tags)
+            return None, on_bucket, progress, f"bucket {bucket}" if progress else None
+        return ws_id, None, None, None
+    shape = read(aws, found, bucket=scope.bucket, fleet=None)
+    progress = recorded(workspace_tags(found))
+    if progress is not None and progress.to_3x and shape is not None:  # the bucket's read only then
+        _, _, on_bucket = read_bucket(aws, scope.bucket or shape.bucket or default_bucket(aws.account(), aws.region))
+        shape = on_bucket if on_bucket is not None and on_bucket.chart_line == "3.x" else shape
+    return ws_id, shape, progress, f"workspace {ws_id}" if progress else None
 
 
 def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, parallel: int) -> dict[str, Any]:
     from ampctl import warm
     from ampctl.aws.ampquery import last_samples
+    from ampctl.fleetstatus import upgrade
 
     warm.start(warm.KUBERNETES)
     aws = aws_for(region)
-    ws, shape = workspace(aws, scope)
+    ws, shape, progress, holder = workspace(aws, scope)
+    own_line = upgrade.crosses_lines(progress)
     if shape is not None and shape.bucket and not scope.bucket:
         scope = dataclasses.replace(scope, bucket=shape.bucket)
     statuses = {t.cluster: ClusterStatus(t.cluster, t.context) for t in scope.targets}
@@ -205,7 +218,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
             problems.append(exc.message)
 
     def one(target: Target) -> None:
-        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster], shape):
+        for part in _cluster(scope, aws_for(target.region), target, statuses[target.cluster], shape, own_line):
             graph.add(part, group=target.cluster)
 
     graph = Graph(groups=parallel)
@@ -217,15 +230,10 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
         statuses[cluster_id] = ClusterStatus(cluster_id, in_fleet=False)
     for status in statuses.values():
         if shape is not None and status.mode is not None:
-            status.differs = differences(
-                shape,
-                federated=status.federated,
-                bucket=None,
-                chart_version=status.chart_version,
-                skew=True,
-                identity=status.identity,
-            )
-        status.last_sample_age = ages.get(status.cluster, status.last_sample_age)
+            status.differs = upgrade.differences(shape, status, progress)
+        upgrade.judge(status, progress)
+        if status.line != "3.x":  # a 3.x cluster's last sample is its newest write to the bucket, not AMP's
+            status.last_sample_age = ages.get(status.cluster, status.last_sample_age)
         if not status.in_fleet:
             status.state = "not in fleet"
         elif status.last_sample_age is None:
@@ -234,4 +242,5 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
             status.state = "stale" if status.last_sample_age > scope.stale_after else "reporting"
     fleet = shape.to_json() if shape is not None else None
     clusters = list(statuses.values())
-    return {"workspace_id": ws, "region": region, "fleet": fleet, "errors": problems, "clusters": clusters}
+    return {"workspace_id": ws, "region": region, "fleet": fleet, "upgrade": upgrade.as_json(progress, holder),
+            "errors": problems, "clusters": clusters}  # fmt: skip

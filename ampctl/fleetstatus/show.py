@@ -8,6 +8,7 @@ from typing import Any
 from ampctl import output
 
 _STATE_STYLE = {"reporting": "green", "stale": "yellow", "no data": "red", "not in fleet": "magenta"}
+_UPGRADE_STYLE = {"on target": "green", "upgrading": "cyan", "waiting for the upgrade": "yellow"}
 
 
 def _age(seconds: float | None) -> str:
@@ -39,19 +40,26 @@ def table(result: dict[str, Any]) -> None:
         title += "" if fleet["source"] == "recorded" else f" ({fleet['source']})"
     else:
         title += "; fleet shape not recorded (`ampctl bootstrap` on the primary records it)"
+    upgrade = result.get("upgrade")
+    if upgrade:
+        title += f"; {upgrade['summary']} ({upgrade['holder']})"
     grid = Table(title=title, title_justify="left")
     columns = ("CLUSTER", "MODE", "CHART", "RELEASE", "ROLES", "SERVICEACCOUNTS", "LAST SAMPLE", "ETL OBJECTS", "STATE")
-    for column in columns:
+    for column in (*columns, "UPGRADE") if upgrade else columns:
         grid.add_column(column)
     for c in result["clusters"]:
         style = _STATE_STYLE.get(c.state, "")
         etl = "-" if not c.federated else ("?" if c.etl_objects is None else str(c.etl_objects))
         chart = f"{c.chart_version} ({c.line})" if c.chart_version and c.line else c.chart_version or "-"
         mark = " [red]≠ fleet[/red]" if c.differs else ""
-        grid.add_row(
+        row = [
             escape(c.cluster) + mark, _mode(c), chart, _release(c), _count(c.roles),
             _count(c.service_accounts), _age(c.last_sample_age), etl, f"[{style}]{c.state}[/{style}]",
-        )  # fmt: skip
+        ]  # fmt: skip
+        if upgrade:
+            shown = _UPGRADE_STYLE.get(c.upgrade or "", "red")
+            row.append(f"[{shown}]{c.upgrade}[/{shown}]" if c.upgrade else "-")
+        grid.add_row(*row)
     output.out().print(grid)
     for c in result["clusters"]:
         if c.differs:

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import Sandbox, ok
 from tests.fleet.fleetfile import EAST, PRIMARY, WEST, bring_up
 
+FLEET = (PRIMARY, EAST, WEST)
+
 
 @pytest.fixture(scope="module")
 def fleet_file(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -81,3 +83,45 @@ def test_stopped_feeder_is_stale_and_a_stranger_is_not_in_fleet(sandbox: Sandbox
     assert found[PRIMARY]["state"] == found[EAST]["state"] == "reporting"
     assert found["stranger"]["state"] == "not in fleet" and not found["stranger"]["in_fleet"]
     assert json.dumps(found)  # plain JSON all the way down
+
+
+def test_a_recorded_upgrade_shows_each_cluster_on_its_target_or_waiting(sandbox: Sandbox, fleet_file: Path) -> None:
+    """The upgrade recorded on the workspace shows in the title and per cluster; while it is under way a cluster on
+    its origin or target is no difference from the fleet's shape, however the shape's version reads."""
+    from ampctl.fleetshape import VERSION_TAG
+    from ampctl.upgrade.record import RUNNING, STOPPED, TAGS, Holder, Progress
+
+    first = ok(sandbox.ampctl("status", "-F", str(fleet_file), "-o", "json"))
+    assert first["upgrade"] is None
+    version, amp = first["fleet"]["chart_version"], sandbox.client("amp")
+    holder = Holder(amp, arn=amp.describe_workspace(workspaceId=first["workspace_id"])["workspace"]["arn"])
+    try:
+        # Every cluster waits for the move to 2.9.7: none differs, none on the target.
+        holder.write(Progress("2.9.7", version, STOPPED, wave="1/3", note="doctor failed on sandbox-east").tags())
+        document = ok(sandbox.ampctl("status", "-F", str(fleet_file), "-o", "json"))
+        assert document["upgrade"]["summary"] == (f"upgrade {version} -> 2.9.7 stopped, waves done 1/3: doctor failed "
+                                                  "on sandbox-east")  # fmt: skip
+        assert document["upgrade"]["holder"] == f"workspace {first['workspace_id']}"
+        assert document["upgrade"]["under_way"]
+        rows = by_cluster(document)
+        assert {c: (rows[c]["on_target"], rows[c]["upgrade"], rows[c]["differs"]) for c in FLEET} == {
+            c: (False, "waiting for the upgrade", []) for c in FLEET
+        }
+        assert all(r["upgrade"] is None for c, r in rows.items() if c not in FLEET)  # a stranger is not upgraded
+        # The shape still reads the origin while every cluster is on the target: expected, not a difference.
+        amp.tag_resource(resourceArn=holder.arn, tags={VERSION_TAG: "2.8.6"})
+        holder.write(Progress(version, "2.8.6", RUNNING, wave="2/3").tags())
+        rows = status(sandbox, fleet_file)
+        assert {c: (rows[c]["on_target"], rows[c]["upgrade"], rows[c]["differs"]) for c in FLEET} == {
+            c: (True, "on target", []) for c in FLEET
+        }
+        table = sandbox.ampctl("status", "-F", str(fleet_file))
+        assert f"upgrade 2.8.6 -> {version} running, waves done 2/3" in " ".join(table.stdout.split()), table.stdout
+        assert "UPGRADE" in table.stdout and table.stdout.count("on target") == 3, table.stdout
+        # Without the upgrade, the same skew is a difference again.
+        holder.remove(TAGS)
+        rows = status(sandbox, fleet_file)
+        assert rows[EAST]["differs"] == [f"chart {version}, the fleet's is 2.8.6"] and rows[EAST]["upgrade"] is None
+    finally:
+        holder.remove(TAGS)
+        amp.tag_resource(resourceArn=holder.arn, tags={VERSION_TAG: version})

@@ -96,6 +96,7 @@ def test_a_new_3x_fleet_on_the_bucket(fresh: Sandbox, tmp_path: Path) -> None:
     assert "lacks s3:PutObject" in checks["kubecost3.finops-agent.access"]["evidence"]
     assert "(older than 1s); finops-agent: ERR export: failed to write" in checks["kubecost3.freshness"]["evidence"]
     assert "AccessDenied" in checks["kubecost3.freshness"]["evidence"], checks["kubecost3.freshness"]
+    aggregator_down(sandbox, tmp_path)
     torn_down(sandbox, tmp_path)
 
 
@@ -114,6 +115,7 @@ def test_a_pod_identity_3x_fleet(fresh: Sandbox, tmp_path: Path) -> None:
         assert checks["pod-identity.agent"]["status"] == "pass"
         assert checks["irsa.oidc-provider"]["status"] == "skip"
     assert "of 3 cluster(s)" in aggregator_log(sandbox)
+    upgraded_on_the_bucket(sandbox, tmp_path)
     torn_down(sandbox, tmp_path)
 
 
@@ -121,7 +123,9 @@ def doctor(sandbox: Sandbox, cwd: Path) -> dict[str, dict[str, dict]]:
     """doctor --all --wait: each cluster green, its finops-agent's data fresh, AMP's checks skipped with the reason."""
     proc = sandbox.ampctl("doctor", "--all", "--wait", "1m", "--max-sample-age", "30s", "-o", "json", cwd=cwd,
                           timeout=240)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    failing = [(c["cluster"], k) for c in json.loads(proc.stdout)["clusters"] for k in c["checks"]
+               if k["status"] == "fail"]  # fmt: skip
+    assert proc.returncode == 0, [(c, k["id"], k["evidence"][-150:]) for c, k in failing]
     reports = {c["cluster"]: {k["id"]: k for k in c["checks"]} for c in json.loads(proc.stdout)["clusters"]}
     assert sorted(reports) == sorted((PRIMARY, EAST, WEST))
     for cluster, checks in reports.items():
@@ -132,8 +136,59 @@ def doctor(sandbox: Sandbox, cwd: Path) -> dict[str, dict[str, dict]]:
         assert checks["promql.amp.memory"]["evidence"].startswith("Kubecost 3.x: 3.x has no Prometheus")
         assert checks["irsa.cost-analyzer.role"]["status"] == "skip"
     assert reports[PRIMARY]["kubecost3.aggregator.access"]["status"] == "pass"
+    api = reports[PRIMARY]["kubecost3.aggregator.api"]["evidence"]
+    assert "service kubecost/kubecost-frontend:tcp-frontend /model/healthz -> HTTP 200 (no body)" in api, api
+    assert reports[EAST]["kubecost3.aggregator.api"]["evidence"].startswith("an agent runs no aggregator or frontend")
     assert reports[EAST]["kubecost3.aggregator.identity"]["evidence"] == "an agent runs no aggregator"
     return reports
+
+
+def upgraded_on_the_bucket(sandbox: Sandbox, cwd: Path) -> None:
+    """An upgrade to 3.x recorded on the fleet's bucket: status shows it, every cluster on its target, each cluster's
+    roles those of its own line."""
+    from ampctl.upgrade.record import RUNNING, Holder, Progress
+
+    bucket = ok(sandbox.ampctl("status", "--all", "-o", "json", cwd=cwd))["fleet"]["bucket"]
+    Holder(sandbox.client("s3"), bucket=bucket).write(Progress("3.2.1", "2.9.7", RUNNING, wave="1/2").tags())
+    document = ok(sandbox.ampctl("status", "--all", "-o", "json", cwd=cwd))
+    upgrade = document["upgrade"]
+    assert (upgrade["holder"], upgrade["summary"]) == (
+        f"bucket {bucket}",
+        "upgrade 2.9.7 -> 3.2.1 running, waves done 1/2",
+    )
+    rows = {c["cluster"]: c for c in document["clusters"]}
+    assert {c: (r["on_target"], r["upgrade"], r["differs"]) for c, r in rows.items()} == {
+        c: (True, "on target", []) for c in (PRIMARY, EAST, WEST)
+    }
+    assert rows[PRIMARY]["roles"] == dict.fromkeys(("finops-agent", "aggregator", "cluster-controller"), True)
+    assert rows[EAST]["service_accounts"] == dict.fromkeys(("finops-agent", "cluster-controller"), True)
+
+
+def aggregator_down(sandbox: Sandbox, cwd: Path) -> None:
+    """Without an aggregator pod the frontend answers 502 and doctor says where to look; without the frontend the
+    check is skipped, naming the failed workloads check."""
+    from kubernetes import client
+
+    apps = client.AppsV1Api(sandbox.kube(PRIMARY).api_client)
+    apps.patch_namespaced_stateful_set_scale("kubecost-aggregator", "kubecost", {"spec": {"replicas": 0}})
+    core = sandbox.kube(PRIMARY)
+    wait_for(
+        "no aggregator pod", lambda: not core.list_namespaced_pod("kubecost", label_selector="app=aggregator").items
+    )
+
+    def checks() -> dict[str, dict]:
+        proc = sandbox.ampctl("doctor", "--context", sandbox.context(PRIMARY), "-o", "json", cwd=cwd)
+        assert proc.returncode == 2, proc.stdout[-2000:]
+        return {c["id"]: c for c in json.loads(proc.stdout)["clusters"][0]["checks"]}
+
+    found = checks()["kubecost3.aggregator.api"]
+    assert found["status"] == "fail" and "-> HTTP 502 (502 Bad Gateway)" in found["evidence"], found
+    assert "logs statefulset/kubecost-aggregator" in found["fix"], found
+    apps.delete_namespaced_deployment("kubecost-frontend", "kubecost")
+    report = checks()
+    assert "deployment kubecost/kubecost-frontend not found" in report["kubecost3.workloads"]["evidence"]
+    assert report["kubecost3.aggregator.api"]["status"] == "skip"
+    assert report["kubecost3.aggregator.api"]["evidence"] == "needs kubecost3.workloads (fail)"
 
 
 def aggregator_log(sandbox: Sandbox) -> str:

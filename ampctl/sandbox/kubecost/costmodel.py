@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from ampctl.sandbox.aws.emulator import AwsEmulator
     from ampctl.sandbox.kubeapi import KubeEmulator
 
+Answerer = Callable[[str, str, str, str], "Reply"]  # (cluster, namespace, deployment, route) -> its answer
 ROUTES = {"prometheusQuery": "/api/v1/query", "prometheusQueryRange": "/api/v1/query_range"}
 _LOCAL = {"localhost", "127.0.0.1", "0.0.0.0", "0", "::1"}
 
@@ -207,11 +209,13 @@ class CostModelServer:
     """One local HTTP server behind every registered service backend.
 
     Paths: `/model/<cluster>/<namespace>/<deployment>/<route>` (cost-model, port 9003) and
-    `/frontend/<cluster>/<namespace>/<deployment>/model/<route>` (nginx on 9090 proxies /model/).
+    `/frontend/<cluster>/<namespace>/<deployment>/model/<route>` (nginx on 9090 proxies /model/); `/<kind>/...` of
+    another kind goes to `others[kind](cluster, namespace, deployment, route)` (3.x's frontend: kubecost_frontend3).
     """
 
-    def __init__(self, cost_model: CostModel) -> None:
+    def __init__(self, cost_model: CostModel, others: dict[str, Answerer] | None = None) -> None:
         self.cost_model = cost_model
+        self.others = dict(others or {})
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
 
@@ -219,7 +223,7 @@ class CostModelServer:
         return f"{self.url}/{kind}/{cluster}/{namespace}/{deployment}"
 
     def start(self) -> str:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.cost_model))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.cost_model, self.others))
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True, name="kubecost-cost-model").start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -232,7 +236,7 @@ class CostModelServer:
             server.server_close()
 
 
-def _handler(cost_model: CostModel) -> type[BaseHTTPRequestHandler]:
+def _handler(cost_model: CostModel, others: dict[str, Answerer]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -250,6 +254,8 @@ def _handler(cost_model: CostModel) -> type[BaseHTTPRequestHandler]:
                 if kind == "model":
                     joined = "&".join(p for p in (query, params) if p)
                     reply = cost_model.handle(cluster, namespace, deployment, route, joined)
+                elif kind in others:
+                    reply = others[kind](cluster, namespace, deployment, route)
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply.body)))

@@ -2,7 +2,8 @@
 
 It watches each emulated cluster. For a Deployment `<x>-cost-analyzer` with a `sigv4proxy`
 container it serves Service `<x>-cost-analyzer`'s cost-model port through the API server's service
-proxy (see `kubecost_costmodel`); for a `<x>-prometheus-server` Deployment it remote-writes the
+proxy (see `kubecost_costmodel`), and a 3.x primary's Service `<x>-frontend` with the aggregator behind it (see
+`kubecost_frontend3`); for a `<x>-prometheus-server` Deployment it remote-writes the
 series a working install produces to the AMP emulator (see `kubecost_feeder`); with an object store
 mounted it uploads federated ETL files to S3 (see `kubecost_etl`, also 2.9's finops-agent), and the
 primary's aggregator (2.x) or federator (1.x) reads them back (see `kubecost_federation`). Everything is read from the
@@ -16,8 +17,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from ampctl.sandbox.kubecost import frontend3
 from ampctl.sandbox.kubecost import objects as ko
 from ampctl.sandbox.kubecost.costmodel import CostModel, CostModelServer, cost_analyzer_start_lines
 from ampctl.sandbox.kubecost.etl import FederatedEtl
@@ -33,7 +36,7 @@ log = logging.getLogger(__name__)
 _WATCHED = {"deployments", "statefulsets", "pods", "services", "configmaps", "serviceaccounts"}
 # Service port (name and number) -> which server answers it.
 _PORTS = {"tcp-model": "model", "9003": "model", "tcp-frontend": "frontend", "9090": "frontend"}
-Registration = tuple[str, str, str]  # (namespace, service, port)
+Registration = tuple[str, str, str, str]  # (namespace, service, port, the server's kind)
 
 
 def is_cost_analyzer(workload: ko.Obj) -> bool:
@@ -59,7 +62,7 @@ class KubecostStandIn:
         self.resync_interval = resync_interval
         self.etl_interval = max(2.0, 4 * feeder_interval)
         self.cost_model = CostModel(kube, aws, amp_url)
-        self.server = CostModelServer(self.cost_model)
+        self.server = CostModelServer(self.cost_model, {frontend3.KIND: partial(frontend3.handle, kube)})
         self.feeder = Feeder(kube, amp_url, self.cost_model)
         self.etl = FederatedEtl(kube, aws, self.cost_model)
         self.federation = FederationReader(kube, aws, self.cost_model)
@@ -139,18 +142,21 @@ class KubecostStandIn:
         for workload in store.list("apps/v1", "deployments"):
             if is_cost_analyzer(workload):
                 namespace, name = ko.namespace_of(workload), str(workload["metadata"]["name"])
-                wanted |= {(namespace, name, port) for port in _PORTS}
+                wanted |= {(namespace, name, port, kind) for port, kind in _PORTS.items()}
                 pods |= self._announce(cluster, store, workload, cost_analyzer_start_lines)
+            elif frontend3.is_frontend(store, workload):
+                namespace, name = ko.namespace_of(workload), str(workload["metadata"]["name"])
+                wanted |= {(namespace, name, port, frontend3.KIND) for port in frontend3.PORTS}
             elif is_prometheus_server(workload):
                 pods |= self._announce(cluster, store, workload, prometheus_start_lines)
         self._started_pods[cluster] &= pods  # forget pods that are gone
         self._apply_registrations(cluster, wanted)
 
     def _apply_registrations(self, cluster: str, wanted: set[Registration]) -> None:
-        for namespace, service, port in sorted(self._registered[cluster] - wanted):
+        for namespace, service, port, _ in sorted(self._registered[cluster] - wanted):
             self.kube.unregister_service_backend(cluster, namespace, service, port)
-        for namespace, service, port in sorted(wanted):  # again each time: a cluster reset drops them
-            url = self.server.base_url(_PORTS[port], cluster, namespace, service)
+        for namespace, service, port, kind in sorted(wanted):  # again each time: a cluster reset drops them
+            url = self.server.base_url(kind, cluster, namespace, service)
             self.kube.register_service_backend(cluster, namespace, service, port, url)
         self._registered[cluster] = wanted
 
