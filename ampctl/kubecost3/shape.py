@@ -50,12 +50,18 @@ def resolve(
     neither the request nor the bucket is on 3.x (the AMP path decides). Refuses a request that would mix the lines."""
     from ampctl.fleetshape import workspace_tags
     from ampctl.naming import MANAGED_BY_TAG, default_bucket
+    from ampctl.upgrade.record import moved_to_3x
 
     asked_3x = "chart_version" in request.given and not chart_line(request.chart_version).on_amp
-    on_amp = from_tags(workspace_tags(workspace)) if workspace is not None else None
-    if on_amp is not None and not asked_3x:
+    ws_tags = workspace_tags(workspace) if workspace is not None else {}
+    on_amp = from_tags(ws_tags) if workspace is not None else None
+    # An AMP fleet whose workspace records an upgrade to 3.x (ampctl.upgrade.record) is moving to its bucket: there
+    # its 3.x clusters share the AMP fleet's bucket, the one exception to the refusal of mixed fleets (issue 20).
+    moving = moved_to_3x(ws_tags) is not None
+    if on_amp is not None and not asked_3x and not moving:
         return None  # an AMP fleet's record: followed as before
-    bucket = request.bucket or default_bucket(aws.account(), aws.region)
+    shared = on_amp.bucket if moving and on_amp is not None else None
+    bucket = request.bucket or shared or default_bucket(aws.account(), aws.region)
     exists, tags, shape = read(aws, bucket)
     if shape is not None and shape.chart_line == LINE_3X:
         if "chart_version" in request.given and not asked_3x:
@@ -64,10 +70,10 @@ def resolve(
         return bucket, shape
     if not asked_3x:
         return None
-    if on_amp is not None and on_amp.fleet == request.fleet:
+    if on_amp is not None and on_amp.fleet == request.fleet and not moving:
         ws = (workspace or {}).get("workspaceId", "")
         raise mixing(f"workspace {ws} holds the AMP-based fleet {on_amp.describe()}", "its AMP fleet is here")
-    if exists and (shape is not None or tags.get(MANAGED_BY_TAG[0]) == MANAGED_BY_TAG[1]):
+    if exists and not moving and (shape is not None or tags.get(MANAGED_BY_TAG[0]) == MANAGED_BY_TAG[1]):
         raise mixing(f"bucket {bucket} is an AMP-based fleet's federated ETL bucket", "3.x would share it")
     if not request.primary and not exists:
         raise AmpctlError(
