@@ -42,9 +42,9 @@ def retire(sandbox: Sandbox, fleet: Path, *more: str) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, " ".join(proc.stderr.split())
 
 
-def refused(sandbox: Sandbox, fleet: Path, reason: str) -> None:
+def refused(sandbox: Sandbox, fleet: Path, reason: str, *more: str) -> None:
     sandbox.clear_aws_calls()
-    code, _, err = retire(sandbox, fleet)
+    code, _, err = retire(sandbox, fleet, *more)
     assert code == 1 and reason in err, err
     assert sandbox.aws_mutations() == []
 
@@ -76,6 +76,10 @@ def test_retire_amp_after_the_move_to_3x(world: tuple[Sandbox, Path]) -> None:
     record(sandbox, "running")
     refused(sandbox, fleet, "records upgrade 2.8.7 -> 3.2.1 running")
     record(sandbox, "done")
+    (fleet.parent / "alone").mkdir()
+    alone = fleet_file(sandbox, fleet.parent / "alone", ())  # the same fleet's file, without the agent
+    refused(sandbox, alone, f"cluster(s) {EAST} outside the selection still have their AMP roles")
+    refused(sandbox, fleet, "--retire-amp keeps the 3.x fleet (its bucket included)", "--delete-bucket")
     values = fleet.parent / ".ampctl" / EAST
     assert (values / "04-cluster-values.yaml").exists() and (values / "02-cluster-values.yaml").exists()
     before = roles(sandbox)
