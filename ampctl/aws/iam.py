@@ -71,11 +71,10 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
 
-def managed_clusters(iam: Any) -> set[str]:
-    """Cluster names from the IAM roles tagged managed-by=ampctl (tag ampctl/cluster)."""
+def managed_roles(iam: Any) -> dict[str, list[dict[str, str]]]:
+    """The account's roles named kubecost-* and tagged managed-by=ampctl, by name, with their tags."""
     from functools import partial
 
-    from ampctl.naming import CLUSTER_TAG
     from ampctl.pool import together
 
     names = [
@@ -84,9 +83,17 @@ def managed_clusters(iam: Any) -> set[str]:
         for role in page["Roles"]
         if role["RoleName"].startswith("kubecost-")
     ]
-    found: set[str] = set()
     # ListRoles answers without tags: every role's tags are asked at once.
-    for tags in together([partial(role_tags, iam, name) for name in names]):
-        if is_managed(tags):
-            found.update(t["Value"] for t in tags if t.get("Key") == CLUSTER_TAG and t.get("Value"))
-    return found
+    found = together([partial(role_tags, iam, name) for name in names])
+    return {name: tags for name, tags in zip(names, found, strict=True) if is_managed(tags)}
+
+
+def tag_value(tags: list[dict[str, str]], key: str) -> str | None:
+    return next((t.get("Value") for t in tags if t.get("Key") == key), None)
+
+
+def managed_clusters(iam: Any) -> set[str]:
+    """Cluster names from the IAM roles tagged managed-by=ampctl (tag ampctl/cluster)."""
+    from ampctl.naming import CLUSTER_TAG
+
+    return {cluster for tags in managed_roles(iam).values() if (cluster := tag_value(tags, CLUSTER_TAG))}

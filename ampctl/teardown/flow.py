@@ -15,6 +15,7 @@ from ampctl.selection import Chosen
 from ampctl.teardown.run import TeardownRun
 
 SHARED = "workspace and bucket"
+RETIRED = "AMP workspace"  # what --retire-amp removes for the whole fleet
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Request:
     force: bool
     helm: str | None
     workspace_role_arn: str | None = None
+    retire_amp: bool = False  # only the AMP side of a fleet moved to 3.x (ampctl.teardown.retire)
+    values_dir: str = ".ampctl"
 
 
 def check_request(request: Request) -> None:
@@ -101,6 +104,21 @@ def shared_steps(request: Request) -> Callable[[TeardownRun], list[Step[Teardown
     return steps
 
 
+def _retirement(chosen: Chosen, request: Request) -> Any:
+    from ampctl.teardown.retire import Where, gate
+
+    where = Where(
+        request.alias,
+        request.workspace_id,
+        request.bucket,
+        request.workspace_role_arn,
+        request.namespace,
+        request.release,
+        request.helm,
+    )
+    return gate(chosen, where)
+
+
 def summary(plans: list[executor.ClusterPlan[TeardownRun]], applied: bool) -> dict[str, Any]:
     items = []
     for p in plans:
@@ -135,10 +153,26 @@ def teardown(
             run.hold_lease(wait_lock)
         return run
 
+    retirement = _retirement(chosen, request) if request.retire_amp else None  # refused here, before any Lease
+    steps_for = cluster_steps
+    if retirement is not None:
+        from ampctl.teardown.retire import cluster_steps as retire_steps
+
+        steps_for = retire_steps(request.values_dir)
     jobs = [(t.cluster, (lambda t=t: make(t))) for t in chosen.targets]
-    plans = executor.plan(jobs, cluster_steps, parallel)
+    plans = executor.plan(jobs, steps_for, parallel)
     try:
-        if request.delete_workspace or request.delete_bucket:
+        if retirement is not None and retirement.workspace is not None:
+            from ampctl.teardown.retire import shared_steps as retire_shared
+
+            if retirement.whole_fleet:
+                home = (RETIRED, lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None,
+                                                     request.workspace_role_arn))  # fmt: skip
+                plans += executor.plan([home], retire_shared(retirement), 1)
+            else:
+                output.warn(f"AMP workspace {retirement.workspace['workspaceId']} kept: it is retired with the whole "
+                            "fleet (the fleet file without --only, or --all)")  # fmt: skip
+        elif request.delete_workspace or request.delete_bucket:
             shared = (
                 SHARED,
                 lambda: TeardownRun(None, sessions.for_region(chosen.region), "", "", None, request.workspace_role_arn),
@@ -191,10 +225,10 @@ def _apply(
     elif confirm(changes, yes):
         from ampctl.kube.lease import hold_all
 
-        clusters = [p for p in plans if p.name != SHARED]
+        clusters = [p for p in plans if p.name not in (SHARED, RETIRED)]
         hold_all(clusters)
         executor.apply(clusters, parallel)
         if not any(p.error for p in clusters):
-            executor.apply([p for p in plans if p.name == SHARED], 1)
+            executor.apply([p for p in plans if p.name in (SHARED, RETIRED)], 1)
     else:
         raise AmpctlError("cancelled: nothing was deleted", "re-run and confirm, or pass --yes")
