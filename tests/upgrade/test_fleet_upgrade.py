@@ -166,3 +166,24 @@ def ampctl_env(sandbox: Sandbox) -> dict[str, str]:
 
 def sandbox_clock(sandbox: Sandbox, advance: str) -> None:
     ok(sandbox.ampctl("sandbox", "clock", "advance", advance, "--state-dir", str(sandbox.state_dir), "-o", "json"))
+
+
+def test_retire_amp_once_the_fleet_is_on_3x(fleet: tuple[Sandbox, Path]) -> None:
+    sandbox, work = fleet
+    if versions(sandbox) != dict.fromkeys(CLUSTERS, "3.2.1"):
+        pytest.skip("needs the fleet moved to 3.x by the test before")
+    status = ok(sandbox.ampctl("status", *contexts(sandbox, *CLUSTERS), "-o", "json"))
+    assert status["upgrade"]["state"] == "done" and status["upgrade"]["target"] == "3.2.1", status["upgrade"]
+    ok(sandbox.ampctl("teardown", "--all", "--retire-amp", "--yes", cwd=work))
+    assert sandbox.client("amp").list_workspaces()["workspaces"] == []  # ampctl made it
+    roles = {r["RoleName"] for r in sandbox.client("iam").list_roles()["Roles"]}
+    assert not {r for r in roles if r.endswith(("-cost-analyzer", "-prometheus-server"))}, roles
+    assert {f"kubecost-{c}-finops-agent" for c in CLUSTERS} <= roles
+    # The fleet is now a 3.x fleet of its bucket: doctor is green without leftovers, and add-cluster follows it.
+    report = json.loads(sandbox.ampctl("doctor", *contexts(sandbox, *CLUSTERS), "-o", "json", "--wait", "60s",
+                                       cwd=work).stdout)  # fmt: skip
+    assert report["ok"]
+    leftovers = [k for c in report["clusters"] for k in c["checks"] if k["id"] == "kubecost3.leftovers"]
+    assert [k["status"] for k in leftovers] == ["pass"] * 3, leftovers
+    again = sandbox.ampctl("add-cluster", *contexts(sandbox, EAST), "--yes", cwd=work)
+    assert again.returncode == 0 and "nothing to change" in again.stderr, again.stderr
