@@ -62,7 +62,7 @@ def holder_identity() -> str:
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]} ({command})"
 
 
-def _alive_elsewhere(holder: str) -> bool:
+def alive_elsewhere(holder: str) -> bool:
     """False when the holder is a process of this host that no longer exists."""
     host, _, rest = holder.partition("/")
     pid_text = rest.partition("/")[0]
@@ -85,7 +85,7 @@ def _stale(spec: dict[str, Any]) -> bool:
     duration = int(spec.get("leaseDurationSeconds") or DURATION_SECONDS)
     if renewed is None or _now() > renewed + timedelta(seconds=duration):
         return True
-    return not _alive_elsewhere(holder)
+    return not alive_elsewhere(holder)
 
 
 class Lock:

@@ -5,11 +5,12 @@ leaves the clusters not yet reached as they were; the same command resumes at th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ampctl import output
 from ampctl.errors import AmpctlError
+from ampctl.upgrade.claim import Claim, now_text
 from ampctl.upgrade.record import DONE, RUNNING, STOPPED, Progress, from_tags
 from ampctl.upgrade.show import document, show_plan
 
@@ -35,10 +36,6 @@ class UpgradeOrder:
     yes: bool = False
     dry_run: bool = False
     wait_lock: str | None = None
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run(order: UpgradeOrder) -> None:
@@ -68,6 +65,9 @@ def run(order: UpgradeOrder) -> None:
 
     state = fleetstate.read(chosen.sessions.for_region(chosen.region), base)
     target = _target(order, state)
+    claim = Claim(state.holder)
+    if not order.dry_run:
+        claim.check()  # another live run upgrading the fleet: refused before anything is read
     if state.shape.gitops:
         raise AmpctlError(
             "the fleet's releases are installed by its GitOps engine (--no-helm): ampctl upgrade runs helm",
@@ -84,7 +84,8 @@ def run(order: UpgradeOrder) -> None:
     resumed = state.progress if state.progress is not None and state.progress.under_way else None
     if order.dry_run or (not todo and resumed is None):
         if output.is_json():
-            output.emit_json(document(state, plans, order_of, target, now, applied=False))
+            recorded = state.progress.to_json() if state.progress is not None else None
+            output.emit_json(document(state, plans, order_of, target, now, applied=False, progress=recorded))
         elif order.dry_run:
             output.info(f"dry run: {len(todo)} cluster(s) to upgrade, nothing applied")
         else:
@@ -95,12 +96,13 @@ def run(order: UpgradeOrder) -> None:
     if not confirm(len(todo), order.yes):
         raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")
     origin = resumed.origin if resumed is not None and resumed.target == target else str(state.shape.chart_version)
-    progress = Progress(target, origin, RUNNING, resumed.wave if resumed else "", "", _now())
-    state.holder.write(progress.tags())
+    progress = Progress(target, origin, RUNNING, resumed.wave if resumed else "", "", now_text())
+    claim.take(progress)
     waves_json: list[dict[str, Any]] = []
     try:
         progress = _waves(order, state, plans, order_of, progress, (gate_wait, max_age), wait_lock, chosen, waves_json)
     finally:
+        claim.release()
         if output.is_json():
             final = from_tags(state.holder.read()) or progress
             output.emit_json(document(state, plans, order_of, target, now, applied=True, progress=final.to_json(),
@@ -114,9 +116,10 @@ def _target(order: UpgradeOrder, state: FleetState) -> str:
             f"the fleet is in the middle of an {under_way.describe()}",
             f"finish it first with `ampctl upgrade --to {under_way.target}`",
         )
-    target = order.target or (under_way.target if under_way is not None else None)
+    # Without --to: the recorded upgrade's target (a finished one then has nothing left to do).
+    target = order.target or (state.progress.target if state.progress is not None else None)
     if target is None:
-        raise AmpctlError("which version? no upgrade of this fleet is under way", "pass --to VERSION, e.g. --to 2.9.7")
+        raise AmpctlError("which version? no upgrade of this fleet is recorded", "pass --to VERSION, e.g. --to 2.9.7")
     return target
 
 
@@ -168,19 +171,21 @@ def _waves(
             item["passed"] = True
         except AmpctlError as exc:
             note = f"wave {wave.number}/{len(waves)}: {exc.message}"
-            state.holder.write(Progress(progress.target, progress.origin, STOPPED, progress.wave, note, _now()).tags())
+            state.holder.write(
+                Progress(progress.target, progress.origin, STOPPED, progress.wave, note, now_text()).tags()
+            )
             raise AmpctlError(
                 f"upgrade stopped at {wave.describe(len(waves))}: {exc.message}",
                 f"{exc.hint + '; then ' if exc.hint else ''}re-run `ampctl upgrade --to {progress.target}` to resume "
                 "(the clusters of later waves are untouched)",
             ) from exc
-        progress = Progress(progress.target, progress.origin, RUNNING, f"{wave.number}/{len(waves)}", "", _now())
+        progress = Progress(progress.target, progress.origin, RUNNING, f"{wave.number}/{len(waves)}", "", now_text())
         state.holder.write(progress.tags())
     if order.selection.only:  # a part of the fleet: the rest is still to come
         output.show(f"[green]✓[/green] {', '.join(p.name for p in plans)} on {progress.target}; the upgrade goes on "
                     "for the fleet's other clusters")  # fmt: skip
         return progress
-    progress = Progress(progress.target, progress.origin, DONE, progress.wave, "", _now())
+    progress = Progress(progress.target, progress.origin, DONE, progress.wave, "", now_text())
     state.holder.write(progress.tags())
     output.show(f"[green]✓[/green] upgrade to {progress.target} done: {len(plans)} cluster(s) pass doctor")
     return progress

@@ -24,7 +24,8 @@ STATE_TAG = "ampctl/upgrade-state"
 WAVE_TAG = "ampctl/upgrade-wave"
 NOTE_TAG = "ampctl/upgrade-note"
 AT_TAG = "ampctl/upgrade-at"
-TAGS = (TARGET_TAG, ORIGIN_TAG, STATE_TAG, WAVE_TAG, NOTE_TAG, AT_TAG)
+RUN_TAG = "ampctl/upgrade-run"  # the run upgrading the fleet now (ampctl.upgrade.claim)
+TAGS = (TARGET_TAG, ORIGIN_TAG, STATE_TAG, WAVE_TAG, NOTE_TAG, AT_TAG, RUN_TAG)
 RUNNING, STOPPED, DONE = "running", "stopped", "done"
 _UNSAFE = re.compile(r"[^\w .:/=+\-@]")
 TAG_VALUE_MAX = 256
