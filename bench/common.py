@@ -94,7 +94,9 @@ class Sandbox:
 
 
 @contextlib.contextmanager
-def sandbox(clusters: Sequence[str], latency_ms: int = 0, pod_start: float = 0.0) -> Iterator[Sandbox]:
+def sandbox(
+    clusters: Sequence[str], latency_ms: int = 0, pod_start: float = 0.0, charts: Path | None = None
+) -> Iterator[Sandbox]:
     from ampctl.sandbox import manager
     from ampctl.sandbox.config import Faults, SandboxConfig
 
@@ -109,6 +111,7 @@ def sandbox(clusters: Sequence[str], latency_ms: int = 0, pod_start: float = 0.0
         prometheus_bin=prometheus,
         feeder_interval=1.0,
         pod_start_seconds=pod_start,
+        charts_dir=charts,
     )
     manager.up(config)
     try:
