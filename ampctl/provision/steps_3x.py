@@ -37,13 +37,9 @@ class RecordBucketShape(Step[ClusterRun]):
         return shape_change(current, self.shape.tags())
 
     def apply(self, run: ClusterRun, change: Change) -> None:
-        from ampctl.aws import s3 as s3api
+        from ampctl.upgrade.record import Holder
 
-        s3 = run.client("s3")
-        # PutBucketTagging replaces the whole set (S3 API Reference, PutBucketTagging): the other tags are kept.
-        merged = s3api.tags(s3, self.bucket) | self.shape.tags()
-        tag_set = [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
-        s3.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
+        Holder(run.client("s3"), bucket=self.bucket).write(self.shape.tags())  # the other tags are kept
 
 
 def steps_3x(run: ClusterRun) -> list[Step[ClusterRun]]:

@@ -15,6 +15,7 @@ TagValue pattern; S3 User Guide, "Categorizing your storage using tags": the sam
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ AT_TAG = "ampctl/upgrade-at"
 RUN_TAG = "ampctl/upgrade-run"  # the run upgrading the fleet now (ampctl.upgrade.claim)
 TAGS = (TARGET_TAG, ORIGIN_TAG, STATE_TAG, WAVE_TAG, NOTE_TAG, AT_TAG, RUN_TAG)
 RUNNING, STOPPED, DONE = "running", "stopped", "done"
+_BUCKET_TAGGING = threading.Lock()
 _UNSAFE = re.compile(r"[^\w .:/=+\-@]")
 TAG_VALUE_MAX = 256
 
@@ -119,10 +121,12 @@ class Holder:
         if self.bucket:
             from ampctl.aws import s3 as s3api
 
-            # PutBucketTagging replaces the whole set (S3 API Reference, PutBucketTagging): the others are kept.
-            merged = s3api.tags(self.client, self.bucket) | tags
-            tag_set = [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
-            self.client.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
+            # PutBucketTagging replaces the whole set (S3 API Reference, PutBucketTagging): the others are read and
+            # written back, one writer at a time in this process (the upgrade's heartbeat and the shape's record).
+            with _BUCKET_TAGGING:
+                merged = s3api.tags(self.client, self.bucket) | tags
+                tag_set = [{"Key": k, "Value": v} for k, v in sorted(merged.items())]
+                self.client.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
             return
         # TagResource adds or overwrites the given tags only (AMP API Reference, TagResource).
         self.client.tag_resource(resourceArn=self.arn, tags=tags)
