@@ -15,6 +15,7 @@ Figures and the ratio of the sequential upgrade to the parallel one, no asserts.
 from __future__ import annotations
 
 import argparse
+import time
 
 import common
 
@@ -29,6 +30,7 @@ def one(count: int, pod_start: float, parallel: int) -> float:
         lines += [f"  context: {sb.context(names[0])}", "clusters:"]
         lines += [f"  - context: {sb.context(n)}" for n in names[1:]]
         (wd / "ampctl.yaml").write_text("\n".join(lines) + "\n")
+        time.sleep(pod_start + 2)  # the clusters' own pods (the EBS CSI controller) start first
         sb.ampctl("bootstrap", "-F", "ampctl.yaml", "--kubecost-version", "2.8.7", "--yes", cwd=wd)
         sb.ampctl("add-cluster", "-F", "ampctl.yaml", "--parallel", "16", "--yes", cwd=wd)
         plan = sb.ampctl("upgrade", "-F", "ampctl.yaml", "--to", "2.9.7", "--dry-run", cwd=wd)
