@@ -40,12 +40,12 @@ class UpgradeOrder:
 
 def run(order: UpgradeOrder) -> None:
     from ampctl.doctor.options import parse_duration
-    from ampctl.inputs import seconds
+    from ampctl.inputs import check_requests, seconds
     from ampctl.provision.settings import build_request
     from ampctl.selection import choose, load_fleet
     from ampctl.upgrade import fleetstate, planning
     from ampctl.upgrade.paths import as_target
-    from ampctl.upgrade.waves import waves
+    from ampctl.upgrade.waves import check_width, waves
     from ampctl.versions import check_usable
 
     # Input first: nothing is read before it all holds.
@@ -55,9 +55,10 @@ def run(order: UpgradeOrder) -> None:
     gate_wait = parse_duration(order.gate_wait, "--gate-wait")
     max_age = parse_duration(order.max_sample_age, "--max-sample-age")
     wait_lock = seconds(order.wait_lock, "--wait-lock") if order.wait_lock else 0.0
-    waves(["x"], None, None, order.max_parallel)  # --max-parallel
+    check_width(order.max_parallel)
     fleet = load_fleet(order.selection)
     base = build_request(False, order.given, fleet)
+    check_requests([base])  # values files, --set, --timeout: as bootstrap checks them, before any call
     chosen = choose(order.selection, "fleet", fleet)
     names = [t.cluster for t in chosen.targets]
     if order.canary is not None and order.canary not in names:

@@ -25,9 +25,13 @@ class Wave:
         return f"wave {self.number}/{total} ({self.kind}: {', '.join(self.clusters)})"
 
 
-def waves(clusters: Sequence[str], primary: str | None, canary: str | None, max_parallel: int) -> list[Wave]:
+def check_width(max_parallel: int) -> None:
     if max_parallel < 1:
         raise AmpctlError(f"--max-parallel {max_parallel} is not a number of clusters", "pass 1 or more")
+
+
+def waves(clusters: Sequence[str], primary: str | None, canary: str | None, max_parallel: int) -> list[Wave]:
+    check_width(max_parallel)
     if canary is not None and canary not in clusters:
         raise AmpctlError(
             f"--canary {canary} is not one of the clusters chosen ({', '.join(clusters)})",

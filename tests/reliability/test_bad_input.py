@@ -41,6 +41,12 @@ CORPUS = [
     (["--storage-class", "gp3", "--create-storage-class"], "--storage-class and --create-storage-class both"),
     (["teardown", "--namespace", "Bad_NS"], "invalid"),
     (["teardown", "--release", "-rel"], "invalid"),
+    (["upgrade", "--to", "2.10.0"], "Kubecost chart 2.10.0 was never released"),
+    (["upgrade", "--to", "2.9.1"], "Kubecost 2.9.1 cannot run on AMP"),
+    (["upgrade", "--to", "2.9.7", "--max-parallel", "0"], "--max-parallel 0 is not a number of clusters"),
+    (["upgrade", "--to", "2.9.7", "--gate-wait", "soon"], "--gate-wait 'soon' is not a duration"),
+    (["upgrade", "--to", "2.9.7", "--canary", "nope"], "--canary nope is not one of the clusters chosen"),
+    (["upgrade", "--to", "2.9.7", "--timeout", "10x"], "invalid --timeout '10x'"),
 ]
 
 
@@ -63,7 +69,7 @@ def inputs(tmp_path: Path) -> Path:
 def test_bad_input_touches_nothing(sandbox: Sandbox, inputs: Path, args: list[str], said: str) -> None:
     sandbox.clear_aws_calls()
     kube_before = _kube_requests(sandbox)
-    command = [args.pop(0)] if args[0] == "teardown" else ["bootstrap"]
+    command = [args.pop(0)] if args[0] in ("teardown", "upgrade") else ["bootstrap"]
     proc = sandbox.ampctl(*command, "--context", sandbox.context(PRIMARY), *args, "--yes", cwd=inputs)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stderr.strip().splitlines()
