@@ -127,6 +127,8 @@ class Line:
     cluster_filter_key: Callable[[Version], str | None] = lambda version: None
     quick_start_primary_shows_fleet: bool = False  # a quick-start primary computes every cluster (no filter)
     upgrade_ack: tuple[Version, Version] | None = None  # versions that need upgrade.toV2 in federated mode
+    # The Kubernetes versions Kubecost tests a minor of the line on: (major, minor) -> (lowest, highest).
+    kubernetes_tested: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=dict)
     leaving: PathRule = _none  # refuses a change from this line
     arriving: PathRule = _none  # refuses a change to this line
     doctor: DoctorExpectations = DoctorExpectations()

@@ -54,6 +54,9 @@ LINE = Line(
     cluster_filter_key=filter_key,
     # 2.0.0-2.0.2 fail on AMP even with federated storage unless upgrade.toV2 is set: correct only there.
     upgrade_ack=((2, 0, 0), (2, 0, 2)),
+    # Kubecost's README at v3.2.1 gives 1.22 to 1.34 for 2.8 (as recorded in the shared chart facts; the chart
+    # packages carry no kubeVersion constraint). Other minors: no published range known to ampctl.
+    kubernetes_tested={(2, 8): ((1, 22), (1, 34))},
     overlay_template="eks-overlay-2.x.yaml.j2",
     federation_roles=FEDERATION_ROLES,
 )
