@@ -55,7 +55,14 @@ class FleetShape:
     def chart_line(self) -> str | None:
         from ampctl.versions import chart_line
 
-        return chart_line(self.chart_version).value if self.chart_version else None
+        return chart_line(self.chart_version).family if self.chart_version else None
+
+    @property
+    def off_amp(self) -> bool:
+        """The fleet's chart line keeps every cluster's data in the bucket, with no AMP workspace (3.x)."""
+        from ampctl.versions import chart_line
+
+        return bool(self.chart_version) and not chart_line(self.chart_version or "").on_amp
 
     def tags(self) -> dict[str, str]:
         from ampctl.naming import FLEET_TAG
@@ -72,8 +79,11 @@ class FleetShape:
 
     def describe(self) -> str:
         bucket = f", bucket {self.bucket}" if self.bucket else ""
-        chart_name = "kubecost" if self.chart_line == "3.x" else "cost-analyzer"
-        chart = f", {chart_name} {self.chart_version} ({self.chart_line})" if self.chart_version else ""
+        from ampctl.versions import chart_line
+
+        chart = ""
+        if self.chart_version:
+            chart = f", {chart_line(self.chart_version).chart_name} {self.chart_version} ({self.chart_line})"
         identity = f", {self.identity}" if self.identity != IRSA else ""
         gitops = ", GitOps-managed" if self.gitops else ""
         return f"{self.mode}{bucket}{chart}{identity}{gitops}"
@@ -128,7 +138,7 @@ def differences(
         found.append(f"bucket {bucket}, the fleet's is {shape.bucket}")
     if chart_version:
         try:
-            line = chart_line(chart_version).value
+            line = chart_line(chart_version).family
         except AmpctlError:
             line = None
         if line is not None and shape.chart_line is not None and line != shape.chart_line:

@@ -27,7 +27,7 @@ EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 # IRSA component -> the Kubernetes service account its role is for.
 COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
 
-# Kubecost 3.x: one role per component whose pods use the bucket (ampctl.kubecost3.line names their ServiceAccounts).
+# Kubecost 3.x: one role per component whose pods use the bucket (ampctl.lines.v3 names their ServiceAccounts).
 # Their own stem length, so that the 1.x/2.x role names above never change.
 COMPONENTS_3X = ("finops-agent", "aggregator", "cluster-controller")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, ChartLine, chart_line
+from ampctl.lines.base import OBJECT_STORE_SECRET as OBJECT_STORE_SECRET
+from ampctl.lines.base import Line
+from ampctl.lines.costanalyzer import SA_COST_ANALYZER as SA_COST_ANALYZER
+from ampctl.lines.costanalyzer import SA_PROMETHEUS as SA_PROMETHEUS
+from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, chart_line
 
-SA_COST_ANALYZER = "kubecost-cost-analyzer-amp"
-SA_PROMETHEUS = "kubecost-prometheus-server-amp"
-OBJECT_STORE_SECRET = "kubecost-object-store"
 PRODUCT_KEY_SECRET = "kubecost-product-key"
 DEFAULT_CHART = "oci://public.ecr.aws/kubecost/cost-analyzer"
 DEFAULT_ALIAS = "kubecost-amp"
@@ -47,6 +48,6 @@ class ClusterSpec:
         return self.identity == POD_IDENTITY
 
     @property
-    def line(self) -> ChartLine:
+    def line(self) -> Line:
         """The chart line of chart_version; raises AmpctlError when the version is unsupported."""
         return chart_line(self.chart_version)

@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ampctl.errors import AmpctlError
-from ampctl.versions import ChartLine, check_identity, check_mode
+from ampctl.versions import check_identity, check_mode
 
 if TYPE_CHECKING:
     from ampctl.spec import ClusterSpec
@@ -281,7 +281,7 @@ def cluster_spec(spec: ClusterSpec) -> ClusterSpec:
         )
     if spec.product_key_secret is not None:
         secret_name(spec.product_key_secret)
-        if not (spec.federated and line is ChartLine.AGGREGATOR_2X):
+        if not (spec.federated and line.product_key):
             raise AmpctlError(
                 f"cluster {spec.cluster}: a product key applies only to federated installs of chart 2.x",
                 "drop the product key, or use --federated with a 2.x chart version",

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ampctl.errors import AmpctlError
+from ampctl.lines import v1, v2, v3, v29
+from ampctl.lines.base import Line
 from ampctl.versions import (
     DEFAULT_VERSION,
     REFUSED,
     RELEASED,
     SUPPORTED_RANGE,
-    ChartLine,
     chart_line,
     check_mode,
     check_usable,
@@ -24,20 +25,21 @@ SHARED = ["1.103.4", "1.108.1", "2.4.2", "2.8.7", "2.9.7"]
 @pytest.mark.parametrize(
     ("version", "line"),
     [
-        ("1.97.0", ChartLine.FEDERATOR_1X),
-        ("1.103.4", ChartLine.FEDERATOR_1X),
-        ("1.104.5", ChartLine.FEDERATOR_1X),
-        ("1.108.1", ChartLine.FEDERATOR_1X),
-        ("2.0.0", ChartLine.AGGREGATOR_2X),
-        ("2.8.7", ChartLine.AGGREGATOR_2X),
-        ("2.9.0", ChartLine.AGGREGATOR_2X),
-        ("2.9.7", ChartLine.AGGREGATOR_2X),
-        ("3.0.3", ChartLine.KUBECOST_3X),
-        ("3.2.1", ChartLine.KUBECOST_3X),
+        ("1.97.0", v1.LINE),
+        ("1.103.4", v1.LINE),
+        ("1.104.5", v1.LINE),
+        ("1.108.1", v1.LINE),
+        ("2.0.0", v2.LINE),
+        ("2.8.7", v2.LINE),
+        ("2.9.0", v29.LINE),
+        ("2.9.7", v29.LINE),
+        ("3.0.3", v3.LINE),
+        ("3.2.1", v3.LINE),
     ],
 )
-def test_released_versions_have_a_line(version: str, line: ChartLine) -> None:
+def test_released_versions_have_a_line(version: str, line: Line) -> None:
     assert chart_line(version) is line
+    assert line.family == ("2.x" if line is v29.LINE else line.name)  # 2.9 is recorded as 2.x
 
 
 def test_the_table_holds_the_shared_charts_and_the_line_ends() -> None:
@@ -77,8 +79,8 @@ def test_unsupported_versions_name_the_range(version: str) -> None:
 
 @pytest.mark.parametrize("version", ["3.0.3", "3.1.8", "3.2.0", "3.2.1"])
 def test_kubecost_3_is_its_own_line_and_federated_only(version: str) -> None:
-    assert check_mode(version, federated=True) is ChartLine.KUBECOST_3X
-    assert not ChartLine.KUBECOST_3X.on_amp
+    assert check_mode(version, federated=True) is v3.LINE
+    assert not v3.LINE.on_amp
     with pytest.raises(AmpctlError, match="federated only") as info:
         check_mode(version, federated=False)
     assert "--no-federated" in (info.value.hint or "")
@@ -102,7 +104,7 @@ def test_kubecost_3_0_0_to_3_0_2_are_refused_naming_3_0_3(version: str) -> None:
 @pytest.mark.parametrize("version", ["2.9.2", "2.9.7"])
 def test_2_9_runs_federated_only(version: str) -> None:
     """Defect: 2.9 was refused outright; it is the last AMP line and runs federated."""
-    assert check_mode(version, federated=True) is ChartLine.AGGREGATOR_2X
+    assert check_mode(version, federated=True) is v29.LINE
     with pytest.raises(AmpctlError, match="federated only") as info:
         check_mode(version, federated=False)
     assert "--federated" in (info.value.hint or "")
@@ -114,8 +116,8 @@ def test_2_0_to_2_2_1_refuse_quick_start(version: str) -> None:
     with pytest.raises(AmpctlError, match="Multi-Cluster-Prometheus Error") as info:
         check_mode(version, federated=False)
     assert "2.2.2" in (info.value.hint or "")
-    assert check_mode(version, federated=True) is ChartLine.AGGREGATOR_2X
-    assert check_mode("2.2.2", federated=False) is ChartLine.AGGREGATOR_2X
+    assert check_mode(version, federated=True) is v2.LINE
+    assert check_mode("2.2.2", federated=False) is v2.LINE
 
 
 def test_1_97_refuses_federated() -> None:
@@ -123,20 +125,20 @@ def test_1_97_refuses_federated() -> None:
     with pytest.raises(AmpctlError, match="no federated ETL") as info:
         check_mode("1.97.0", federated=True)
     assert "1.98.0" in (info.value.hint or "")
-    assert check_mode("1.97.0", federated=False) is ChartLine.FEDERATOR_1X
-    assert check_mode("1.98.0", federated=True) is ChartLine.FEDERATOR_1X
+    assert check_mode("1.97.0", federated=False) is v1.LINE
+    assert check_mode("1.98.0", federated=True) is v1.LINE
 
 
 def test_default_version_is_the_newest_2x_that_runs_quick_start() -> None:
     assert DEFAULT_VERSION == "2.8.7"
-    assert check_mode(DEFAULT_VERSION, federated=False) is ChartLine.AGGREGATOR_2X
+    assert check_mode(DEFAULT_VERSION, federated=False) is v2.LINE
 
 
 @pytest.mark.parametrize("version", ["2.9.0", "2.9.1"])
 @pytest.mark.parametrize("federated", [True, False])
 def test_2_9_0_and_2_9_1_are_refused_naming_the_first_that_works(version: str, federated: bool) -> None:
     """Defect: their chart fails unless every cluster keeps the cluster_id label cluster-one."""
-    assert chart_line(version) is ChartLine.AGGREGATOR_2X  # released, and still of the 2.x line
+    assert chart_line(version) is v29.LINE  # released, and still of the 2.9 line
     for check in (lambda: check_mode(version, federated), lambda: check_usable(version)):
         with pytest.raises(AmpctlError) as info:
             check()
@@ -151,4 +153,4 @@ def test_only_2_9_0_2_9_1_and_3_0_0_to_3_0_2_are_refused() -> None:
     usable = [show(v) for v in RELEASED if v not in REFUSED]
     for version in usable:
         assert check_usable(version) is chart_line(version)
-    assert check_mode("2.9.2", federated=True) is ChartLine.AGGREGATOR_2X
+    assert check_mode("2.9.2", federated=True) is v29.LINE

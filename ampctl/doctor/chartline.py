@@ -1,5 +1,5 @@
 """The installed chart's line: the version and mode are supported, the values hold the line's contract keys
-(ampctl.chartkeys), and on 2.9 the finops-agent can reach the bucket under its ServiceAccount's role."""
+(its LineKeys, ampctl.lines), and where the line has a finops-agent (2.9) it reaches the bucket under its role."""
 
 from __future__ import annotations
 

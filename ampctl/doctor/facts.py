@@ -188,7 +188,7 @@ class Facts(KubeReads):
     def primary(self) -> bool:
         if self.value("federatedETL.agentOnly", False) is True:
             return False
-        if self.value("aggregator.enabled", None) is False:  # a 3.x agent (ampctl.kubecost3.line)
+        if self.value("aggregator.enabled", None) is False:  # a 3.x agent (ampctl.lines.v3)
             return False
         return self.value("federatedETL.primaryCluster", True) is not False
 

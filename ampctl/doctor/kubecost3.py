@@ -1,8 +1,8 @@
-"""doctor on Kubecost 3.x (the `kubecost` chart): which checks apply, and the 3.x checks of the release's values, the
-workloads, the bucket's freshness per cluster id and 2.x leftovers (identities: ampctl.doctor.kubecost3id).
+"""doctor on Kubecost 3.x (the `kubecost` chart): the 3.x checks of the release's values, the workloads, the bucket's
+freshness per cluster id and 2.x leftovers (identities: ampctl.doctor.kubecost3id).
 
-3.x has no Prometheus, no AMP workspace and no sigv4 proxy: every check of those is skipped with the reason, as the
-Pod Identity checks are under IRSA. The checks below run only on 3.x.
+3.x has no Prometheus, no AMP workspace and no sigv4 proxy: which 1.x/2.x checks are skipped on 3.x, and why, is the
+line's (ampctl.lines.v3 DOCTOR, applied by ampctl.doctor.linegate). The checks below run only on 3.x.
 """
 
 from __future__ import annotations
@@ -16,50 +16,7 @@ from ampctl.doctor.facts import Facts
 from ampctl.doctor.findings import Findings
 from ampctl.doctor.model import ClusterReport, Diagnosis, Result, Status, fail, ok, warn
 
-# The checks that hold on every line: credentials, the cluster and Kubernetes, the OIDC provider (IRSA) and Pod
-# Identity agent, the release, the object-store Secret and the bucket, the volumes.
-SHARED = {
-    "identity.credentials", "identity.account", "identity.cluster", "identity.kubernetes", "irsa.oidc-provider",
-    "pod-identity.agent", "release.status", "federated.secret", "federated.bucket", "workloads.pvcs",
-}  # fmt: skip
-# Why each 1.x/2.x check does not apply to 3.x, by its id's first part (the areas of ampctl.doctor.model).
-WHY = {
-    "identity": "3.x uses no AMP workspace",
-    "irsa": "3.x has no cost-analyzer or prometheus-server AMP roles: its roles are checked under kubecost3.*",
-    "pod-identity": "3.x has no cost-analyzer or prometheus-server AMP roles (nor a sigv4 proxy): see kubecost3.*",
-    "chain": "3.x uses no AMP workspace, so no role chain to one",
-    "values": "3.x has no AMP, sigv4 or Prometheus values (the chart refuses them): see kubecost3.values",
-    "workloads": "3.x has no cost-analyzer or prometheus-server Deployment: see kubecost3.workloads",
-    "federated": "2.x's cost-model ETL and 2.9's finops-agent: on 3.x see kubecost3.freshness and kubecost3.*.access",
-    "fleet": "a 3.x fleet's shape is recorded on its bucket, not on a workspace",
-    "promql": "3.x has no Prometheus and no AMP: nothing to query (the data is in the bucket: kubecost3.freshness)",
-    "logs": "3.x runs no sigv4proxy, cost-model or prometheus-server container",
-}
 LIST_PAGES = 20  # at most 20,000 keys of one cluster id are looked at for the newest
-
-
-def on_3x(facts: Facts) -> bool:
-    from ampctl.errors import AmpctlError
-    from ampctl.versions import chart_line
-
-    release = facts.release()
-    if release is None:
-        return False
-    try:
-        return not chart_line(release.chart_version).on_amp
-    except AmpctlError:
-        return False
-
-
-def gate(facts: Facts, spec: CheckSpec) -> str | None:
-    """Why `spec` does not apply to this cluster's line, or None when it runs."""
-    if spec.id in SHARED:
-        return None
-    if spec.area == "kubecost3":
-        return None if on_3x(facts) else "not Kubecost 3.x"
-    if not on_3x(facts):
-        return None
-    return f"Kubecost 3.x: {WHY.get(spec.id.split('.')[0], 'a 1.x/2.x check')}"
 
 
 def cluster_id(facts: Facts) -> str:
@@ -68,8 +25,8 @@ def cluster_id(facts: Facts) -> str:
 
 def values(facts: Facts, findings: Findings) -> Result:
     """global.clusterId is the cluster's name (each cluster's data goes under its own id), the federated storage is
-    the existing Secret, and no 2.x key is left in the values (the chart fails on them: kubecost3.line)."""
-    from ampctl.kubecost3.line import REMOVED_KEYS
+    the existing Secret, and no 2.x key is left in the values (the chart fails on them: ampctl.lines.v3)."""
+    from ampctl.lines.v3 import REMOVED_KEYS
 
     left = [key for key in REMOVED_KEYS if facts.value(key, None) is not None]
     if left:

@@ -1,5 +1,5 @@
 """Kubecost 3.x identities: for each component that uses the bucket (the finops-agent, the primary's aggregator, the
-cluster-controller: ampctl.kubecost3.line), its role exists and its ServiceAccount reaches it (IRSA annotation and a
+cluster-controller: ampctl.lines.v3), its role exists and its ServiceAccount reaches it (IRSA annotation and a
 trust policy that admits the ServiceAccount, or a pod identity association and a trust of EKS Pod Identity), and the
 role may use the bucket (the cluster's S3 policy) and, when the bucket has a customer managed key, that key."""
 
@@ -26,7 +26,7 @@ ACCESS = {
 
 def account_of(facts: Facts, component: str) -> str | None:
     """The component's ServiceAccount on this cluster (None: it does not run here, as the aggregator on an agent)."""
-    from ampctl.kubecost3 import line
+    from ampctl.lines import v3 as line
 
     accounts = {line.FINOPS_AGENT: line.SA_FINOPS_AGENT, line.CLUSTER_CONTROLLER: line.cluster_controller_account(
         facts.options.release)}  # fmt: skip

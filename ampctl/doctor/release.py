@@ -45,8 +45,9 @@ def status(facts: Facts, findings: Findings) -> Result:
             f"release {where} is {release.status} (revision {release.revision})",
             f"`helm history -n {facts.namespace} {facts.options.release}`, then {facts.repair()}",
         )
-    chart = "cost-analyzer" if line.on_amp else "kubecost"
-    return ok(f"{where} revision {release.revision}, {chart} {release.chart_version} ({line.value}), deployed")
+    return ok(
+        f"{where} revision {release.revision}, {line.chart_name} {release.chart_version} ({line.family}), deployed"
+    )
 
 
 def query_endpoint(facts: Facts, findings: Findings) -> Result:

@@ -32,11 +32,22 @@ def to_json(reports: Sequence[ClusterReport]) -> dict[str, Any]:
     }
 
 
+def _chart_name(version: str | None) -> str:
+    """The chart of the version's line (3.x: the kubecost chart); cost-analyzer for a version ampctl does not know."""
+    from ampctl.errors import AmpctlError
+    from ampctl.versions import line_of
+
+    try:
+        return line_of(str(version)).chart_name
+    except AmpctlError:
+        return "cost-analyzer"
+
+
 def table(report: ClusterReport) -> RenderableType:
     from rich.markup import escape
     from rich.table import Table
 
-    chart = "kubecost" if str(report.chart_version).split(".")[0] == "3" else "cost-analyzer"  # 3.x: the kubecost chart
+    chart = _chart_name(report.chart_version)
     shape = f"  {report.mode} {report.role}, {chart} {report.chart_version}" if report.mode else ""
     grid = Table(
         title=f"[bold]{escape(report.cluster)}[/bold]{escape(shape)}  [dim]{escape(report.context or '')}[/dim]",

@@ -21,6 +21,7 @@ from ampctl.doctor import (
     kubecost3,
     kubecost3api,
     kubecost3id,
+    linegate,
     logs,
     podidentity,
     promql,
@@ -66,6 +67,8 @@ LIVE: list[CheckSpec] = list(promql.SPECS)
 WAITED: list[CheckSpec] = [spec for spec in (*STATIC, *LIVE) if spec.waits_while]  # what --wait asks again
 AFTER: list[CheckSpec] = list(logs.SPECS)
 ORDER: list[CheckSpec] = [*STATIC, *LIVE, *AFTER]
+# The diagnosis of a line with its own check area (its `doctor.area`, ampctl.lines), by that area.
+DIAGNOSES: dict[str, Callable[[ClusterReport], Any]] = {"kubecost3": kubecost3.diagnose}
 
 Progress = Callable[[str], None]
 
@@ -94,7 +97,7 @@ def live(facts: Facts, findings: Findings, specs: Sequence[CheckSpec] = LIVE) ->
 
 def runs(facts: Facts, spec: CheckSpec) -> bool:
     """The Kubecost 3.x checks are in the report of a 3.x cluster only (a 1.x/2.x check on 3.x: skipped, said why)."""
-    return spec.area != "kubecost3" or kubecost3.on_3x(facts)
+    return linegate.runs(facts, spec)
 
 
 def recheck(facts: Facts, findings: Findings) -> None:
@@ -112,7 +115,7 @@ def run_check(facts: Facts, findings: Findings, spec: CheckSpec) -> Check:
         ),
         None,
     )
-    not_here = kubecost3.gate(facts, spec)
+    not_here = linegate.gate(facts, spec)
     if not_here is not None:
         result = skip(not_here)
     elif blocked is not None:
@@ -223,8 +226,9 @@ def finish(facts: Facts, findings: Findings) -> ClusterReport:
         report.role = shape.role(facts, findings.fleet_shape(facts))
     erring = sorted({way for (way, _), outcome in findings.queries.items() if outcome.error})
     report.diagnosis = diagnose(report, facts.id_label, facts.cluster_id, _unclaimed(facts, findings), erring)
-    if kubecost3.on_3x(facts):
-        report.diagnosis = kubecost3.diagnose(report)
+    own = DIAGNOSES.get(linegate.owned_area(facts) or "")
+    if own is not None:  # a line with its own checks diagnoses its own data path
+        report.diagnosis = own(report)
     return report
 
 

@@ -53,15 +53,23 @@ def _guard(status: ClusterStatus, fn: Callable[[], None]) -> None:
         status.errors.append(error.message)
 
 
+def _off_amp(line: str | None) -> bool:
+    """The recorded chart line keeps its data in the bucket, not on AMP (3.x)."""
+    from ampctl.versions import recorded
+
+    found = recorded(line)
+    return found is not None and not found.on_amp
+
+
 def _components(scope: Scope, target: Target, shape: FleetShape | None, line: str | None) -> dict[str, str]:
-    """The components that have a role, and their ServiceAccounts: those of `line` (3.x: one per component that uses
-    the bucket, ampctl.kubecost3.line), else 1.x/2.x's AMP pair."""
+    """The components that have a role, and their ServiceAccounts: those of `line` off AMP (3.x: one per component that
+    uses the bucket, ampctl.lines.v3), else 1.x/2.x's AMP pair."""
     from ampctl.naming import COMPONENTS
+    from ampctl.versions import recorded
 
-    if line == "3.x":
-        from ampctl.kubecost3.line import accounts
-
-        return accounts(shape is not None and shape.primary == target.cluster, scope.release)
+    found = recorded(line)
+    if found is not None and not found.on_amp:
+        return found.service_accounts(shape is not None and shape.primary == target.cluster, scope.release)
     return dict(COMPONENTS)
 
 
@@ -125,7 +133,7 @@ def _cluster(
         if found is not None:
             from ampctl.versions import chart_line
 
-            status.line = chart_line(found.chart_version).value
+            status.line = chart_line(found.chart_version).family
             status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)
 
@@ -135,7 +143,7 @@ def _cluster(
             prefix = f"federated/{target.cluster}/"
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
-            if status.line == "3.x":  # no AMP: the finops-agent's newest write is the cluster's last sample
+            if _off_amp(status.line):  # no AMP: the finops-agent's newest write is the cluster's last sample
                 newest = max((o["LastModified"] for o in listed.get("Contents") or []), default=None)
                 status.last_sample_age = _age(newest) if newest is not None else None
 
@@ -183,7 +191,7 @@ def workspace(aws: AwsSession, scope: Scope) -> Recorded:
     if found is None:
         bucket = scope.bucket or default_bucket(aws.account(), aws.region)
         _, tags, on_bucket = read_bucket(aws, bucket)
-        if on_bucket is not None and on_bucket.chart_line == "3.x":
+        if on_bucket is not None and on_bucket.off_amp:
             progress = recorded(tags)
             return None, on_bucket, progress, f"bucket {bucket}" if progress else None
         return ws_id, None, None, None
@@ -191,7 +199,7 @@ def workspace(aws: AwsSession, scope: Scope) -> Recorded:
     progress = recorded(workspace_tags(found))
     if progress is not None and progress.to_3x and shape is not None:  # the bucket's read only then
         _, _, on_bucket = read_bucket(aws, scope.bucket or shape.bucket or default_bucket(aws.account(), aws.region))
-        shape = on_bucket if on_bucket is not None and on_bucket.chart_line == "3.x" else shape
+        shape = on_bucket if on_bucket is not None and on_bucket.off_amp else shape
     return ws_id, shape, progress, f"workspace {ws_id}" if progress else None
 
 
@@ -232,7 +240,7 @@ def collect(scope: Scope, aws_for: Callable[[str], AwsSession], region: str, par
         if shape is not None and status.mode is not None:
             status.differs = upgrade.differences(shape, status, progress)
         upgrade.judge(status, progress)
-        if status.line != "3.x":  # a 3.x cluster's last sample is its newest write to the bucket, not AMP's
+        if not _off_amp(status.line):  # a 3.x cluster's last sample is its newest write to the bucket, not AMP's
             status.last_sample_age = ages.get(status.cluster, status.last_sample_age)
         if not status.in_fleet:
             status.state = "not in fleet"

@@ -29,10 +29,13 @@ def table(result: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from ampctl.versions import recorded
+
     fleet = result.get("fleet")
     title = f"workspace {result['workspace_id'] or '(not found)'} in {result['region']}"
-    if fleet and fleet.get("chart_line") == "3.x":  # no workspace: the bucket holds the data and the shape
-        title = f"Kubecost 3.x fleet in {result['region']} (no AMP workspace)"
+    line = recorded(fleet.get("chart_line")) if fleet else None
+    if line is not None and not line.on_amp:  # no workspace: the bucket holds the data and the shape
+        title = f"Kubecost {line.family} fleet in {result['region']} (no AMP workspace)"
     if fleet:
         chart = f", chart {fleet['chart_version']}" if fleet["chart_version"] else ""
         bucket = f", bucket {fleet['bucket']}" if fleet["bucket"] else ""

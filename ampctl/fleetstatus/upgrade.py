@@ -35,7 +35,7 @@ def crosses_lines(progress: Progress | None) -> bool:
     if progress is None or not progress.under_way:
         return False
     try:
-        return chart_line(progress.origin) is not chart_line(progress.target)
+        return chart_line(progress.origin).family != chart_line(progress.target).family
     except AmpctlError:
         return False
 

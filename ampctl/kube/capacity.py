@@ -11,10 +11,10 @@ tolerations cannot land there; the TaintToleration filter).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from ampctl.versions import parse_version
+from ampctl.lines.base import Need as Need
+from ampctl.versions import line_of, parse_version
 
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 _SUFFIX = {
@@ -76,29 +76,10 @@ def free(nodes: list[dict[str, Any]], pods: list[dict[str, Any]]) -> dict[str, A
     return left
 
 
-@dataclass(frozen=True)
-class Need:
-    component: str
-    cpu: float  # cores
-    memory: float  # bytes
-
-
 def chart_requests(version: str, primary: bool, federated: bool) -> list[Need]:
-    """The requests of Kubecost's pods with ampctl's values (one replica each), read from the charts' values.yaml
-    (cost-model 200m/55Mi, frontend 10m/55Mi, forecasting 200m/300Mi, 2.9's finops-agent 500m/512Mi, 1.108's
-    diagnostics 10m/20Mi in federated mode); checked against `helm template` of every supported chart by
-    tests/charts/test_requests.py. Prometheus server and the aggregator ask for nothing."""
-    major, minor, _ = parse_version(version)
-    mi = 2.0**20
-    agent_only = major >= 2 and federated and not primary  # 2.x agents run no frontend and no forecasting
-    needs = [Need("cost-analyzer", 0.2 if agent_only else 0.21, (55 if agent_only else 110) * mi)]
-    if major == 1 and federated and minor >= 108:  # assumption: from 1.108 on (absent from 1.103's chart)
-        needs.append(Need("diagnostics", 0.01, 20 * mi))
-    if major >= 2 and not agent_only:
-        needs.append(Need("forecasting", 0.2, 300 * mi))
-    if (major, minor) >= (2, 9):
-        needs.append(Need("finops-agent", 0.5, 512 * mi))
-    return needs
+    """The requests of Kubecost's pods with ampctl's values (one replica each), as the version's line says
+    (ampctl.lines; the cost-analyzer lines' figures and sources in ampctl.lines.costanalyzer)."""
+    return line_of(version).requests(parse_version(version), primary, federated)
 
 
 def shown(amount: Amount) -> str:

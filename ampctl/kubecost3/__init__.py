@@ -1,1 +1,2 @@
-"""Kubecost 3.x (the `kubecost` chart): its chart line, and the fleet shape it records on the shared bucket."""
+"""Kubecost 3.x (the `kubecost` chart): the fleet shape it records on the shared bucket (the line itself:
+ampctl.lines.v3)."""

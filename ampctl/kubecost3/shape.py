@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
 from ampctl.fleetshape import FleetShape, from_tags
-from ampctl.versions import ChartLine, chart_line
+from ampctl.versions import chart_line
 
 if TYPE_CHECKING:
     from ampctl.aws.session import AwsSession
     from ampctl.provision.request import ProvisionRequest
-
-LINE_3X = ChartLine.KUBECOST_3X.value
 
 
 def read(aws: AwsSession, bucket: str) -> tuple[bool, dict[str, str], FleetShape | None]:
@@ -76,7 +74,7 @@ def resolve(
     bucket = bucket or default_bucket(aws.account(), aws.region)
     exists, tags, shape = read(aws, bucket)
     under_way(record.from_tags(tags), f"bucket {bucket}", request)
-    if shape is not None and shape.chart_line == LINE_3X:
+    if shape is not None and shape.off_amp:
         if "chart_version" in request.given and not asked_3x:
             raise mixing(f"bucket {bucket} holds the 3.x fleet {shape.describe()}", f"--kubecost-version "
                          f"{request.chart_version} is on AMP")  # fmt: skip

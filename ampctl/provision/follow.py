@@ -34,7 +34,7 @@ def conflicts(request: ProvisionRequest, shape: FleetShape, cluster: str) -> lis
     if shape.federated and "bucket" in request.given and shape.bucket and request.bucket != shape.bucket:
         found.append(f"--bucket asks for {request.bucket}")
     if "chart_version" in request.given and shape.chart_line:
-        line = chart_line(request.chart_version).value
+        line = chart_line(request.chart_version).family
         if line != shape.chart_line:
             found.append(f"--kubecost-version {request.chart_version} is on chart line {line}")
     if "identity" in request.given and request.identity != shape.identity:

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ampctl.lines.base import Line
 from ampctl.spec import (
     DEFAULT_ALIAS,
     DEFAULT_CHART,
@@ -16,7 +17,7 @@ from ampctl.spec import (
     PRODUCT_KEY_SECRET,
     ClusterSpec,
 )
-from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, ChartLine, chart_line
+from ampctl.versions import DEFAULT_VERSION, IRSA, POD_IDENTITY, chart_line
 
 if TYPE_CHECKING:
     from ampctl.target import Target
@@ -71,7 +72,7 @@ class ProvisionRequest:
         return self.identity == POD_IDENTITY
 
     @property
-    def line(self) -> ChartLine:
+    def line(self) -> Line:
         return chart_line(self.chart_version)
 
     def with_default_bucket(self, account: str, region: str) -> ProvisionRequest:

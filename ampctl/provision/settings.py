@@ -50,7 +50,7 @@ def values_files(paths: tuple[str, ...]) -> tuple[str, ...]:
 def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> ProvisionRequest:
     """Flags win over the fleet file, which wins over the defaults; names and the version are validated first."""
     from ampctl import validate
-    from ampctl.versions import ChartLine, check_identity, check_mode, check_usable
+    from ampctl.versions import check_identity, check_mode, check_usable
 
     chosen = {k: v for k, v in given.items() if v is not None}
     from_file = fleet.given() if fleet is not None else {}
@@ -94,6 +94,6 @@ def build_request(primary: bool, given: dict[str, Any], fleet: Fleet | None) -> 
         validate.kms_key(request.kms_key)
         if not request.federated and mode_known:
             raise AmpctlError("--kms-key applies to the federated ETL bucket only", "add --federated or drop --kms-key")
-    if product_key and (line is not ChartLine.AGGREGATOR_2X or refused):
+    if product_key and (not line.product_key or refused):
         raise AmpctlError("--product-key-file applies to 2.x federated installs only", "drop it or add --federated")
     return request

@@ -43,7 +43,6 @@ class RecordBucketShape(Step[ClusterRun]):
 
 
 def steps_3x(run: ClusterRun) -> list[Step[ClusterRun]]:
-    from ampctl.kubecost3.line import service_accounts
     from ampctl.naming import policy_arn, s3_policy_name
     from ampctl.provision.steps_helm import InstallKubecost, RecoverRelease
     from ampctl.provision.steps_iam import CheckOidcProvider, EnsureClusterRole, EnsureS3Policy
@@ -54,7 +53,8 @@ def steps_3x(run: ClusterRun) -> list[Step[ClusterRun]]:
 
     r = run.request
     release = run.release(r.release, r.namespace)
-    accounts = service_accounts(run.spec())
+    spec = run.spec()
+    accounts = spec.line.service_accounts(spec.primary, spec.release)
     s3_policy = [policy_arn(run.account, s3_policy_name(run.cluster), region=run.region)]
     steps: list[Step[ClusterRun]] = [CheckPodIdentityAgent(run) if r.pod_identity else CheckOidcProvider(run)]
     steps += [EnsureBucket(run) if r.primary else FindBucket(run), EnsureS3Policy(run)]

@@ -49,18 +49,13 @@ class CheckCapacity(Step[ClusterRun]):
         return Change.unchanged(f"warning: {why}; {where}; {note}")
 
 
-# The Kubernetes versions Kubecost tests each line on: Kubecost's README at v3.2.1 gives 1.22 to 1.34 for 2.8 and
-# 2.9 (as recorded in the shared chart facts; the chart packages carry no kubeVersion constraint). Other lines: no
-# published range known to ampctl, so nothing is said.
-TESTED = {(2, 8): ((1, 22), (1, 34)), (2, 9): ((1, 22), (1, 34))}
-
-
 def version_note(kubernetes: str, chart_version: str) -> tuple[bool, str]:
-    """(within the tested range or unknown, what to say) for a cluster's version and the chosen chart's."""
-    from ampctl.versions import parse_version
+    """(within the tested range or unknown, what to say) for a cluster's version and the chosen chart's: the range
+    Kubecost tests the chart's minor on, as its line says (`kubernetes_tested`; none known: nothing is said)."""
+    from ampctl.versions import line_of, parse_version
 
     major, minor, _ = parse_version(chart_version)
-    tested = TESTED.get((major, minor))
+    tested = line_of(chart_version).kubernetes_tested.get((major, minor))
     try:
         found = tuple(int(p) for p in kubernetes.split(".")[:2])
     except ValueError:

@@ -74,7 +74,8 @@ class InstallKubecost(Step[ClusterRun]):
         self.on_amp = r.line.on_amp
         if not self.on_amp:
             self.needs = ()  # 3.x: no workspace
-        self.chart_name = "cost-analyzer" if self.on_amp else "kubecost"
+        self.line = r.line
+        self.chart_name = r.line.chart_name
         self.title = f"helm release {r.namespace}/{r.release} ({self.chart_name} {r.chart_version})"
         self._release = release  # as deployed when the plan was made (None: not installed)
 
@@ -124,10 +125,8 @@ class InstallKubecost(Step[ClusterRun]):
         self.write_files(run)
         _, desired = self._values(run)
         chart = self.chart_name if r.chart_repo else r.chart
-        if not self.on_amp and not r.chart_repo and "chart" not in r.given:
-            from ampctl.kubecost3.line import CHART
-
-            chart = CHART  # the default chart is the line's: 3.x is the `kubecost` chart
+        if self.line.chart is not None and not r.chart_repo and "chart" not in r.given:
+            chart = self.line.chart  # the default chart is the line's: 3.x is the `kubecost` chart
         watch = ReleaseWatch(run.kube, r.namespace)
         try:
             revision = run.helm.install(

@@ -67,9 +67,8 @@ def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, An
 def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:
     """(service account, IAM role name) for each IRSA component of the cluster (on 3.x: each that uses the bucket)."""
     if not spec.line.on_amp:
-        from ampctl.kubecost3.line import service_accounts
-
-        return [(sa, naming.role_name(spec.cluster, component)) for component, sa in service_accounts(spec).items()]
+        accounts = spec.line.service_accounts(spec.primary, spec.release)
+        return [(sa, naming.role_name(spec.cluster, component)) for component, sa in accounts.items()]
     return [(sa, naming.role_name(spec.cluster, component)) for component, sa in naming.COMPONENTS.items()]
 
 

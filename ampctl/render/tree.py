@@ -35,10 +35,8 @@ def render_all(
     if product_key is not None and spec.product_key_secret is None:
         spec = dataclasses.replace(spec, product_key_secret=PRODUCT_KEY_SECRET)
     values = [dataclasses.replace(f, name=f"{i:02d}-{f.name}") for i, f in enumerate(values_files(spec), start=1)]
-    if not spec.line.on_amp and chart == DEFAULT_CHART:
-        from ampctl.kubecost3.line import CHART
-
-        chart = CHART  # 3.x is the `kubecost` chart
+    if spec.line.chart is not None and chart == DEFAULT_CHART:
+        chart = spec.line.chart  # the default chart is the line's: 3.x is the `kubecost` chart
     argv = helm_command(spec, [f.name for f in values], extra_values, set_values, chart, timeout)
     files = list(values)
     if spec.federated:

@@ -6,15 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ampctl import chartkeys, endpoints, validate, yamltext
+from ampctl.lines.base import Line
 from ampctl.render.templating import RenderedFile, dump_values, render
 from ampctl.spec import ClusterSpec
-
-_FEDERATION_ROLE = {
-    ("1.x", "primary"): "runs the Federator that combines every cluster's ETL from the bucket",
-    ("1.x", "agent"): "pushes its ETL to the bucket for the primary's Federator",
-    ("2.x", "primary"): "pushes its ETL to the bucket and runs the Aggregator (a StatefulSet) that reads it all",
-    ("2.x", "agent"): "an agent that only pushes its ETL to the bucket; no Aggregator and no frontend run here",
-}
 
 
 def _role(spec: ClusterSpec) -> str:
@@ -28,12 +22,11 @@ def _yaml(header: list[str], tree: dict[str, Any]) -> str:
 def values_files(spec: ClusterSpec) -> list[RenderedFile]:
     """The values files in the order helm takes them (later files win)."""
     validate.cluster_spec(spec)
-    if not spec.line.on_amp:
-        return _kubecost3(spec)
-    keys = chartkeys.line_keys(spec.chart_version)
-    family = "1.x" if keys.name == "1.x" else "2.x"
+    line = spec.line
+    if not line.on_amp:
+        return _off_amp(spec, line)
     files = [
-        RenderedFile("eks-overlay.yaml", render(f"eks-overlay-{family}.yaml.j2", version=spec.chart_version)),
+        RenderedFile("eks-overlay.yaml", render(line.overlay_template, version=spec.chart_version)),
         RenderedFile(
             "config-values.yaml",
             render(
@@ -47,8 +40,8 @@ def values_files(spec: ClusterSpec) -> list[RenderedFile]:
         ),
     ]
     if spec.federated:
-        files.append(RenderedFile(f"federation-{_role(spec)}.yaml", _federation(spec, keys.name, family)))
-    files.append(RenderedFile("cluster-values.yaml", _cluster(spec, keys.name)))
+        files.append(RenderedFile(f"federation-{_role(spec)}.yaml", _federation(spec, line)))
+    files.append(RenderedFile("cluster-values.yaml", _cluster(spec, line.name)))
     if spec.storage_class:
         files.append(RenderedFile("storage-values.yaml", _storage(spec)))
     return files
@@ -64,15 +57,14 @@ def _storage(spec: ClusterSpec) -> str:
     return _yaml(header, chartkeys.nest(flat))
 
 
-def _federation(spec: ClusterSpec, line: str, family: str) -> str:
-
+def _federation(spec: ClusterSpec, line: Line) -> str:
     tuning: dict[str, Any] = {}
-    if family == "1.x":
-        tuning = yamltext.load(render(f"federation-1.x-{_role(spec)}.yaml.j2")) or {}
+    if line.federation_template:
+        tuning = yamltext.load(render(line.federation_template.format(role=_role(spec)))) or {}
     tree = chartkeys.nest(chartkeys.federation_values(spec), into=tuning)
     header = [
-        f"Federated ETL, chart {line}, {'primary' if spec.primary else 'additional'} cluster:",
-        f"{_FEDERATION_ROLE[family, _role(spec)]}.",
+        f"Federated ETL, chart {line.name}, {'primary' if spec.primary else 'additional'} cluster:",
+        f"{line.federation_roles[_role(spec)]}.",
         "The object-store Secret holds federated-store.yaml; ampctl creates it before installing.",
     ]
     return _yaml(header, tree)
@@ -90,13 +82,13 @@ def _cluster(spec: ClusterSpec, line: str) -> str:
     return _yaml(header, chartkeys.nest(chartkeys.identity_values(spec)))
 
 
-def _kubecost3(spec: ClusterSpec) -> list[RenderedFile]:
-    """3.x: the chart's EKS image overlay, then the cluster's values (no AMP endpoints: the bucket holds the data)."""
-    from ampctl.kubecost3 import line
-
-    overlay = ["Kubecost 3.x images from Amazon ECR Public (the chart's values-eks-cost-monitoring.yaml)."]
+def _off_amp(spec: ClusterSpec, line: Line) -> list[RenderedFile]:
+    """A line off AMP (3.x): the chart's EKS image overlay, then the cluster's values (no AMP endpoints: the bucket
+    holds the data)."""
+    assert line.values is not None
+    overlay = [f"Kubecost {line.name} images from Amazon ECR Public (the chart's values-eks-cost-monitoring.yaml)."]
     header = [
-        f"Cluster {spec.cluster}, chart line 3.x, {line.describe_role(spec)}.",
+        f"Cluster {spec.cluster}, chart line {line.name}, {line.describe_role(spec)}.",
         "The federated-storage Secret holds federated-store.yaml; ampctl creates it and the ServiceAccounts "
         + (
             "(annotated with their IRSA roles) before installing."
@@ -105,6 +97,6 @@ def _kubecost3(spec: ClusterSpec) -> list[RenderedFile]:
         ),
     ]
     return [
-        RenderedFile("eks-overlay.yaml", _yaml(overlay, chartkeys.nest(line.EKS_OVERLAY))),
+        RenderedFile("eks-overlay.yaml", _yaml(overlay, chartkeys.nest(line.eks_overlay))),
         RenderedFile("cluster-values.yaml", _yaml(header, chartkeys.nest(line.values(spec)))),
     ]

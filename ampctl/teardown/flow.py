@@ -73,11 +73,11 @@ def cluster_steps(run: TeardownRun) -> list[Step[TeardownRun]]:
 
 
 def kubecost3_accounts(run: TeardownRun) -> dict[str, str]:
-    """A Kubecost 3.x cluster's components that use the bucket -> their ServiceAccounts (ampctl.kubecost3.line), when
+    """A Kubecost 3.x cluster's components that use the bucket -> their ServiceAccounts (ampctl.lines.v3), when
     the release is on 3.x or a 3.x role is left (a teardown that stopped after the uninstall); else none, and a
     1.x/2.x cluster's plan stays as it was."""
     from ampctl.aws.iam import get_role
-    from ampctl.kubecost3.line import FINOPS_AGENT, accounts
+    from ampctl.lines.v3 import FINOPS_AGENT, accounts
     from ampctl.naming import role_name
     from ampctl.versions import chart_line
 

@@ -60,7 +60,7 @@ def _refuse_unfinished(workspace: dict[str, Any] | None, run: TeardownRun, reque
     """The fleet moved to 3.x: its recorded upgrade to 3.x is done, or (no such record) its bucket holds a 3.x
     shape."""
     from ampctl.fleetshape import from_tags, workspace_tags
-    from ampctl.kubecost3.shape import LINE_3X, read
+    from ampctl.kubecost3.shape import read
     from ampctl.naming import default_bucket
     from ampctl.upgrade.record import DONE
     from ampctl.upgrade.record import from_tags as progress_of
@@ -78,7 +78,7 @@ def _refuse_unfinished(workspace: dict[str, Any] | None, run: TeardownRun, reque
     amp_shape = from_tags(tags)
     bucket = request.bucket or (amp_shape.bucket if amp_shape else None) or default_bucket(run.account, run.region)
     shape = read(run.aws, bucket)[2]
-    if shape is None or shape.chart_line != LINE_3X:
+    if shape is None or not shape.off_amp:
         raise AmpctlError(
             f"the fleet was never moved to Kubecost 3.x: {where} records no upgrade to 3.x, and bucket {bucket} "
             "holds no 3.x fleet shape",
@@ -157,12 +157,12 @@ def refuse_amp_release(run: TeardownRun) -> None:
     """A cluster that still runs the cost-analyzer chart (1.x/2.x) uses AMP: its release says so, or (releases a
     GitOps engine applies have no helm record) its cost-analyzer Deployment, named by the chart's
     "cost-analyzer.fullname" helper (templates/_helpers.tpl, cost-analyzer 2.9.7); the 3.x chart has none."""
-    from ampctl.versions import parse_version
+    from ampctl.versions import line_of
 
     release = run.read_release(run.release, run.namespace)
     if release is not None:
         try:
-            on_amp = parse_version(release.chart_version)[0] < 3
+            on_amp = line_of(release.chart_version).on_amp
         except AmpctlError:
             on_amp = True  # not a version ampctl knows: not judged safe
         if on_amp:

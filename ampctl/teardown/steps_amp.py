@@ -106,11 +106,11 @@ class RetireWorkspace(DeleteWorkspace):
 
 
 def amp_values_file(path: Path) -> bool:
-    """A values file of the 1.x/2.x release: it sets a key the 3.x chart refuses (kubecost3.line.REMOVED_KEYS),
+    """A values file of the 1.x/2.x release: it sets a key the 3.x chart refuses (ampctl.lines.v3.REMOVED_KEYS),
     global.amp and sigV4Proxy among them. A file that is not YAML is not judged (kept)."""
     import yaml
 
-    from ampctl.kubecost3.line import REMOVED_KEYS
+    from ampctl.lines.v3 import REMOVED_KEYS
 
     try:
         tree = yaml.safe_load(path.read_text())

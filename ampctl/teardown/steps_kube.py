@@ -18,13 +18,13 @@ class UninstallKubecost(Step[TeardownRun]):
         self.title = f"helm release {run.namespace}/{run.release}"
 
     def check(self, run: TeardownRun) -> Change:
-        from ampctl.kubecost3.line import SA_AGGREGATOR
+        from ampctl.lines.v3 import SA_AGGREGATOR
         from ampctl.spec import SA_COST_ANALYZER
 
         release = run.read_release(run.release, run.namespace)
         if release is None:
             return Change.unchanged("not installed")
-        # 3.x: ampctl names the aggregator's account there (ampctl.kubecost3.line), on the primary and the agents.
+        # 3.x: ampctl names the aggregator's account there (ampctl.lines.v3), on the primary and the agents.
         if (release.values.get("serviceAccount") or {}).get("name") not in (SA_COST_ANALYZER, SA_AGGREGATOR):
             run.leave(self.title)
             return Change.unchanged("not installed by ampctl (no ampctl ServiceAccount in its values): left alone")

@@ -15,17 +15,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
-from ampctl.versions import ChartLine, chart_line, check_identity, check_mode, check_usable, parse_version
+from ampctl.versions import chart_line, check_identity, check_mode, check_usable, line_of, parse_version
 
 if TYPE_CHECKING:
     from ampctl.spec import ClusterSpec
 
-BRIDGE = (2, 9)  # the 2.x minor every cluster runs before 3.x
-BRIDGE_VERSION = "2.9.7"  # the newest 2.9 checked against the real chart (../shared/charts)
-
 
 def is_bridge(version: str) -> bool:
-    return parse_version(version)[:2] == BRIDGE
+    """The version is of the line every cluster runs before it leaves AMP (2.9)."""
+    return line_of(version).bridge
 
 
 def check_path(current: str, target: str, *, federated: bool, identity: str) -> None:
@@ -41,17 +39,10 @@ def check_path(current: str, target: str, *, federated: bool, identity: str) -> 
             f"roll one cluster back with `helm rollback`, or pass --to {current} or later",
         )
     before, after = chart_line(current), chart_line(target)
-    if before is ChartLine.FEDERATOR_1X and after is not ChartLine.FEDERATOR_1X:
-        raise AmpctlError(
-            f"{current} to {target} moves from the 1.x Federator to the 2.x Aggregator, which re-installs Kubecost",
-            "install 2.x as a new fleet (bootstrap --kubecost-version 2.8.7 with its own --alias and --bucket)",
-        )
-    if after is ChartLine.KUBECOST_3X and before is not ChartLine.KUBECOST_3X and not is_bridge(current):
-        raise AmpctlError(
-            f"{current} cannot go straight to {target}: Kubecost's path to 3.x runs every cluster on 2.9 for two "
-            "days first (its finops-agent writes the current day's data to the bucket)",
-            f"upgrade to {BRIDGE_VERSION} first (`ampctl upgrade --to {BRIDGE_VERSION}`), then to {target} two days on",
-        )
+    for rule in (before.leaving, after.arriving):  # each line's own rules (ampctl.lines): 1.x's, 3.x's bridge rule
+        refused = rule(current, target, before, after)
+        if refused is not None:
+            raise AmpctlError(*refused)
 
 
 @contextmanager
@@ -76,7 +67,8 @@ def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[s
     target = spec.chart_version
     found = []
     if line_change(current, target):
-        found.append(f"chart cost-analyzer {current} -> kubecost {target} (same release)")
+        found.append(f"chart {chart_line(current).chart_name} {current} -> {chart_line(target).chart_name} {target} "
+                     "(same release)")  # fmt: skip
     else:
         found.append(f"chart {current} -> {target}")
     changed = _values_diff(deployed, spec)
@@ -84,10 +76,9 @@ def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[s
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
         found.append(f"values: {shown}")
     if line_change(current, target):
-        from ampctl.kubecost3.line import service_accounts
         from ampctl.naming import COMPONENTS
 
-        accounts = service_accounts(spec)
+        accounts = chart_line(target).service_accounts(spec.primary, spec.release)
         found.append(f"new roles and ServiceAccounts: {', '.join(accounts.values())}")
         found.append(f"2.x ServiceAccounts removed after the install: {', '.join(COMPONENTS.values())}"
                      "; their AMP roles stay until `teardown --retire-amp`")  # fmt: skip
@@ -103,28 +94,17 @@ def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[s
 
 def _volumes(spec: ClusterSpec, current: str) -> list[str]:
     """The claims the move deletes, and those the chart keeps but nothing uses any more."""
-    from ampctl.kubecost3 import line as line3x
-    from ampctl.storage.claims import FINOPS_AGENT, claims, release_claim_name
-
-    target = spec.chart_version
-    before = [release_claim_name(c, spec.release) for c in claims(current, spec.primary, spec.federated)]
-    if _on_amp(target):
-        after = {release_claim_name(c, spec.release) for c in claims(target, spec.primary, spec.federated)}
-    else:
-        after = set(line3x.claims(spec.primary, spec.release))
-    # The 2.9 finops-agent's claim carries `helm.sh/resource-policy: keep` (cost-analyzer 2.9.7,
-    # charts/finops-agent/values.yaml `persistence.annotations`): helm leaves it behind when the chart drops it.
-    kept = release_claim_name(FINOPS_AGENT, spec.release)
-    gone = [name for name in before if name not in after and name != kept]
+    before_line, after_line = line_of(current), line_of(spec.chart_version)
+    before = before_line.claim_names(spec.primary, spec.federated, spec.release)
+    after = set(after_line.claim_names(spec.primary, spec.federated, spec.release))
+    kept = [c.name.replace("kubecost", spec.release) for c in before_line.kept_claims]  # helm leaves them behind
+    gone = [name for name in before if name not in after and name not in kept]
     found = [f"volumes deleted: {', '.join(gone)}"] if gone else []
-    if kept in before and kept not in after and not _on_amp(target):
-        found.append(f"volume {kept} left by the chart (resource-policy keep) and no longer used: "
-                     f"`kubectl delete pvc {kept} -n {spec.namespace}` once the move is done")  # fmt: skip
+    for name in kept:
+        if name in before and name not in after and not after_line.on_amp:
+            found.append(f"volume {name} left by the chart (resource-policy keep) and no longer used: "
+                         f"`kubectl delete pvc {name} -n {spec.namespace}` once the move is done")  # fmt: skip
     return found
-
-
-def _on_amp(version: str) -> bool:
-    return chart_line(version).on_amp
 
 
 def _values_diff(deployed: dict[str, Any], spec: ClusterSpec) -> list[str]:
@@ -144,4 +124,4 @@ def describe(version: str | None) -> str:
         line = chart_line(version)
     except AmpctlError:
         return version
-    return f"{'cost-analyzer' if line.on_amp else 'kubecost'} {version} ({line.value})"
+    return f"{line.chart_name} {version} ({line.family})"

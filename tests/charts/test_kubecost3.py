@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from ampctl import naming
-from ampctl.kubecost3.line import REMOVED_KEYS, service_accounts
+from ampctl.lines.v3 import REMOVED_KEYS, service_accounts
 from ampctl.render.objects import OBJECT_STORE_KEY, irsa_roles
 from ampctl.render.tree import write_all
 from ampctl.render.values import values_files

@@ -237,7 +237,7 @@ def test_values_properties(spec: ClusterSpec) -> None:
     assert get(v, "global.clusterId") == (spec.cluster if bridge else None)
     filter_keys = {"federatedETL.useMultiClusterDB", "federatedETL.federator.useMultiClusterDB"}
     filter_set = {key for key in filter_keys if get(v, key) is not None}
-    sees_fleet = spec.line.value == "1.x" and spec.primary and not spec.federated
+    sees_fleet = spec.line.family == "1.x" and spec.primary and not spec.federated
     if spec.chart_version in ("1.97.0", "1.103.4") or sees_fleet:
         assert filter_set == set(), "no key renders the filter there, or the primary must see the fleet"
     elif spec.chart_version == "1.104.3":
@@ -269,7 +269,7 @@ def test_values_properties(spec: ClusterSpec) -> None:
     else:
         assert get(v, "kubecostModel.federatedStorageConfigSecret") == OBJECT_STORE_SECRET
         assert get(v, "global.federatedStorage") is None
-    if spec.line.value == "2.x":
+    if spec.line.family == "2.x":
         assert get(v, "kubecostProductConfigs.productKey.secretname") == PRODUCT_KEY_SECRET
         assert get(v, "federatedETL.primaryCluster") is None
         assert get(v, "federatedETL.federator") is None
