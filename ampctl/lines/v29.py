@@ -3,6 +3,8 @@ bridge every cluster runs before 3.x (examples/README.md at v2.9.7)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ampctl.lines import costanalyzer as ca
 from ampctl.lines.base import Claim, Line, LineKeys, ModeRefusal, Need, Version
 from ampctl.lines.v2 import FEDERATION_ROLES
@@ -56,6 +58,10 @@ def requests(version: Version, primary: bool, federated: bool) -> list[Need]:
 def filter_key(version: Version) -> str | None:
     return "federatedETL.useMultiClusterDB"
 
+
+# How long each cluster's finops-agent runs on this line before it moves off AMP: "The finops-agent must run for 2
+# days before upgrading to 3.x" (examples/README.md at v2.9.7, step 6); `ampctl upgrade` holds 3.x back until then.
+BRIDGE_TIME = timedelta(days=2)
 
 LINE = Line(
     name="2.9",

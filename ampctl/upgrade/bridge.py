@@ -1,7 +1,8 @@
 """The 2.9 bridge: a cluster goes to 3.x only once its finops-agent has run two days on 2.9.
 
-"The finops-agent must run for 2 days before upgrading to 3.x" (kubecost/kubecost examples/README.md at v2.9.7);
-otherwise "the data of the current day (UTC) prior to the upgrade may not be captured after the upgrade".
+How long: the bridge line's BRIDGE_TIME (ampctl.lines.v29: "The finops-agent must run for 2 days before upgrading to
+3.x", kubecost/kubecost examples/README.md at v2.9.7); otherwise "the data of the current day (UTC) prior to the
+upgrade may not be captured after the upgrade".
 
 How long it has run: from the `metadata.creationTimestamp` of its Deployment `<release>-finopsagent` (set by the
 Kubernetes API server when the object is created; Kubernetes API reference, ObjectMeta) to AWS's clock now (the
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-BRIDGE_TIME = timedelta(days=2)
+from ampctl.lines.v29 import BRIDGE_TIME
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Bridge:
         if self.since is None:
             return f"{self.cluster}: no finops-agent runs (its Deployment is missing)"
         left = BRIDGE_TIME - self.ran(now)
-        return f"{self.cluster}: finops-agent has run {_hours(self.ran(now))} of 48h ({_hours(left)} to go)"
+        need = _hours(BRIDGE_TIME).removesuffix(".0h") + "h"
+        return f"{self.cluster}: finops-agent has run {_hours(self.ran(now))} of {need} ({_hours(left)} to go)"
 
 
 def _hours(span: timedelta) -> str:
