@@ -101,8 +101,10 @@ class RetireWorkspace(DeleteWorkspace):
         if change.action.value == "delete":
             super().apply(run, Change.delete(str(self.workspace_id)))  # DeleteWorkspace deletes the id it is given
             return
-        # UntagResource removes the given keys only (AMP API Reference, UntagResource); keys not there are no error.
-        run.workspace_client("amp").untag_resource(resourceArn=self.arn, tagKeys=self.untag)
+        from ampctl.upgrade.record import Holder
+
+        # Keys not there are no error for UntagResource (AMP API Reference, UntagResource).
+        Holder(run.workspace_client("amp"), arn=self.arn).remove(tuple(self.untag))
 
 
 def amp_values_file(path: Path) -> bool:

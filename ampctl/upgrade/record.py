@@ -130,3 +130,19 @@ class Holder:
             return
         # TagResource adds or overwrites the given tags only (AMP API Reference, TagResource).
         self.client.tag_resource(resourceArn=self.arn, tags=tags)
+
+    def remove(self, keys: tuple[str, ...]) -> None:
+        """Take `keys` off, keeping every other tag."""
+        if self.bucket:
+            from ampctl.aws import s3 as s3api
+
+            with _BUCKET_TAGGING:
+                kept = {k: v for k, v in s3api.tags(self.client, self.bucket).items() if k not in keys}
+                if kept:
+                    tag_set = [{"Key": k, "Value": v} for k, v in sorted(kept.items())]
+                    self.client.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
+                else:
+                    self.client.delete_bucket_tagging(Bucket=self.bucket)
+            return
+        # UntagResource removes only the keys it is given (AMP API Reference, UntagResource).
+        self.client.untag_resource(resourceArn=self.arn, tagKeys=list(keys))
