@@ -58,6 +58,15 @@ def _roll_back(run: ClusterRun) -> None:
         recover(run.helm, r.release, r.namespace, r.timeout)
 
 
+def desired_values(run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
+    """The values files ampctl writes for the run's cluster, and the values helm gets: those files, then the user's
+    -f files and --set, as helm merges them."""
+    from ampctl.render.values import values_files
+
+    files = values_files(run.spec())
+    return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)
+
+
 class InstallKubecost(Step[ClusterRun]):
     needs: tuple[str, ...] | None = ("workspace",)
     # Installed once everything its pods use exists; the recording rules and the fleet-shape tags are not among it.
@@ -80,10 +89,7 @@ class InstallKubecost(Step[ClusterRun]):
         self._release = release  # as deployed when the plan was made (None: not installed)
 
     def _values(self, run: ClusterRun) -> tuple[list[Any], dict[str, Any]]:
-        from ampctl.render.values import values_files
-
-        files = values_files(run.spec())
-        return files, valuesmod.merged([f.content for f in files], run.request.extra_values, run.request.set_values)
+        return desired_values(run)
 
     def check(self, run: ClusterRun) -> Change:
         r = run.request
@@ -101,8 +107,7 @@ class InstallKubecost(Step[ClusterRun]):
             drift.append(f"chart {release.chart_version} -> {r.chart_version}")
         changed = valuesmod.diff_keys(release.values, desired)
         if changed:
-            shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
-            drift.append(f"values: {shown}")
+            drift.append(f"values: {valuesmod.listed(changed, 4)}")
         run.outputs["release"]["revision"] = release.revision
         return Change.update("; ".join(drift)) if drift else Change.unchanged(f"revision {release.revision}")
 

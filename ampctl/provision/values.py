@@ -99,3 +99,8 @@ def diff_keys(current: Any, desired: Any, prefix: str = "") -> list[str]:
             out += diff_keys(current.get(key), desired.get(key), f"{prefix}{key}.")
         return out
     return [] if current == desired else [prefix.rstrip(".")]
+
+
+def listed(keys: list[str], limit: int) -> str:
+    """The first `limit` keys, and how many more."""
+    return ", ".join(keys[:limit]) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")

@@ -14,19 +14,16 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from ampctl.errors import AmpctlError
-from ampctl.upgrade.record import AT_TAG, RUN_TAG, RUNNING, STATE_TAG, Holder, Progress, tag_safe
+from ampctl.upgrade import record
+from ampctl.upgrade.record import AT_FORMAT, AT_TAG, RUN_TAG, RUNNING, STATE_TAG, Holder, Progress, tag_safe
 
 HEARTBEAT = 30.0
 STALE = 120.0
 
 
-def now_text() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _age(stamp: str) -> float:
     try:
-        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        then = datetime.strptime(stamp, AT_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         return float("inf")
     return (datetime.now(timezone.utc) - then) / timedelta(seconds=1)
@@ -67,7 +64,7 @@ class Claim:
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
             try:
-                self.holder.write({AT_TAG: now_text()})
+                self.holder.write({AT_TAG: record.stamp()})
             except Exception:  # noqa: BLE001, S112 - a missed heartbeat is retried on the next tick
                 continue
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ampctl import output
 from ampctl.errors import AmpctlError
-from ampctl.upgrade.claim import Claim, now_text
+from ampctl.upgrade.claim import Claim
 from ampctl.upgrade.record import DONE, RUNNING, STOPPED, Progress, from_tags
 from ampctl.upgrade.show import document, show_plan
 
@@ -97,7 +97,7 @@ def run(order: UpgradeOrder) -> None:
     if not confirm(len(todo), order.yes):
         raise AmpctlError("cancelled: nothing was changed", "re-run and confirm, or pass --yes")
     origin = resumed.origin if resumed is not None and resumed.target == target else str(state.shape.chart_version)
-    progress = Progress(target, origin, RUNNING, resumed.wave if resumed else "", "", now_text())
+    progress = Progress(target, origin, RUNNING, resumed.wave if resumed else "").now(RUNNING)
     claim.take(progress)
     waves_json: list[dict[str, Any]] = []
     try:
@@ -153,10 +153,9 @@ def _waves(
     from ampctl.upgrade.gate import gate, install
 
     by_name = {p.name: p for p in plans}
-    passed = int(progress.wave.split("/")[0]) if progress.wave.split("/")[0].isdigit() else 0
     for wave in waves:
         members = [by_name[n] for n in wave.clusters]
-        if wave.number <= passed and all(p.done for p in members):
+        if wave.number <= progress.passed and all(p.done for p in members):
             output.info(f"{wave.describe(len(waves))}: passed doctor before")
             continue
         output.info(f"{wave.describe(len(waves))}: starting")
@@ -171,22 +170,28 @@ def _waves(
                 gate(members, state, chosen, *gate_wait)
             item["passed"] = True
         except AmpctlError as exc:
-            note = f"wave {wave.number}/{len(waves)}: {exc.message}"
-            state.holder.write(
-                Progress(progress.target, progress.origin, STOPPED, progress.wave, note, now_text()).tags()
-            )
+            _record_stop(state, progress.now(STOPPED, note=f"wave {wave.number}/{len(waves)}: {exc.message}"))
             raise AmpctlError(
                 f"upgrade stopped at {wave.describe(len(waves))}: {exc.message}",
                 f"{exc.hint + '; then ' if exc.hint else ''}re-run `ampctl upgrade --to {progress.target}` to resume "
                 "(the clusters of later waves are untouched)",
             ) from exc
-        progress = Progress(progress.target, progress.origin, RUNNING, f"{wave.number}/{len(waves)}", "", now_text())
+        progress = progress.now(RUNNING, wave=f"{wave.number}/{len(waves)}")
         state.holder.write(progress.tags())
     if order.selection.only:  # a part of the fleet: the rest is still to come
         output.show(f"[green]✓[/green] {', '.join(p.name for p in plans)} on {progress.target}; the upgrade goes on "
                     "for the fleet's other clusters")  # fmt: skip
         return progress
-    progress = Progress(progress.target, progress.origin, DONE, progress.wave, "", now_text())
+    progress = progress.now(DONE)
     state.holder.write(progress.tags())
     output.show(f"[green]✓[/green] upgrade to {progress.target} done: {len(plans)} cluster(s) pass doctor")
     return progress
+
+
+def _record_stop(state: FleetState, stopped: Progress) -> None:
+    """Record why the upgrade stopped. Should AWS refuse even that (its retries spent), the stop itself is what the
+    user must see: the record stays `running`, and the next run takes it over (ampctl.upgrade.claim)."""
+    try:
+        state.holder.write(stopped.tags())
+    except Exception as exc:  # noqa: BLE001 - reported, and the stop raised by the caller
+        output.warn(f"could not record the stop on {state.holder.describe()}: {exc}")

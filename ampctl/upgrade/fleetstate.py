@@ -31,12 +31,13 @@ def read(aws: AwsSession, request: ProvisionRequest) -> FleetState:
     from ampctl.provision.follow import find_workspace
     from ampctl.upgrade import record
 
-    workspace = None
+    workspace, lookup = None, None
     try:
         workspace = find_workspace(aws, request)
-    except AmpctlError:
+    except AmpctlError as exc:
         if request.workspace_id or request.workspace_role_arn:
             raise  # asked for by name: its absence is the answer
+        lookup = exc  # a 3.x fleet needs no AMP (nor the right to look for it): its bucket decides
     tags = workspace_tags(workspace) if workspace is not None else {}
     on_amp = from_tags(tags)
     moved = record.moved_to_3x(tags)
@@ -49,6 +50,8 @@ def read(aws: AwsSession, request: ProvisionRequest) -> FleetState:
     bucket = bucket or default_bucket(aws.account(), aws.region)
     _, bucket_tags, found = shape3x.read(aws, bucket)
     if found is None:
+        if lookup is not None:
+            raise lookup  # no 3.x fleet on the bucket: why the workspace could not be read is the answer
         where = f"workspace alias {request.alias}" if workspace is None else f"workspace {workspace['workspaceId']}"
         raise AmpctlError(
             f"no fleet is recorded on {where} or on bucket {bucket}: ampctl upgrades a fleet it set up",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ampctl.errors import AmpctlError
 from ampctl.versions import chart_line, check_identity, check_mode, check_usable, line_of, parse_version
@@ -60,9 +60,10 @@ def line_change(current: str, target: str) -> bool:
     return chart_line(current).on_amp and not chart_line(target).on_amp
 
 
-def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[str]:
-    """What moving this cluster (its spec at the target) from `current` (its release's values `deployed`) changes:
-    chart, values, accounts and roles, associations, volumes, history."""
+def changes(spec: ClusterSpec, current: str, changed_keys: list[str]) -> list[str]:
+    """What moving this cluster (its spec at the target) from `current` changes: chart, values (`changed_keys`, the
+    keys of its deployed values the install changes), accounts and roles, associations, volumes, history."""
+    from ampctl.provision.values import listed
 
     target = spec.chart_version
     found = []
@@ -71,10 +72,10 @@ def changes(spec: ClusterSpec, current: str, deployed: dict[str, Any]) -> list[s
                      "(same release)")  # fmt: skip
     else:
         found.append(f"chart {current} -> {target}")
-    changed = _values_diff(deployed, spec)
-    if changed:
-        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        found.append(f"values: {shown}")
+    # The chart's sections and their keys (the top two levels): the detail is in the release's own diff.
+    sections = sorted({".".join(key.split(".")[:2]) for key in changed_keys})
+    if sections:
+        found.append(f"values: {listed(sections, 5)}")
     if line_change(current, target):
         from ampctl.naming import COMPONENTS
 
@@ -105,16 +106,6 @@ def _volumes(spec: ClusterSpec, current: str) -> list[str]:
             found.append(f"volume {name} left by the chart (resource-policy keep) and no longer used: "
                          f"`kubectl delete pvc {name} -n {spec.namespace}` once the move is done")  # fmt: skip
     return found
-
-
-def _values_diff(deployed: dict[str, Any], spec: ClusterSpec) -> list[str]:
-    """The values keys the install sets, changes or drops (the top two levels: the chart's sections and keys)."""
-    from ampctl.provision import values as valuesmod
-    from ampctl.render.values import values_files
-
-    wanted = valuesmod.merged([f.content for f in values_files(spec)], (), ())
-    keys = {".".join(key.split(".")[:2]) for key in valuesmod.diff_keys(deployed, wanted)}
-    return sorted(keys)
 
 
 def describe(version: str | None) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ampctl.errors import AmpctlError
 from ampctl.upgrade import paths
 from ampctl.upgrade.bridge import Bridge
+from ampctl.versions import chart_line
 
 if TYPE_CHECKING:
     from ampctl.aws.session import Sessions
@@ -55,7 +56,7 @@ def request_for(base: ProvisionRequest, state: FleetState, cluster: str, target:
     """One cluster's turn: the fleet's shape, the target version, and leave to mix versions meanwhile."""
     shape = state.shape
     return dataclasses.replace(
-        base, primary=cluster == shape.primary, federated=shape.federated or not paths.chart_line(target).on_amp,
+        base, primary=cluster == shape.primary, federated=shape.federated or not chart_line(target).on_amp,
         bucket=shape.bucket if shape.federated else None, chart_version=target, namespace=shape.namespace,
         release=shape.release, identity=shape.identity, upgrading=True, recording_rules=cluster == shape.primary,
         given=base.given | {"chart_version", "namespace", "release", "identity"},
@@ -73,7 +74,7 @@ def read_cluster(plan: ClusterPlan, sessions: Sessions) -> ClusterRun:
     release = run.release(r.release, r.namespace)
     plan.current = release.chart_version if release is not None else None
     plan.deployed = dict(release.values or {}) if release is not None else {}
-    if plan.current is not None and not r.line.on_amp and paths.chart_line(plan.current).on_amp:
+    if plan.current is not None and not r.line.on_amp and chart_line(plan.current).on_amp:
         plan.bridge = Bridge(plan.name, since(run.kube, r.namespace, r.release))
     return run
 
@@ -88,7 +89,11 @@ def judge(plan: ClusterPlan, run: ClusterRun, federated: bool) -> None:
         )
     paths.check_path(plan.current, r.chart_version, federated=federated, identity=r.identity)
     if not plan.done:
-        plan.changes = paths.changes(run.spec(), plan.current, plan.deployed)
+        from ampctl.provision import values as valuesmod
+        from ampctl.provision.steps_helm import desired_values
+
+        _, desired = desired_values(run)  # what the install will give helm, -f and --set included
+        plan.changes = paths.changes(run.spec(), plan.current, valuesmod.diff_keys(plan.deployed, desired))
 
 
 def read_all(plans: list[ClusterPlan], sessions: Sessions, federated: bool) -> list[str]:

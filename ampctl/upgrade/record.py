@@ -14,6 +14,7 @@ TagValue pattern; S3 User Guide, "Categorizing your storage using tags": the sam
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,16 @@ _UNSAFE = re.compile(r"[^\w .:/=+\-@]")
 TAG_VALUE_MAX = 256
 
 
+AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # UTC
+
+
+def stamp() -> str:
+    """Now, as `ampctl/upgrade-at` holds it."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime(AT_FORMAT)
+
+
 def tag_safe(text: str) -> str:
     """`text` as a tag value: other characters become spaces, cut to 256 characters."""
     cleaned = re.sub(r" {2,}", " ", _UNSAFE.sub(" ", text)).strip()
@@ -47,6 +58,16 @@ class Progress:
     wave: str = ""  # the last wave that passed doctor, "2/4"
     note: str = ""  # why it stopped
     at: str = ""  # when the record last changed (UTC, ISO 8601)
+
+    @property
+    def passed(self) -> int:
+        """How many waves have passed doctor (0 before the first)."""
+        done = self.wave.split("/", 1)[0]
+        return int(done) if done.isdigit() else 0
+
+    def now(self, state: str, *, wave: str | None = None, note: str = "") -> Progress:
+        """This record moved to `state` (and past `wave`), stamped now."""
+        return dataclasses.replace(self, state=state, wave=self.wave if wave is None else wave, note=note, at=stamp())
 
     @property
     def under_way(self) -> bool:

@@ -106,7 +106,7 @@ def spec(version: str, primary: bool, identity: str = "irsa") -> ClusterSpec:
 
 
 def test_what_the_move_to_3x_changes_on_a_primary() -> None:
-    found = changes(spec("3.2.1", True, "pod-identity"), "2.9.7", {})
+    found = changes(spec("3.2.1", True, "pod-identity"), "2.9.7", [])
     text = "\n".join(found)
     assert found[0] == "chart cost-analyzer 2.9.7 -> kubecost 3.2.1 (same release)"
     assert (
@@ -120,13 +120,15 @@ def test_what_the_move_to_3x_changes_on_a_primary() -> None:
 
 
 def test_what_the_bridge_and_a_2x_step_change() -> None:
-    agent = "\n".join(changes(spec("3.2.1", False), "2.9.7", {}))
+    agent = "\n".join(changes(spec("3.2.1", False), "2.9.7", []))
     assert "kubecost-aggregator" not in agent and "history re-ingested" not in agent
-    from ampctl.provision.values import merged
+    from ampctl.provision.values import diff_keys, merged
     from ampctl.render.values import values_files
 
-    deployed = merged([f.content for f in values_files(spec("2.8.7", False))], (), ())
-    bridge = changes(spec("2.9.7", False), "2.8.7", deployed)
+    def values(version: str) -> dict[str, object]:
+        return merged([f.content for f in values_files(spec(version, False))], (), ())
+
+    bridge = changes(spec("2.9.7", False), "2.8.7", diff_keys(values("2.8.7"), values("2.9.7")))
     assert bridge[0] == "chart 2.8.7 -> 2.9.7" and not any("volumes deleted" in c for c in bridge)
     (values,) = [c for c in bridge if c.startswith("values: ")]
     assert "kubecostModel.federatedStorageConfigSecret" in values and "global.clusterId" in values, values
