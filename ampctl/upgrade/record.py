@@ -162,7 +162,7 @@ class Holder:
                 if kept:
                     tag_set = [{"Key": k, "Value": v} for k, v in sorted(kept.items())]
                     self.client.put_bucket_tagging(Bucket=self.bucket, Tagging={"TagSet": tag_set})
-                else:
+                else:  # none left: DeleteBucketTagging "deletes the tags from the bucket" (S3 API Reference)
                     self.client.delete_bucket_tagging(Bucket=self.bucket)
             return
         # UntagResource removes only the keys it is given (AMP API Reference, UntagResource).
