@@ -139,23 +139,20 @@ def release_name(s: str) -> str:
 
 def secret_name(s: str) -> str:
     """A Kubernetes Secret name: an RFC 1123 subdomain."""
-    s = _string("Secret name", s)
-    if not (len(s) <= 253 and _DNS_SUBDOMAIN.match(s)):
-        raise _fail(
-            "Secret name",
-            s,
-            "must be an RFC 1123 subdomain",
-            "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
-        )
-    return s
+    return _subdomain("Secret name", s)
 
 
 def storage_class(s: str) -> str:
     """A StorageClass name: an RFC 1123 subdomain."""
-    s = _string("StorageClass name", s)
+    return _subdomain("StorageClass name", s)
+
+
+def _subdomain(what: str, s: str) -> str:
+    """A Kubernetes object name that must be an RFC 1123 subdomain (at most 253 characters)."""
+    s = _string(what, s)
     if not (len(s) <= 253 and _DNS_SUBDOMAIN.match(s)):
         raise _fail(
-            "StorageClass name",
+            what,
             s,
             "must be an RFC 1123 subdomain",
             "use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
