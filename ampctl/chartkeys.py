@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ampctl.lines import base
 from ampctl.lines.base import CLUSTER as CLUSTER
 from ampctl.lines.base import LineKeys
 from ampctl.lines.costanalyzer import CLUSTER_NAME as CLUSTER_NAME
@@ -20,7 +21,7 @@ from ampctl.versions import LINES, line_of, parse_version
 SIGV4_PROXY_IMAGE_KEY = "sigV4Proxy.image"
 SIGV4_PROXY_POD_IDENTITY_IMAGE = "public.ecr.aws/aws-observability/aws-sigv4-proxy:1.11.1"
 PROXY_POD_IDENTITY_FROM = (1, 9)
-Role = str  # "primary" | "agent"
+Role = base.Role
 
 # A workspace in another account: the role the sigv4 proxy assumes (it adds --role-arn) and the one Prometheus's
 # remote write assumes (the chart copies global.amp.sigv4 into remote_write[].sigv4). Every supported line has both.
@@ -36,12 +37,18 @@ def line_keys(version: str) -> LineKeys:
 def object_store_secret(values: dict[str, Any]) -> str | None:
     """The object-store Secret an installed release's values name, on any line (None: quick-start)."""
     for key in dict.fromkeys(line.keys.object_store_key for line in reversed(LINES)):
-        node: Any = values
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
+        node = at(values, key)
         if node:
             return str(node)
     return None
+
+
+def at(tree: Any, dotted: str) -> Any:
+    """The value at a dotted key of nested values (`global.amp.enabled`), or None where any part is missing."""
+    node: Any = tree
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def cluster_filter_key(version: str) -> str | None:

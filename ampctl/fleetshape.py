@@ -32,6 +32,18 @@ RELEASES_TAG = "ampctl/releases"
 GITOPS = "gitops"
 FEDERATED, QUICK_START = "federated", "quick-start"
 OVERRIDE_FLAG = "--override-fleet-shape"
+# Every tag of the record but ampctl/fleet (ampctl.naming.FLEET_TAG, which ampctl also puts on what it makes).
+TAGS = (
+    MODE_TAG,
+    BUCKET_TAG,
+    LINE_TAG,
+    VERSION_TAG,
+    NAMESPACE_TAG,
+    RELEASE_TAG,
+    PRIMARY_TAG,
+    IDENTITY_TAG,
+    RELEASES_TAG,
+)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,14 @@ def line_of(version: str) -> Line:
     return _RELEASED[max(below)][0] if below else LINES[0]
 
 
+def line_or_none(version: str | None) -> Line | None:
+    """The line of an installed release's chart version (`line_of`), or None when it is no chart version at all."""
+    try:
+        return line_of(str(version))
+    except AmpctlError:
+        return None
+
+
 def recorded(family: str | None) -> Line | None:
     """The line of a fleet's recorded chart line (`Line.family`, e.g. on its tags), or None for none ampctl knows."""
     return next((line for line in LINES if line.family == family), None)
@@ -96,13 +104,18 @@ def chart_line(version: str) -> Line:
     return _RELEASED[parsed[0], parsed[1]][0]
 
 
+def newest_usable(version: Version) -> Version:
+    """The newest released version of the same major that ampctl does not refuse: where an upgrade goes."""
+    return max(v for v in RELEASED if v[0] == version[0] and v not in REFUSED)
+
+
 def check_usable(version: str) -> Line:
     """The chart line of a version ampctl installs: released, supported, and not refused for a broken chart."""
     line = chart_line(version)
     parsed = parse_version(version)
     if parsed in REFUSED:
         working = next(show(v) for v in RELEASED if v > parsed and v not in REFUSED)
-        newest = max(v for v in RELEASED if v[0] == parsed[0])
+        newest = newest_usable(parsed)
         raise AmpctlError(
             f"Kubecost {version} cannot run {'on AMP' if line.on_amp else 'with ampctl'}: {REFUSED[parsed]}",
             f"pass {FLAG} {working} or later (for example {show(newest)})",

@@ -83,7 +83,8 @@ def managed_roles(iam: Any) -> dict[str, list[dict[str, str]]]:
         for role in page["Roles"]
         if role["RoleName"].startswith("kubecost-")
     ]
-    # ListRoles answers without tags: every role's tags are asked at once.
+    # ListRoles does not return a role's tags ("To view all of the information for a role, see GetRole", IAM API
+    # Reference, ListRoles: Tags is not among the listed attributes): every role's tags are asked at once.
     found = together([partial(role_tags, iam, name) for name in names])
     return {name: tags for name, tags in zip(names, found, strict=True) if is_managed(tags)}
 

@@ -206,3 +206,17 @@ def delete_bucket(
         sleep(delay)
         waited += delay
         delay = min(delay * 2, 8.0)
+
+
+def newest(s3: Any, bucket: str, prefix: str, pages: int = 20) -> tuple[Any, int]:
+    """(the newest LastModified under `prefix`, how many objects were looked at): up to `pages` pages, since
+    ListObjectsV2 returns 1,000 keys a page in key order, not by time (S3 API Reference, ListObjectsV2)."""
+    stamps: list[Any] = []
+    more: dict[str, str] = {}
+    for _ in range(pages):
+        page = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, **more)
+        stamps += [o["LastModified"] for o in page.get("Contents") or []]
+        if not page.get("IsTruncated"):
+            break
+        more = {"ContinuationToken": page["NextContinuationToken"]}
+    return max(stamps, default=None), len(stamps)

@@ -65,7 +65,7 @@ def _problems(facts: Facts, version: str) -> list[str]:
 def contract(facts: Facts, findings: Findings) -> Result:
     from ampctl.chartkeys import line_keys
     from ampctl.errors import AmpctlError
-    from ampctl.versions import FLAG, REFUSED, RELEASED, check_mode, parse_version, show
+    from ampctl.versions import FLAG, REFUSED, check_mode, newest_usable, parse_version, show
 
     version = _version(facts)
     try:
@@ -73,7 +73,7 @@ def contract(facts: Facts, findings: Findings) -> Result:
     except AmpctlError as exc:
         parsed = parse_version(version)
         if parsed in REFUSED:  # installed before ampctl refused it: the upgrade is the fix, on the same major line
-            newest = max(v for v in RELEASED if v[0] == parsed[0] and v not in REFUSED)
+            newest = newest_usable(parsed)
             return fail(exc.message, f"upgrade: {facts.repair(FLAG, show(newest))}")
         return fail(exc.message, exc.hint or "install a supported version and mode")
     problems = _problems(facts, version)

@@ -46,9 +46,9 @@ def _leaves(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _at(tree: Any, path: str) -> Any:
-    for part in path.split("."):
-        tree = tree.get(part) if isinstance(tree, dict) else None
-    return tree
+    from ampctl.chartkeys import at
+
+    return at(tree, path)
 
 
 def rendered_values(facts: Facts, findings: Findings) -> dict[str, Any] | None:

@@ -68,18 +68,11 @@ def workloads(facts: Facts, findings: Findings) -> Result:
 
 
 def _newest(facts: Facts, bucket: str, prefix: str) -> tuple[datetime | None, int]:
-    def read() -> tuple[datetime | None, int]:
-        s3, stamps = facts.client("s3"), []
-        more: dict[str, str] = {}
-        for _ in range(LIST_PAGES):  # ListObjectsV2: 1,000 keys a page, in key order (not by time)
-            page = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, **more)
-            stamps += [o["LastModified"] for o in page.get("Contents") or []]
-            if not page.get("IsTruncated"):
-                break
-            more = {"ContinuationToken": page["NextContinuationToken"]}
-        return max(stamps, default=None), len(stamps)
+    from ampctl.aws.s3 import newest
 
-    found: tuple[datetime | None, int] = facts.once(f"objects:{bucket}:{prefix}", read)
+    found: tuple[datetime | None, int] = facts.once(
+        f"objects:{bucket}:{prefix}", lambda: newest(facts.client("s3"), bucket, prefix, LIST_PAGES)
+    )
     return found
 
 

@@ -131,9 +131,10 @@ def _cluster(
         deployment = clients.kube.read("deployment", scope.namespace, cost_analyzer_name(scope.release), group="apps")
         status.owner = owner((deployment or {}).get("metadata") or {}, scope.release)
         if found is not None:
-            from ampctl.versions import chart_line
+            from ampctl.versions import line_or_none
 
-            status.line = chart_line(found.chart_version).family
+            line = line_or_none(found.chart_version)  # a version ampctl does not list: its nearest line's
+            status.line = line.family if line is not None else None
             status.federated = object_store_secret(found.values) is not None
             status.mode = mode_of(status.federated)
 
@@ -141,11 +142,14 @@ def _cluster(
         if status.federated:
             bucket = scope.bucket or default_bucket(aws.account(), target.region)
             prefix = f"federated/{target.cluster}/"
+            if _off_amp(status.line):  # no AMP: the finops-agent's newest write is the cluster's last sample
+                from ampctl.aws.s3 import newest
+
+                stamp, status.etl_objects = newest(aws.client("s3"), bucket, prefix)
+                status.last_sample_age = _age(stamp) if stamp is not None else None
+                return
             listed = aws.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1000)
             status.etl_objects = int(listed.get("KeyCount", 0))
-            if _off_amp(status.line):  # no AMP: the finops-agent's newest write is the cluster's last sample
-                newest = max((o["LastModified"] for o in listed.get("Contents") or []), default=None)
-                status.last_sample_age = _age(newest) if newest is not None else None
 
     def release_then_etl() -> None:  # the release says whether the cluster is federated
         _guard(status, release)
@@ -198,8 +202,14 @@ def workspace(aws: AwsSession, scope: Scope) -> Recorded:
     shape = read(aws, found, bucket=scope.bucket, fleet=None)
     progress = recorded(workspace_tags(found))
     if progress is not None and progress.to_3x and shape is not None:  # the bucket's read only then
-        _, _, on_bucket = read_bucket(aws, scope.bucket or shape.bucket or default_bucket(aws.account(), aws.region))
-        shape = on_bucket if on_bucket is not None and on_bucket.off_amp else shape
+        bucket = scope.bucket or shape.bucket or default_bucket(aws.account(), aws.region)
+        _, tags, on_bucket = read_bucket(aws, bucket)
+        if on_bucket is not None and on_bucket.off_amp:
+            shape = on_bucket
+            # Once the move is done, a later upgrade of the 3.x fleet is recorded on its bucket (upgrade.fleetstate).
+            later = recorded(tags) if not progress.under_way else None
+            if later is not None:
+                return ws_id, shape, later, f"bucket {bucket}"
     return ws_id, shape, progress, f"workspace {ws_id}" if progress else None
 
 

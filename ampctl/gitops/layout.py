@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ampctl.errors import AmpctlError
+from ampctl.lines.costanalyzer import CHART_NAME as COST_ANALYZER_CHART
 from ampctl.spec import ClusterSpec
 
 ENGINES = ("argocd", "flux")
@@ -13,7 +14,7 @@ ENGINES = ("argocd", "flux")
 VALUES_ONLY_ISSUER = "https://oidc.eks.{region}.amazonaws.com/id/VALUES0NLY"
 FLEET_LABEL = "ampctl/fleet"  # on Argo CD cluster Secrets: the ApplicationSet's cluster generator selects on it
 # The chart name of every supported line (1.x, 2.x, 2.9): cost-analyzer. Kubecost 3 renames it `kubecost`.
-CHART_NAME = "cost-analyzer"
+CHART_NAME = COST_ANALYZER_CHART
 
 
 @dataclass(frozen=True)

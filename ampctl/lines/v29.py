@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ampctl.lines import costanalyzer as ca
 from ampctl.lines.base import Claim, Line, LineKeys, ModeRefusal, Need, Version
-from ampctl.lines.v2 import FEDERATION_ROLES
+from ampctl.lines.v2 import FEDERATION_ROLES, filter_key
 
 KEYS = LineKeys(
     name="2.9",
@@ -55,10 +55,6 @@ def requests(version: Version, primary: bool, federated: bool) -> list[Need]:
     return [*ca.requests_2x(version, primary, federated), Need("finops-agent", 0.5, 512 * ca.MI)]
 
 
-def filter_key(version: Version) -> str | None:
-    return "federatedETL.useMultiClusterDB"
-
-
 # How long each cluster's finops-agent runs on this line before it moves off AMP: "The finops-agent must run for 2
 # days before upgrading to 3.x" (examples/README.md at v2.9.7, step 6); `ampctl upgrade` holds 3.x back until then.
 BRIDGE_TIME = timedelta(days=2)
@@ -79,7 +75,7 @@ LINE = Line(
     # charts/finops-agent/values.yaml `persistence.annotations`): helm leaves it behind when the chart drops it.
     kept_claims=(ca.FINOPS_AGENT,),
     requests=requests,
-    cluster_filter_key=filter_key,
+    cluster_filter_key=filter_key,  # as 2.x
     kubernetes_tested={(2, 9): ((1, 22), (1, 34))},  # Kubecost's README at v3.2.1, as for 2.8 (ampctl.lines.v2)
     overlay_template="eks-overlay-2.x.yaml.j2",
     federation_roles=FEDERATION_ROLES,

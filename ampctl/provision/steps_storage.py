@@ -45,10 +45,9 @@ class StorageReads:
 
 
 def _lookup(values: dict[str, Any], dotted: str) -> Any:
-    node: Any = values
-    for part in dotted.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
+    from ampctl.chartkeys import at
+
+    return at(values, dotted)
 
 
 def _fix(run: ClusterRun, auto_mode: bool) -> str:

@@ -12,6 +12,7 @@ from ampctl.plan import executor
 from ampctl.plan.confirm import confirm
 from ampctl.plan.step import Step
 from ampctl.selection import Chosen
+from ampctl.spec import DEFAULT_VALUES_DIR
 from ampctl.teardown.run import TeardownRun
 
 SHARED = "workspace and bucket"
@@ -31,7 +32,7 @@ class Request:
     helm: str | None
     workspace_role_arn: str | None = None
     retire_amp: bool = False  # only the AMP side of a fleet moved to 3.x (ampctl.teardown.retire)
-    values_dir: str = ".ampctl"
+    values_dir: str = DEFAULT_VALUES_DIR
 
 
 def check_request(request: Request) -> None:
@@ -79,10 +80,11 @@ def kubecost3_accounts(run: TeardownRun) -> dict[str, str]:
     from ampctl.aws.iam import get_role
     from ampctl.lines.v3 import FINOPS_AGENT, accounts
     from ampctl.naming import role_name
-    from ampctl.versions import chart_line
+    from ampctl.versions import line_or_none
 
     release = run.read_release(run.release, run.namespace)
-    on_3x = release is not None and not chart_line(release.chart_version).on_amp
+    line = line_or_none(release.chart_version) if release is not None else None
+    on_3x = line is not None and not line.on_amp  # a version ampctl does not list: judged by its nearest line
     if on_3x or get_role(run.client("iam"), role_name(run.cluster, FINOPS_AGENT)) is not None:
         return accounts(True, run.release)  # the aggregator's too: absent on an agent, planned as absent
     return {}

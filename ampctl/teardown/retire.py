@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ampctl.errors import AmpctlError
+from ampctl.naming import COMPONENTS
 from ampctl.plan.step import Step
 from ampctl.teardown.run import TeardownRun
 
 if TYPE_CHECKING:
     from ampctl.selection import Chosen
 
-AMP_COMPONENTS = ("cost-analyzer", "prometheus-server")
+AMP_COMPONENTS = tuple(COMPONENTS)  # the 2.x roles' components (ampctl.naming)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def _workspace(run: TeardownRun, request: Where) -> dict[str, Any] | None:
     found = amp.describe(client, request.workspace_id) if request.workspace_id else None
     if found is None and not request.workspace_id:
         found = amp.one_by_alias(client, request.alias, run.aws.region)
+    # A workspace DELETING is on its way out (WorkspaceStatusCode, botocore amp model): as good as gone.
     return found if found is not None and amp.status_of(found) != "DELETING" else None
 
 
@@ -78,11 +80,13 @@ def _refuse_unfinished(workspace: dict[str, Any] | None, run: TeardownRun, reque
     amp_shape = from_tags(tags)
     bucket = request.bucket or (amp_shape.bucket if amp_shape else None) or default_bucket(run.account, run.region)
     shape = read(run.aws, bucket)[2]
+    if workspace is None and not request.bucket and (shape is None or not shape.off_amp):
+        return  # no workspace left and no bucket named (a re-run after the retire): each cluster's release judges
     if shape is None or not shape.off_amp:
         raise AmpctlError(
             f"the fleet was never moved to Kubecost 3.x: {where} records no upgrade to 3.x, and bucket {bucket} "
             "holds no 3.x fleet shape",
-            "move it first (`ampctl upgrade --kubecost-version 3.x`); to remove the whole fleet: "
+            "move it first (`ampctl upgrade --to 2.9.7`, then `--to 3.2.1`); to remove the whole fleet: "
             "`ampctl teardown --delete-workspace`",
         )
 
@@ -156,16 +160,14 @@ HINT = "move them to 3.x (`ampctl upgrade`), or tear them down (`ampctl teardown
 def refuse_amp_release(run: TeardownRun) -> None:
     """A cluster that still runs the cost-analyzer chart (1.x/2.x) uses AMP: its release says so, or (releases a
     GitOps engine applies have no helm record) its cost-analyzer Deployment, named by the chart's
-    "cost-analyzer.fullname" helper (templates/_helpers.tpl, cost-analyzer 2.9.7); the 3.x chart has none."""
-    from ampctl.versions import line_of
+    "cost-analyzer.fullname" helper (templates/_helpers.tpl, cost-analyzer 2.9.7); the 3.x chart has none (helm
+    template of kubecost 3.2.1 renders no `<release>-cost-analyzer` Deployment: tests/charts/test_kubecost3.py)."""
+    from ampctl.versions import line_or_none
 
     release = run.read_release(run.release, run.namespace)
     if release is not None:
-        try:
-            on_amp = line_of(release.chart_version).on_amp
-        except AmpctlError:
-            on_amp = True  # not a version ampctl knows: not judged safe
-        if on_amp:
+        line = line_or_none(release.chart_version)
+        if line is None or line.on_amp:  # no chart version at all: not judged safe
             raise AmpctlError(
                 f"{run.cluster} still runs Kubecost {release.chart_version or '(unknown version)'} on AMP "
                 f"(release {run.namespace}/{run.release}): AMP cannot be retired yet",

@@ -14,13 +14,11 @@ from ampctl.teardown.steps_aws import NOT_OURS, DeleteWorkspace
 def shared_tag_keys() -> tuple[str, ...]:
     """The tags ampctl puts on a workspace it did not make: the fleet's shape (ampctl.fleetshape) and the upgrade's
     record (ampctl.upgrade.record)."""
-    from ampctl import fleetshape as fs
+    from ampctl.fleetshape import TAGS as SHAPE
     from ampctl.naming import FLEET_TAG
     from ampctl.upgrade.record import TAGS
 
-    shape = (fs.MODE_TAG, fs.BUCKET_TAG, fs.LINE_TAG, fs.VERSION_TAG, fs.NAMESPACE_TAG, fs.RELEASE_TAG, fs.PRIMARY_TAG,
-             fs.IDENTITY_TAG, fs.RELEASES_TAG, FLEET_TAG)  # fmt: skip
-    return shape + TAGS
+    return (*SHAPE, FLEET_TAG, *TAGS)
 
 
 class DeleteRecordingRules(Step[TeardownRun]):
@@ -50,6 +48,8 @@ class DeleteRecordingRules(Step[TeardownRun]):
             if error_code(exc) == "ResourceNotFoundException":
                 return Change.unchanged("absent")
             raise
+        # DescribeRuleGroupsNamespace returns its status and tags (botocore amp model, RuleGroupsNamespaceDescription;
+        # statusCode DELETING among RuleGroupsNamespaceStatusCode's values).
         if (found.get("status") or {}).get("statusCode") == "DELETING":
             return Change.unchanged("absent (DELETING)")
         if (found.get("tags") or {}).get("managed-by") != "ampctl":
@@ -67,8 +67,9 @@ class DeleteRecordingRules(Step[TeardownRun]):
                 run.workspace_client("amp").delete_rule_groups_namespace, workspaceId=self.workspace_id, name=self.name
             )
         except ClientError as exc:
-            # A retried delete whose first attempt was lost may find it DELETING (ConflictException, botocore amp
-            # model: DeleteRuleGroupsNamespace errors).
+            # ConflictException is among DeleteRuleGroupsNamespace's errors (botocore amp model). Assumption, not
+            # documented: that a retried delete whose first attempt was lost gets it while the namespace is DELETING;
+            # a namespace left by any other conflict is found again by a re-run's plan.
             if error_code(exc) != "ConflictException":
                 raise
 
@@ -103,7 +104,7 @@ class RetireWorkspace(DeleteWorkspace):
             return
         from ampctl.upgrade.record import Holder
 
-        # Keys not there are no error for UntagResource (AMP API Reference, UntagResource).
+        # Only the keys the plan found on it (UntagResource "removes the specified tags", AMP API Reference).
         Holder(run.workspace_client("amp"), arn=self.arn).remove(tuple(self.untag))
 
 
@@ -118,13 +119,9 @@ def amp_values_file(path: Path) -> bool:
         tree = yaml.safe_load(path.read_text())
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return False
-    for key in REMOVED_KEYS:
-        node: Any = tree
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is not None:
-            return True
-    return False
+    from ampctl.chartkeys import at
+
+    return any(at(tree, key) is not None for key in REMOVED_KEYS)
 
 
 class DeleteAmpValuesFiles(Step[TeardownRun]):

@@ -52,6 +52,12 @@ def _store_volumes(pod: dict[str, Any]) -> list[dict[str, Any]]:
     return [v["secret"] for v in pod.get("volumes") or [] if v.get("name") == "federated-storage-config"]
 
 
+def test_no_cost_analyzer_deployment_so_one_marks_a_2x_release(rendered: Any) -> None:
+    """teardown --retire-amp takes a `<release>-cost-analyzer` Deployment for a 2.x release a GitOps engine applied."""
+    _, objects = rendered
+    assert not [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-cost-analyzer")]
+
+
 def test_every_pod_that_reads_the_bucket_runs_as_an_account_ampctl_binds_to_a_role(rendered: Any) -> None:
     s, objects = rendered
     bound = dict(irsa_roles(s))  # ServiceAccount -> the role ampctl makes for it
