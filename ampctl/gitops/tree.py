@@ -34,6 +34,8 @@ def gitops_tree(layout: Layout) -> list[RenderedFile]:
 
 
 def readme(layout: Layout) -> str:
+    from ampctl.chartkeys import line_keys
+
     primary = next((m.spec for m in layout.members if m.spec.primary), None)
     federated = any(m.spec.federated for m in layout.members)
     return render(
@@ -46,4 +48,6 @@ def readme(layout: Layout) -> str:
         project=argocd.project_name(layout),
         flux_namespace=flux.FLUX_NAMESPACE,
         count=len(layout.members),
+        # The line's switch for engines that render without the cluster (ampctl.lines: LineKeys.gitops_template_values).
+        sanity_switch=bool(line_keys(layout.chart_version).gitops_template_values),
     )
