@@ -7,7 +7,7 @@ from typing import Any
 
 from ampctl import validate
 from ampctl.endpoints import arn
-from ampctl.spec import SA_COST_ANALYZER, SA_PROMETHEUS
+from ampctl.lines import costanalyzer as ca
 
 MANAGED_BY_TAG = ("managed-by", "ampctl")
 MANAGED_BY_LABEL = ("app.kubernetes.io/managed-by", "ampctl")
@@ -25,7 +25,7 @@ AMP_REMOTE_WRITE_POLICY = "AmazonPrometheusRemoteWriteAccess"
 EBS_CSI_POLICY = "service-role/AmazonEBSCSIDriverPolicy"
 
 # IRSA component -> the Kubernetes service account its role is for.
-COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
+COMPONENTS = ca.COMPONENTS  # the AMP lines' components and ServiceAccounts
 
 # Kubecost 3.x: one role per component whose pods use the bucket (ampctl.lines.v3 names their ServiceAccounts).
 # Their own stem length, so that the 1.x/2.x role names above never change.

@@ -62,13 +62,13 @@ def _off_amp(line: str | None) -> bool:
 
 
 def _components(scope: Scope, target: Target, shape: FleetShape | None, line: str | None) -> dict[str, str]:
-    """The components that have a role, and their ServiceAccounts: those of `line` off AMP (3.x: one per component that
-    uses the bucket, ampctl.lines.v3), else 1.x/2.x's AMP pair."""
+    """The components that have a role, and their ServiceAccounts: those of `line` (its `service_accounts`), else, with
+    no line known, the AMP lines' pair."""
     from ampctl.naming import COMPONENTS
     from ampctl.versions import recorded
 
     found = recorded(line)
-    if found is not None and not found.on_amp:
+    if found is not None:
         return found.service_accounts(shape is not None and shape.primary == target.cluster, scope.release)
     return dict(COMPONENTS)
 

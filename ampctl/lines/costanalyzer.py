@@ -25,6 +25,15 @@ SA_COST_ANALYZER = "kubecost-cost-analyzer-amp"
 SA_PROMETHEUS = "kubecost-prometheus-server-amp"
 SERVICE_ACCOUNTS = {"serviceAccount.name": SA_COST_ANALYZER, "prometheus.serviceAccounts.server.name": SA_PROMETHEUS}
 CHART_NAME = "cost-analyzer"
+# The components with an IAM role on AMP, and their ServiceAccounts: the cost-model queries AMP through the sigv4
+# proxy, prometheus-server remote-writes to it (the AWS guide's two IRSA service accounts).
+COMPONENTS = {"cost-analyzer": SA_COST_ANALYZER, "prometheus-server": SA_PROMETHEUS}
+
+
+def accounts(primary: bool, release: str) -> dict[str, str]:
+    """component -> ServiceAccount (`Line.service_accounts`): the same pair on every cluster of a cost-analyzer line."""
+    return dict(COMPONENTS)
+
 
 EXTERNAL_LABEL = "prometheus.server.global.external_labels.cluster_id"
 CLUSTER_NAME = "kubecostProductConfigs.clusterName"

@@ -80,4 +80,5 @@ LINE = Line(
         "primary": "runs the Federator that combines every cluster's ETL from the bucket",
         "agent": "pushes its ETL to the bucket for the primary's Federator",
     },
+    service_accounts=ca.accounts,
 )

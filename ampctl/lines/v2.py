@@ -59,4 +59,5 @@ LINE = Line(
     kubernetes_tested={(2, 8): ((1, 22), (1, 34))},
     overlay_template="eks-overlay-2.x.yaml.j2",
     federation_roles=FEDERATION_ROLES,
+    service_accounts=ca.accounts,
 )

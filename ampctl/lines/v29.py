@@ -79,4 +79,5 @@ LINE = Line(
     kubernetes_tested={(2, 9): ((1, 22), (1, 34))},  # Kubecost's README at v3.2.1, as for 2.8 (ampctl.lines.v2)
     overlay_template="eks-overlay-2.x.yaml.j2",
     federation_roles=FEDERATION_ROLES,
+    service_accounts=ca.accounts,
 )

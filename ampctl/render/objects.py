@@ -66,10 +66,8 @@ def service_account(spec: ClusterSpec, name: str, role_arn: str) -> dict[str, An
 
 def irsa_roles(spec: ClusterSpec) -> list[tuple[str, str]]:
     """(service account, IAM role name) for each IRSA component of the cluster (on 3.x: each that uses the bucket)."""
-    if not spec.line.on_amp:
-        accounts = spec.line.service_accounts(spec.primary, spec.release)
-        return [(sa, naming.role_name(spec.cluster, component)) for component, sa in accounts.items()]
-    return [(sa, naming.role_name(spec.cluster, component)) for component, sa in naming.COMPONENTS.items()]
+    accounts = spec.line.service_accounts(spec.primary, spec.release)
+    return [(sa, naming.role_name(spec.cluster, component)) for component, sa in accounts.items()]
 
 
 def pod_identity_associations(spec: ClusterSpec) -> list[dict[str, str]]:

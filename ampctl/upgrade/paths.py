@@ -77,14 +77,13 @@ def changes(spec: ClusterSpec, current: str, changed_keys: list[str]) -> list[st
     if sections:
         found.append(f"values: {listed(sections, 5)}")
     if line_change(current, target):
-        from ampctl.naming import COMPONENTS
-
         accounts = chart_line(target).service_accounts(spec.primary, spec.release)
+        old = chart_line(current).service_accounts(spec.primary, spec.release)
         found.append(f"new roles and ServiceAccounts: {', '.join(accounts.values())}")
-        found.append(f"2.x ServiceAccounts removed after the install: {', '.join(COMPONENTS.values())}"
+        found.append(f"2.x ServiceAccounts removed after the install: {', '.join(old.values())}"
                      "; their AMP roles stay until `teardown --retire-amp`")  # fmt: skip
         if spec.identity == "pod-identity":
-            found.append(f"pod identity associations: {len(accounts)} new, the 2 of 2.x deleted")
+            found.append(f"pod identity associations: {len(accounts)} new, the {len(old)} of 2.x deleted")
     found += _volumes(spec, current)
     if line_change(current, target) and spec.primary:
         found.append("history re-ingested from the bucket (20 minutes to 2 days; the UI shows progress meanwhile)")
