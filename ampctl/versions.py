@@ -12,7 +12,6 @@ from ampctl.lines import v1, v2, v3, v29
 from ampctl.lines.base import Line, Version
 
 DEFAULT_VERSION = "2.8.7"
-SUPPORTED_RANGE = "1.97.0–1.108.1, 2.0.0–2.9.7 or 3.0.3–3.2.1"
 FLAG = "--kubecost-version"
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -55,6 +54,14 @@ RELEASED: tuple[Version, ...] = tuple(
 )
 LINES: tuple[Line, ...] = tuple(dict.fromkeys(line for line, _ in _RELEASED.values()))  # oldest first
 REFUSED: dict[Version, str] = {version: why for line in LINES for version, why in line.refused.items()}
+
+
+def supported_range() -> str:
+    """Per major, the oldest and newest released version ampctl installs: "1.97.0–1.108.1, 2.0.0–2.9.7 or ..."."""
+    usable = [v for v in RELEASED if v not in REFUSED]
+    spans = [f"{show(min(vs))}–{show(max(vs))}" for major in dict.fromkeys(v[0] for v in usable)
+             if (vs := [v for v in usable if v[0] == major])]  # fmt: skip
+    return ", ".join(spans[:-1]) + f" or {spans[-1]}" if len(spans) > 1 else spans[0]
 
 
 def parse_version(version: str) -> Version:
@@ -166,3 +173,6 @@ def _unsupported(version: object, why: str) -> AmpctlError:
         f"unsupported Kubecost chart version {shown}: ampctl supports {SUPPORTED_RANGE}",
         f"{why}; pass {FLAG} {DEFAULT_VERSION} (the default) or another released version in that range",
     )
+
+
+SUPPORTED_RANGE = supported_range()  # per major, from the version table: nothing to keep in step by hand
