@@ -58,20 +58,10 @@ class DeleteRecordingRules(Step[TeardownRun]):
         return Change.delete()
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        from botocore.exceptions import ClientError
+        from ampctl.aws import amp
 
-        from ampctl.aws.errors import done_if_gone, error_code
-
-        try:
-            done_if_gone(
-                run.workspace_client("amp").delete_rule_groups_namespace, workspaceId=self.workspace_id, name=self.name
-            )
-        except ClientError as exc:
-            # ConflictException is among DeleteRuleGroupsNamespace's errors (botocore amp model). Assumption, not
-            # documented: that a retried delete whose first attempt was lost gets it while the namespace is DELETING;
-            # a namespace left by any other conflict is found again by a re-run's plan.
-            if error_code(exc) != "ConflictException":
-                raise
+        amp.delete(run.workspace_client("amp").delete_rule_groups_namespace, workspaceId=self.workspace_id,
+                   name=self.name)  # fmt: skip
 
 
 class RetireWorkspace(DeleteWorkspace):

@@ -190,16 +190,9 @@ class DeleteWorkspace(Step[TeardownRun]):
         return Change.delete(str(ws["workspaceId"]))
 
     def apply(self, run: TeardownRun, change: Change) -> None:
-        from botocore.exceptions import ClientError
+        from ampctl.aws import amp
 
-        from ampctl.aws.errors import done_if_gone, error_code
-
-        try:
-            done_if_gone(run.workspace_client("amp").delete_workspace, workspaceId=change.detail)
-        except ClientError as exc:
-            # A retried delete whose first attempt was lost finds the workspace DELETING.
-            if error_code(exc) != "ConflictException":
-                raise
+        amp.delete(run.workspace_client("amp").delete_workspace, workspaceId=change.detail)
 
 
 class DeleteBucket(Step[TeardownRun]):
