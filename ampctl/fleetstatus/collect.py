@@ -182,9 +182,9 @@ def workspace(aws: AwsSession, scope: Scope) -> Recorded:
     on the workspace (ampctl.upgrade.record), and its shape is then the bucket's once the bucket records one."""
     from ampctl.aws import amp
     from ampctl.fleetshape import read, workspace_tags
-    from ampctl.fleetstatus.upgrade import recorded
     from ampctl.kubecost3.shape import read as read_bucket
     from ampctl.naming import default_bucket
+    from ampctl.upgrade.record import from_tags as recorded
 
     client = aws.assumed(scope.workspace_role_arn).client("amp")
     found = amp.describe(client, scope.workspace_id) if scope.workspace_id else None

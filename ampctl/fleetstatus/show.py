@@ -78,7 +78,9 @@ def _release(c: Any) -> str:
     status = c.release_status or "-"
     if not c.owner:
         return status
-    return f"{status} ({c.owner.split(' application')[0].split(' HelmRelease')[0]})"
+    from ampctl.gitops.owner import engine
+
+    return f"{status} ({engine(c.owner)})"
 
 
 def _mode(c: Any) -> str:

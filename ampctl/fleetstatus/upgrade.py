@@ -21,12 +21,6 @@ FAILED = "upgrade failed"
 _PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
 
 
-def recorded(tags: dict[str, str]) -> Progress | None:
-    from ampctl.upgrade.record import from_tags
-
-    return from_tags(tags)
-
-
 def crosses_lines(progress: Progress | None) -> bool:
     """An upgrade under way from an AMP line to 3.x (or back): each cluster's roles are those of its own line."""
     from ampctl.errors import AmpctlError

@@ -31,6 +31,11 @@ def owner(metadata: dict[str, Any], release_name: str) -> str | None:
     return None
 
 
+def engine(owner_phrase: str) -> str:
+    """The engine of an `owner` phrase: "Flux" or "Argo CD"."""
+    return "Flux" if owner_phrase.startswith("Flux ") else "Argo CD"
+
+
 def cost_analyzer_name(release: str) -> str:
     """The cost-analyzer Deployment's name for a release (the chart's fullname, without fullnameOverride)."""
     return release if "cost-analyzer" in release else f"{release}-cost-analyzer"[:63].rstrip("-")
